@@ -1,0 +1,27 @@
+// Small string helpers shared by every room.
+//
+// Contract: pure functions, thread-safe.
+#ifndef FLOWCTL_BASE_STRINGS_H_
+#define FLOWCTL_BASE_STRINGS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flowctl {
+
+size_t EditDistance(std::string_view a, std::string_view b);
+// The closest candidate within a small edit distance, or "" when none is close.
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
+// "a, b, c"
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+std::vector<std::string> Split(std::string_view s, char sep);
+bool StartsWith(std::string_view s, std::string_view prefix);
+bool EndsWith(std::string_view s, std::string_view suffix);
+std::string ToLower(std::string_view s);
+// kebab-case -> snake_case.
+std::string SnakeCase(std::string_view s);
+
+}  // namespace flowctl
+
+#endif  // FLOWCTL_BASE_STRINGS_H_

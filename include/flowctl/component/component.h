@@ -1,0 +1,97 @@
+// Component SDK: the interfaces every source, processor and sink implements,
+// and the context they are created with. Components never see the runtime,
+// the graph or the engine; they meet them only through these interfaces.
+//
+// Contract:
+// - A factory is called once per parallel instance; an instance is used by
+//   one thread at a time, so instances need no locking of their own state.
+//   State shared across instances must be marked in the descriptor
+//   (parallel_safe = false keeps the node at one instance).
+// - Source::Read is called by one thread at a time. Source::Decode may run on
+//   several threads at once and must be safe for that (it should be const in
+//   spirit: no shared mutable state).
+// - Config has been validated against the descriptor's JSON schema before a
+//   factory runs; factories still return Status for semantic problems.
+#ifndef FLOWCTL_COMPONENT_COMPONENT_H_
+#define FLOWCTL_COMPONENT_COMPONENT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "flowctl/base/status.h"
+#include "flowctl/data/event.h"
+
+namespace flowctl {
+
+struct ComponentContext {
+  std::string pipeline;
+  std::string node_id;
+  nlohmann::json config;
+  // Directory where the node may keep state across runs (checkpoints,
+  // indexes). Empty when the run has no state dir.
+  std::string state_dir;
+  int instance = 0;  // 0..concurrency-1
+};
+
+// Where a processor (or a source's decode step) sends its results.
+class Emitter {
+ public:
+  virtual ~Emitter() = default;
+  // To the default (first) output port.
+  virtual void Emit(Event&& e) = 0;
+  // To a named output port by index (as listed by the descriptor).
+  virtual void EmitTo(size_t port, Event&& e) = 0;
+  // The event failed here: the node's on_error policy decides what happens.
+  virtual void Fail(Event&& e, const Status& why) = 0;
+  // Dropped on purpose (a filter that did not match): counted, acknowledged.
+  virtual void Drop(Event&& e) = 0;
+};
+
+enum class ReadResult {
+  kHaveOutput,  // events were appended
+  kIdle,        // nothing now; call again later
+  kFinished,    // a bounded source is exhausted
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Resume from a checkpoint previously returned by Read ("" = beginning).
+  virtual Status Open(const std::string& checkpoint) = 0;
+  // Appends up to max events. *checkpoint is set to the position after the
+  // last appended event ("" if the source cannot resume).
+  virtual Result<ReadResult> Read(std::vector<Event>* out, size_t max,
+                                  std::string* checkpoint) = 0;
+  // Turns raw events into bodies; runs in parallel outside the read lock.
+  // Default: events are already decoded.
+  virtual void Decode(std::vector<Event>& events, Emitter& out) const {
+    for (auto& e : events) out.Emit(std::move(e));
+  }
+  virtual void Close() {}
+};
+
+class Processor {
+ public:
+  virtual ~Processor() = default;
+  // Consumes events. A non-OK Status fails the whole batch (the node's
+  // on_error policy applies to every event); per-event problems go through
+  // Emitter::Fail instead.
+  virtual Status Process(std::vector<Event>& events, Emitter& out) = 0;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual Status Open() { return Status::OK(); }
+  // Writes events. On return the data must be handed to the OS (or the
+  // remote side) so that acknowledging it is safe.
+  virtual Status Write(std::vector<Event>& events) = 0;
+  virtual Status Close() { return Status::OK(); }
+};
+
+}  // namespace flowctl
+
+#endif  // FLOWCTL_COMPONENT_COMPONENT_H_

@@ -1,0 +1,76 @@
+// Event and Batch: the unit of data and the unit of work.
+//
+// An Event is a JSON object (body) plus the original bytes it came from (raw).
+// While an event is unchanged its raw bytes are written out as they came in
+// (fidelity of numbers and key order, no re-serialization cost); the first
+// mutation through Mutable() drops raw, so sinks serialize body instead.
+//
+// Contract: plain value types, moved between threads, never shared.
+// Batch::ack is a shared handle: the batch's source position is
+// acknowledged when the last handle (in every batch derived from it) is
+// released, which the runtime does only after the events were written,
+// dropped on purpose or dead-lettered.
+#ifndef FLOWCTL_DATA_EVENT_H_
+#define FLOWCTL_DATA_EVENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flowctl/data/value.h"
+
+namespace flowctl {
+
+class Event {
+ public:
+  Event() = default;
+  explicit Event(Value body) : body_(std::move(body)) {}
+  // An event that still has its original text; the body is filled by a
+  // decode step (see Source::Decode).
+  static Event FromRaw(std::string raw) {
+    Event e;
+    e.raw_ = std::move(raw);
+    return e;
+  }
+
+  const Value& body() const { return body_; }
+  // Mutable access marks the event as changed: raw is no longer valid.
+  Value& Mutable() {
+    raw_.clear();
+    has_raw_ = false;
+    return body_;
+  }
+  // Sets body from a decode of raw while keeping raw as the output form.
+  void SetDecoded(Value body) {
+    body_ = std::move(body);
+    has_raw_ = true;
+  }
+
+  const std::string& raw() const { return raw_; }
+  std::string& raw_buffer() { return raw_; }
+  // True when raw is exactly the JSON of body (unchanged since decode).
+  bool has_raw_json() const { return has_raw_; }
+
+  uint32_t attempt = 0;  // retries done so far
+
+ private:
+  Value body_;
+  std::string raw_;
+  bool has_raw_ = false;
+};
+
+// Released (destroyed) when every event of a source batch has been handled.
+class AckHandle {
+ public:
+  virtual ~AckHandle() = default;
+};
+
+struct Batch {
+  std::vector<Event> events;
+  std::shared_ptr<AckHandle> ack;
+};
+
+}  // namespace flowctl
+
+#endif  // FLOWCTL_DATA_EVENT_H_

@@ -1,0 +1,102 @@
+// Plain model of flowctl documents (Pipeline, PipelineTemplate, and the other
+// kinds of the design seed). No parsing here: config/ builds these from YAML,
+// graph/ validates them, engine/ and ai/ produce them.
+//
+// Contract: plain value types, not synchronized. Every element keeps the
+// source Mark (file:line:col, 1-based) it was read from, so that later
+// validation stages can point at the exact place in the user's file.
+#ifndef FLOWCTL_SPEC_SPEC_H_
+#define FLOWCTL_SPEC_SPEC_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace flowctl {
+
+struct Mark {
+  std::string file;
+  int line = 0;    // 1-based; 0 = unknown
+  int column = 0;  // 1-based; 0 = unknown
+  std::string ToString() const;  // "file:line:col" (parts omitted if unknown)
+};
+
+enum class NodeKind { kSource, kProcessor, kSink };
+const char* NodeKindName(NodeKind k);  // "source", "processor", "sink"
+
+struct ErrorPolicy {
+  enum class Kind { kFail, kDrop, kRetry, kDeadLetter };
+  Kind kind = Kind::kFail;
+  int max_retries = 3;       // retry: attempts after the first
+  int backoff_ms = 100;      // retry: first backoff, doubled each attempt
+  std::string dead_letter_to;  // dead_letter: id of the sink receiving failures
+  // After retries are exhausted: what happens then (drop, dead_letter, fail).
+  Kind then = Kind::kFail;
+  Mark mark;
+};
+const char* ErrorPolicyName(ErrorPolicy::Kind k);
+
+struct NodeSpec {
+  std::string id;
+  std::string type;
+  NodeKind kind = NodeKind::kProcessor;
+  std::vector<std::string> inputs;
+  std::vector<Mark> input_marks;     // parallel to inputs
+  nlohmann::json config = nlohmann::json::object();
+  // JSON pointer inside config ("/path", "/rules/0/when") -> where it was written.
+  std::map<std::string, Mark> config_marks;
+  std::string filter;  // optional expression: events not matching are skipped
+  Mark filter_mark;
+  int concurrency = 0;  // 0 = let the runtime decide
+  bool has_on_error = false;
+  ErrorPolicy on_error;
+  Mark mark;       // where the node starts
+  Mark type_mark;  // where its type is written
+
+  // Mark of a config field given as a JSON pointer; falls back to the
+  // nearest parent that has a mark, then to the node's mark.
+  Mark ConfigMark(const std::string& pointer) const;
+};
+
+struct Metadata {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+};
+
+struct PipelineSpec {
+  std::string api_version;
+  std::string kind = "Pipeline";
+  Metadata metadata;
+  std::vector<NodeSpec> sources;
+  std::vector<NodeSpec> processors;
+  std::vector<NodeSpec> sinks;
+  // Pipeline-level defaults.
+  int batch_size = 0;        // 0 = runtime default
+  int channel_capacity = 0;  // batches per channel; 0 = runtime default
+  // Seed sections that are accepted but not acted on yet (observability,
+  // ai-policies): kept so that tools can show them; validation warns.
+  std::map<std::string, nlohmann::json> extensions;
+  Mark mark;
+
+  // All nodes in declaration order: sources, processors, sinks.
+  std::vector<const NodeSpec*> AllNodes() const;
+  const NodeSpec* FindNode(const std::string& id) const;
+};
+
+// Any document kind other than Pipeline is kept as its raw content so that
+// later issues can model it; the loader reports it as not runnable.
+struct Document {
+  std::string api_version;
+  std::string kind;
+  Metadata metadata;
+  Mark mark;
+  PipelineSpec pipeline;        // valid when kind == "Pipeline"
+  nlohmann::json raw;           // the whole document as JSON
+};
+
+}  // namespace flowctl
+
+#endif  // FLOWCTL_SPEC_SPEC_H_

@@ -1,0 +1,267 @@
+#include "commands.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "flowctl/base/strings.h"
+#include "flowctl/base/version.h"
+#include "flowctl/component/registry.h"
+#include "flowctl/config/loader.h"
+#include "flowctl/graph/graph.h"
+#include "flowctl/runtime/runtime.h"
+#include "report.h"
+
+namespace flowctl::cli {
+
+using nlohmann::json;
+
+bool ParseSets(const std::vector<std::string>& sets,
+               std::vector<std::pair<std::string, std::string>>* out) {
+  for (const auto& s : sets) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "flowctl: --set expects KEY=VALUE, got '" << s << "'\n";
+      return false;
+    }
+    out->emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  return true;
+}
+
+namespace {
+
+const Registry& BuiltinRegistry() {
+  static const Registry* r = [] {
+    auto* reg = new Registry();
+    RegisterBuiltins(*reg);
+    return reg;
+  }();
+  return *r;
+}
+
+json DiagJson(const Diagnostic& d) {
+  return {{"severity", d.severity == Diagnostic::Severity::kError ? "error" : "warning"},
+          {"file", d.mark.file},
+          {"line", d.mark.line},
+          {"column", d.mark.column},
+          {"node", d.node_id},
+          {"message", d.message},
+          {"hint", d.hint}};
+}
+
+void PrintDiags(const std::vector<Diagnostic>& diags) {
+  for (const auto& d : diags) std::cerr << d.ToString() << "\n";
+}
+
+struct Loaded {
+  config::LoadResult load;
+  std::vector<BuildResult> builds;  // one per Pipeline document
+  std::vector<Diagnostic> diagnostics;
+  bool ok = true;
+};
+
+bool MakeLoadOptions(const CommonOptions& o, config::LoadOptions* lo) {
+  return ParseSets(o.sets, &lo->overrides);
+}
+
+Loaded LoadAndBuild(const std::string& file, const config::LoadOptions& lo) {
+  Loaded l;
+  l.load = config::LoadFile(file, lo);
+  l.diagnostics = l.load.diagnostics;
+  if (!l.load.ok()) {
+    l.ok = false;
+    // Still build graphs of the documents that loaded, so that every
+    // problem is reported at once.
+  }
+  for (const auto& doc : l.load.documents) {
+    if (doc.kind != "Pipeline") {
+      l.diagnostics.push_back({Diagnostic::Severity::kWarning, doc.mark, "",
+                               "kind " + doc.kind + " '" + doc.metadata.name +
+                                   "' is accepted but cannot run yet",
+                               "only kind Pipeline runs in this version"});
+      continue;
+    }
+    BuildResult b = BuildGraph(doc.pipeline, BuiltinRegistry());
+    for (auto& d : b.diagnostics) l.diagnostics.push_back(d);
+    if (!b.ok()) l.ok = false;
+    l.builds.push_back(std::move(b));
+  }
+  return l;
+}
+
+}  // namespace
+
+int Validate(const std::vector<std::string>& files, const CommonOptions& o) {
+  config::LoadOptions lo;
+  if (!MakeLoadOptions(o, &lo)) return kExitUsage;
+  bool all_ok = true;
+  json report = json::array();
+  for (const auto& f : files) {
+    Loaded l = LoadAndBuild(f, lo);
+    all_ok = all_ok && l.ok;
+    json pipelines = json::array();
+    for (const auto& b : l.builds)
+      if (b.ok())
+        pipelines.push_back({{"name", b.graph->spec().metadata.name},
+                             {"nodes", b.graph->nodes().size()}});
+    if (o.output == "json") {
+      json diags = json::array();
+      for (const auto& d : l.diagnostics) diags.push_back(DiagJson(d));
+      report.push_back(
+          {{"file", f}, {"valid", l.ok}, {"pipelines", pipelines}, {"diagnostics", diags}});
+      continue;
+    }
+    PrintDiags(l.diagnostics);
+    if (l.ok && !o.quiet) {
+      for (const auto& p : pipelines)
+        std::cout << f << ": pipeline '" << p["name"].get<std::string>() << "' is valid ("
+                  << p["nodes"].get<size_t>() << " nodes)\n";
+      if (pipelines.empty()) std::cout << f << ": no runnable pipeline in this file\n";
+    } else if (!l.ok) {
+      size_t errors = 0;
+      for (const auto& d : l.diagnostics)
+        if (d.severity == Diagnostic::Severity::kError) ++errors;
+      std::cerr << f << ": invalid (" << errors << " error" << (errors == 1 ? "" : "s") << ")\n";
+    }
+  }
+  if (o.output == "json") std::cout << report.dump(2) << "\n";
+  return all_ok ? kExitOk : kExitInvalid;
+}
+
+int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o) {
+  config::LoadOptions lo;
+  if (!MakeLoadOptions(o, &lo)) return kExitUsage;
+  Loaded l = LoadAndBuild(file, lo);
+  PrintDiags(l.diagnostics);
+  if (!l.ok) {
+    if (o.output == "json") {
+      json diags = json::array();
+      for (const auto& d : l.diagnostics) diags.push_back(DiagJson(d));
+      std::cout << json{{"file", file}, {"valid", false}, {"diagnostics", diags}}.dump(2) << "\n";
+    }
+    return kExitInvalid;
+  }
+  if (l.builds.size() != 1) {
+    std::cerr << "flowctl: " << file << " holds " << l.builds.size()
+              << " pipelines; apply runs exactly one per file\n";
+    return kExitInvalid;
+  }
+  const Graph& graph = *l.builds[0].graph;
+  if (a.dry_run) {
+    PrintPlan(graph, a.workers, o.output == "json");
+    return kExitOk;
+  }
+
+  // Signals are taken synchronously by this thread (sigtimedwait); workers
+  // inherit the blocked mask, so no handler ever runs on them.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  RuntimeOptions ro;
+  ro.workers = a.workers;
+  ro.state_dir = a.state_dir;
+  ro.batch_size = a.batch_size > 0 ? static_cast<size_t>(a.batch_size) : 0;
+  auto run = Run::Create(graph, ro);
+  if (!run.ok()) {
+    std::cerr << "flowctl: cannot start pipeline '" << graph.spec().metadata.name
+              << "': " << run.status().message() << "\n";
+    return kExitRuntime;
+  }
+  Run& r = *run.value();
+  spdlog::info("pipeline '{}' starting: {} nodes, {} workers", graph.spec().metadata.name,
+               graph.nodes().size(), r.workers());
+  Status st = r.Start();
+  if (!st.ok()) {
+    std::cerr << "flowctl: " << st.message() << "\n";
+    return kExitRuntime;
+  }
+  bool progress = !o.quiet && ::isatty(2);
+  int signals = 0;
+  auto last = std::chrono::steady_clock::now();
+  while (!r.WaitFor(0)) {
+    struct timespec ts {0, 100 * 1000 * 1000};
+    int sig = sigtimedwait(&sigs, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM) {
+      if (++signals == 1) {
+        spdlog::info("signal {}: draining in-flight events (again to abort)", sig);
+        r.Cancel();
+      } else {
+        spdlog::warn("second signal: aborting without draining");
+        r.Abort();
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (progress && now - last > std::chrono::milliseconds(500)) {
+      last = now;
+      PrintProgress(r.Snapshot());
+    }
+  }
+  st = r.Wait();
+  if (progress) std::cerr << "\r\033[K";
+  RunSnapshot snap = r.Snapshot();
+  if (o.output == "json") std::cout << SnapshotJson(snap).dump(2) << "\n";
+  else if (!o.quiet) PrintSummary(snap);
+  if (!st.ok() && st.code() != StatusCode::kCancelled) {
+    std::cerr << "flowctl: pipeline '" << graph.spec().metadata.name
+              << "' failed: " << st.message() << "\n";
+    return kExitRuntime;
+  }
+  if (signals > 1) return kExitRuntime;
+  return kExitOk;
+}
+
+int Components(const std::string& type, const CommonOptions& o) {
+  const Registry& reg = BuiltinRegistry();
+  std::vector<const ComponentDescriptor*> list;
+  if (!type.empty()) {
+    list = reg.FindAll(type);
+    if (list.empty()) {
+      std::string dym = DidYouMean(type, reg.TypeNames());
+      std::cerr << "flowctl: unknown component type '" << type << "'"
+                << (dym.empty() ? "" : " (did you mean '" + dym + "'?)")
+                << "; known: " << Join(reg.TypeNames(), ", ") << "\n";
+      return kExitUsage;
+    }
+  } else {
+    list = reg.List();
+  }
+  if (o.output == "json") {
+    json out = json::array();
+    for (const auto* d : list) out.push_back(DescriptorJson(*d));
+    std::cout << out.dump(2) << "\n";
+  } else if (o.output == "markdown") {
+    std::cout << ReferenceMarkdown(list);
+  } else {
+    PrintComponents(list, !type.empty());
+  }
+  return kExitOk;
+}
+
+int GraphCmd(const std::string& file, const std::string& format, const CommonOptions& o) {
+  config::LoadOptions lo;
+  if (!MakeLoadOptions(o, &lo)) return kExitUsage;
+  Loaded l = LoadAndBuild(file, lo);
+  PrintDiags(l.diagnostics);
+  if (!l.ok) return kExitInvalid;
+  for (const auto& b : l.builds)
+    std::cout << (format == "mermaid" ? b.graph->ToMermaid() : b.graph->ToDot());
+  return kExitOk;
+}
+
+int Version(const CommonOptions& o) {
+  if (o.output == "json") std::cout << json{{"version", kVersion}}.dump() << "\n";
+  else std::cout << "flowctl " << kVersion << "\n";
+  return kExitOk;
+}
+
+}  // namespace flowctl::cli

@@ -1,0 +1,45 @@
+// The CLI's commands, free of CLI11 so that tests can call them directly.
+// Each returns the process exit code (see ExitCode).
+#ifndef FLOWCTL_CLI_COMMANDS_H_
+#define FLOWCTL_CLI_COMMANDS_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace flowctl::cli {
+
+enum ExitCode {
+  kExitOk = 0,
+  kExitInvalid = 1,  // the pipeline (or input file) is invalid
+  kExitUsage = 2,    // bad command line
+  kExitRuntime = 3,  // the run failed
+};
+
+struct CommonOptions {
+  std::vector<std::string> sets;  // --set k=v
+  std::string output = "text";    // text | json (| markdown | yaml where offered)
+  bool quiet = false;
+};
+
+int Validate(const std::vector<std::string>& files, const CommonOptions& o);
+
+struct ApplyOptions {
+  bool dry_run = false;
+  int workers = 0;
+  std::string state_dir;
+  int batch_size = 0;
+};
+int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o);
+
+int Components(const std::string& type, const CommonOptions& o);
+int GraphCmd(const std::string& file, const std::string& format, const CommonOptions& o);
+int Version(const CommonOptions& o);
+
+// Parses "k=v" pairs; false (with a message on stderr) when one has no '='.
+bool ParseSets(const std::vector<std::string>& sets,
+               std::vector<std::pair<std::string, std::string>>* out);
+
+}  // namespace flowctl::cli
+
+#endif  // FLOWCTL_CLI_COMMANDS_H_

@@ -1,0 +1,78 @@
+// Marks, diagnostics and key handling shared by the loader files.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "internal.h"
+#include "flowctl/base/strings.h"
+
+namespace flowctl::config::internal {
+
+Mark ToMark(const YAML::Mark& m, const std::string& file) {
+  Mark out;
+  out.file = file;
+  if (m.line >= 0) out.line = m.line + 1;
+  if (m.line >= 0 && m.column >= 0) out.column = m.column + 1;
+  return out;
+}
+
+namespace {
+
+Diagnostic MakeDiagnostic(Diagnostic::Severity severity, const Mark& mark,
+                          const std::string& node_id, std::string message,
+                          std::string hint) {
+  Diagnostic d;
+  d.severity = severity;
+  d.mark = mark;
+  d.node_id = node_id;
+  d.message = std::move(message);
+  d.hint = std::move(hint);
+  return d;
+}
+
+}  // namespace
+
+void Reporter::Error(const Mark& mark, const std::string& node_id,
+                     std::string message, std::string hint) {
+  diags_->push_back(MakeDiagnostic(Diagnostic::Severity::kError, mark, node_id,
+                                   std::move(message), std::move(hint)));
+}
+
+void Reporter::Warning(const Mark& mark, const std::string& node_id,
+                       std::string message, std::string hint) {
+  diags_->push_back(MakeDiagnostic(Diagnostic::Severity::kWarning, mark,
+                                   node_id, std::move(message),
+                                   std::move(hint)));
+}
+
+const char* YamlTypeName(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+std::string NormalizeKey(const std::string& key) {
+  // apiVersion is camelCase by Kubernetes convention; every other key of the
+  // format is snake_case, so this is the only spelling to map by hand.
+  if (key == "apiVersion") return "api_version";
+  return SnakeCase(key);
+}
+
+std::string KeyHint(const std::string& key,
+                    const std::vector<std::string>& valid) {
+  std::string hint;
+  std::string guess = DidYouMean(key, valid);
+  if (!guess.empty()) hint = "did you mean '" + guess + "'? ";
+  return hint + "valid keys: " + Join(valid, ", ");
+}
+
+}  // namespace flowctl::config::internal

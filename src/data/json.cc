@@ -1,0 +1,161 @@
+#include "flowctl/data/json.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace flowctl {
+namespace {
+
+struct ThreadParser {
+  simdjson::dom::parser parser;
+  std::string buffer;  // padded copy of the input; reused across calls
+
+  simdjson::simdjson_result<simdjson::dom::element> Parse(std::string_view text) {
+    size_t need = text.size() + simdjson::SIMDJSON_PADDING;
+    if (buffer.size() < need) buffer.resize(need * 2);
+    std::memcpy(buffer.data(), text.data(), text.size());
+    std::memset(buffer.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+    return parser.parse(buffer.data(), text.size(), false);
+  }
+};
+
+ThreadParser& LocalParser() {
+  thread_local ThreadParser tp;
+  return tp;
+}
+
+Value Convert(simdjson::dom::element e) {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::OBJECT: {
+      simdjson::dom::object obj = e.get_object().value_unsafe();
+      Value::Object out;
+      out.reserve(obj.size());
+      for (auto field : obj) {
+        out.push_back(Member{std::string(field.key), Convert(field.value)});
+      }
+      return Value(std::move(out));
+    }
+    case element_type::ARRAY: {
+      simdjson::dom::array arr = e.get_array().value_unsafe();
+      Value::Array out;
+      out.reserve(arr.size());
+      for (auto item : arr) out.push_back(Convert(item));
+      return Value(std::move(out));
+    }
+    case element_type::STRING:
+      return Value(std::string(e.get_string().value_unsafe()));
+    case element_type::INT64:
+      return Value(e.get_int64().value_unsafe());
+    case element_type::UINT64:
+      return Value(static_cast<double>(e.get_uint64().value_unsafe()));
+    case element_type::DOUBLE:
+      return Value(e.get_double().value_unsafe());
+    case element_type::BOOL:
+      return Value(e.get_bool().value_unsafe());
+    case element_type::NULL_VALUE:
+      return Value();
+  }
+  return Value();
+}
+
+}  // namespace
+
+Status ParseJson(std::string_view text, Value* out) {
+  auto result = LocalParser().Parse(text);
+  if (result.error()) {
+    return Status::Invalid(std::string("invalid JSON: ") +
+                           simdjson::error_message(result.error()));
+  }
+  *out = Convert(result.value_unsafe());
+  return Status::OK();
+}
+
+bool IsValidJson(std::string_view text) {
+  return !LocalParser().Parse(text).error();
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  static const char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + start, i - start);
+    start = i + 1;
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      default: {
+        char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out->append(buf, 6);
+      }
+    }
+  }
+  out->append(s.data() + start, s.size() - start);
+  out->push_back('"');
+}
+
+void AppendJson(const Value& v, std::string* out) {
+  switch (v.type()) {
+    case Value::Type::kNull: out->append("null"); return;
+    case Value::Type::kBool: out->append(v.as_bool() ? "true" : "false"); return;
+    case Value::Type::kInt: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
+      out->append(buf, r.ptr);
+      return;
+    }
+    case Value::Type::kDouble: {
+      double d = v.as_double();
+      if (!std::isfinite(d)) {
+        out->append("null");
+        return;
+      }
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, d);
+      out->append(buf, r.ptr);
+      // Keep it a double when read back: 3.0 rather than 3.
+      if (std::memchr(buf, '.', static_cast<size_t>(r.ptr - buf)) == nullptr &&
+          std::memchr(buf, 'e', static_cast<size_t>(r.ptr - buf)) == nullptr)
+        out->append(".0");
+      return;
+    }
+    case Value::Type::kString: AppendJsonString(v.as_string(), out); return;
+    case Value::Type::kArray: {
+      out->push_back('[');
+      bool first = true;
+      for (const auto& item : v.as_array()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJson(item, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case Value::Type::kObject: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& m : v.as_object()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonString(m.key, out);
+        out->push_back(':');
+        AppendJson(m.value, out);
+      }
+      out->push_back('}');
+      return;
+    }
+  }
+}
+
+}  // namespace flowctl

@@ -1,0 +1,60 @@
+#include "flowctl/expr/expr.h"
+
+#include <optional>
+#include <utility>
+
+#include "expr/ast.h"
+#include "expr/eval.h"
+#include "expr/parser.h"
+
+namespace flowctl::expr {
+namespace {
+
+void CollectFields(const Node& node, std::vector<std::string>* fields) {
+  if (node.kind == Kind::kField && !node.path.empty()) {
+    std::string path = PathString(node.path);
+    for (const std::string& f : *fields) {
+      if (f == path) return;
+    }
+    fields->push_back(std::move(path));
+    return;
+  }
+  for (const NodePtr& arg : node.args) CollectFields(*arg, fields);
+}
+
+}  // namespace
+
+Program::~Program() = default;
+
+Result<std::shared_ptr<const Program>> Program::Compile(std::string_view source) {
+  NodePtr root;
+  FLOWCTL_RETURN_IF_ERROR(Parse(source, &root));
+  // The constructor is private, so make_shared cannot reach it.
+  std::shared_ptr<Program> program(new Program());
+  program->source_ = std::string(source);
+  CollectFields(*root, &program->fields_);
+  program->root_ = std::move(root);
+  return std::shared_ptr<const Program>(std::move(program));
+}
+
+Result<Value> Program::Eval(const Value& event) const {
+  Value scratch;
+  const Value* out = nullptr;
+  FLOWCTL_RETURN_IF_ERROR(EvalNode(*root_, event, &scratch, &out));
+  if (out == &scratch) return scratch;
+  return *out;
+}
+
+Result<bool> Program::EvalBool(const Value& event) const {
+  std::optional<Value> storage;
+  bool result = false;
+  const Value* other = nullptr;
+  FLOWCTL_RETURN_IF_ERROR(EvalTruth(*root_, event, &storage, &result, &other));
+  if (other) {
+    return Status::Invalid(std::string("expression must produce a bool, got ") +
+                           other->TypeName() + (other->is_null() ? " (missing field?)" : ""));
+  }
+  return result;
+}
+
+}  // namespace flowctl::expr

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Bad input gives one clear error with file:line and the documented exit code.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK"
+
+# Broken YAML: exit 1, names the line.
+printf 'apiVersion: flowctl/v1\nkind: Pipeline\nmetadata:\n  name: x\nspec:\n  sources: [\n    - id: a\n' > broken.yaml
+expect_exit 1 "$FLOWCTL" validate broken.yaml
+expect_out "broken.yaml:"
+
+# Unknown type: exit 1, names line 8, lists known types.
+cat > unknown.yaml <<'Y'
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata:
+  name: x
+spec:
+  sources:
+    - id: in
+      type: kafka-source
+  sinks:
+    - id: out
+      type: stdout
+      inputs: [in]
+Y
+expect_exit 1 "$FLOWCTL" validate unknown.yaml
+expect_out "unknown.yaml:8:"
+expect_out "unknown source type 'kafka-source'"
+expect_out "generator"
+
+# Cycle and bad expression, all reported at once.
+cat > cycle.yaml <<'Y'
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: x}
+spec:
+  sources:
+    - {id: gen, type: generator}
+  processors:
+    - {id: a, type: filter, inputs: [gen, b], config: {condition: "id > 1"}}
+    - {id: b, type: filter, inputs: [a], config: {condition: "id >"}}
+  sinks:
+    - {id: out, type: stdout, inputs: [b]}
+Y
+expect_exit 1 "$FLOWCTL" validate cycle.yaml
+expect_out "cycle: "
+expect_out "cycle.yaml:9:"
+expect_out "column"
+
+# JSON output for machines.
+expect_exit 1 "$FLOWCTL" validate -o json unknown.yaml
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d[0]["valid"] is False; assert d[0]["diagnostics"][0]["line"]==8, d' "$OUT" \
+  || fail "validate -o json: $OUT"
+
+# Usage errors: exit 2.
+expect_exit 2 "$FLOWCTL" validate
+expect_exit 2 "$FLOWCTL" apply does-not-exist.yaml
+expect_exit 2 "$FLOWCTL" frobnicate
+expect_exit 2 "$FLOWCTL" apply unknown.yaml --set novalue
+
+# Runtime failure: a file source whose file is missing: exit 3, one line.
+cat > missing.yaml <<'Y'
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: x}
+spec:
+  sources:
+    - {id: in, type: file, config: {path: /nonexistent/in.jsonl}}
+  sinks:
+    - {id: out, type: stdout, inputs: [in]}
+Y
+expect_exit 3 "$FLOWCTL" apply missing.yaml
+expect_out "cannot open /nonexistent/in.jsonl"
+
+# Malformed events do not stop the flow; they are counted.
+printf '{"id":1}\nnot json\n{"id":3}\n' > in.jsonl
+cat > malformed.yaml <<'Y'
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: x}
+spec:
+  sources:
+    - {id: in, type: file, config: {path: in.jsonl}}
+  sinks:
+    - {id: out, type: file, inputs: [in], config: {path: out.jsonl, append: false}}
+Y
+expect_exit 0 "$FLOWCTL" apply malformed.yaml -o json
+[ "$(wc -l < out.jsonl)" -eq 2 ] || fail "expected 2 good events"
+python3 -c 'import json,sys; d=json.loads(sys.argv[1][sys.argv[1].index("{"):]); assert d["nodes"][0]["errors"]==1, d' "$OUT" \
+  || fail "errors not counted: $OUT"
+
+# --set overrides a node's config; ${VAR:-default} substitution.
+expect_exit 0 "$FLOWCTL" apply malformed.yaml --set out.path=other.jsonl -q
+[ "$(wc -l < other.jsonl)" -eq 2 ] || fail "--set did not redirect the sink"
+
+# dry run prints the plan, runs nothing.
+rm -f out.jsonl
+expect_exit 0 "$FLOWCTL" apply malformed.yaml --dry-run
+expect_out "Plan for pipeline 'x'"
+[ ! -e out.jsonl ] || fail "dry run wrote output"
+
+# components and graph.
+expect_exit 0 "$FLOWCTL" components
+expect_out "selective-sink"
+expect_exit 0 "$FLOWCTL" components route
+expect_out "Example:"
+expect_exit 2 "$FLOWCTL" components rute
+expect_out "did you mean 'route'"
+expect_exit 1 "$FLOWCTL" graph cycle.yaml --format mermaid
+expect_exit 0 "$FLOWCTL" graph malformed.yaml --format mermaid
+expect_out "in --> out"
+expect_exit 0 "$FLOWCTL" version
+expect_out "flowctl 0.1.0"
+echo "cli errors: ok"
