@@ -13,7 +13,10 @@ struct ThreadParser {
   simdjson::dom::parser parser;
   std::string buffer;  // padded copy of the input; reused across calls
 
-  simdjson::simdjson_result<simdjson::dom::element> Parse(std::string_view text) {
+  simdjson::simdjson_result<simdjson::dom::element> Parse(std::string_view text,
+                                                          size_t capacity = 0) {
+    if (capacity >= text.size() + simdjson::SIMDJSON_PADDING)
+      return parser.parse(text.data(), text.size(), false);
     size_t need = text.size() + simdjson::SIMDJSON_PADDING;
     if (buffer.size() < need) buffer.resize(need * 2);
     std::memcpy(buffer.data(), text.data(), text.size());
@@ -62,7 +65,141 @@ Value Convert(simdjson::dom::element e) {
   return Value();
 }
 
+struct ThreadOnDemand {
+  simdjson::ondemand::parser parser;
+  std::string buffer;
+};
+
+ThreadOnDemand& LocalOnDemand() {
+  thread_local ThreadOnDemand t;
+  return t;
+}
+
+simdjson::error_code ConvertOnDemand(simdjson::ondemand::value v, Value* out) {
+  using simdjson::ondemand::json_type;
+  json_type t;
+  if (auto err = v.type().get(t)) return err;
+  switch (t) {
+    case json_type::object: {
+      simdjson::ondemand::object obj;
+      if (auto err = v.get_object().get(obj)) return err;
+      Value::Object members;
+      for (auto field : obj) {
+        std::string_view key;
+        if (auto err = field.unescaped_key().get(key)) return err;
+        Value child;
+        if (auto err = ConvertOnDemand(field.value(), &child)) return err;
+        members.push_back(Member{std::string(key), std::move(child)});
+      }
+      *out = Value(std::move(members));
+      return simdjson::SUCCESS;
+    }
+    case json_type::array: {
+      simdjson::ondemand::array arr;
+      if (auto err = v.get_array().get(arr)) return err;
+      Value::Array items;
+      for (auto item : arr) {
+        simdjson::ondemand::value iv;
+        if (auto err = item.get(iv)) return err;
+        Value child;
+        if (auto err = ConvertOnDemand(iv, &child)) return err;
+        items.push_back(std::move(child));
+      }
+      *out = Value(std::move(items));
+      return simdjson::SUCCESS;
+    }
+    case json_type::string: {
+      std::string_view sv;
+      if (auto err = v.get_string().get(sv)) return err;
+      *out = Value(std::string(sv));
+      return simdjson::SUCCESS;
+    }
+    case json_type::number: {
+      simdjson::ondemand::number_type nt;
+      if (auto err = v.get_number_type().get(nt)) return err;
+      if (nt == simdjson::ondemand::number_type::signed_integer) {
+        int64_t i;
+        if (auto err = v.get_int64().get(i)) return err;
+        *out = Value(i);
+      } else {
+        double d;
+        if (auto err = v.get_double().get(d)) return err;
+        *out = Value(d);
+      }
+      return simdjson::SUCCESS;
+    }
+    case json_type::boolean: {
+      bool b;
+      if (auto err = v.get_bool().get(b)) return err;
+      *out = Value(b);
+      return simdjson::SUCCESS;
+    }
+    case json_type::null:
+      *out = Value();
+      return simdjson::SUCCESS;
+  }
+  return simdjson::INCORRECT_TYPE;
+}
+
 }  // namespace
+
+Status ExtractTopLevel(const std::string& text, const std::vector<std::string>& keys,
+                       Value* out) {
+  ThreadOnDemand& t = LocalOnDemand();
+  simdjson::padded_string_view input;
+  if (text.capacity() >= text.size() + simdjson::SIMDJSON_PADDING) {
+    input = simdjson::padded_string_view(text.data(), text.size(), text.capacity());
+  } else {
+    size_t need = text.size() + simdjson::SIMDJSON_PADDING;
+    if (t.buffer.size() < need) t.buffer.resize(need * 2);
+    std::memcpy(t.buffer.data(), text.data(), text.size());
+    std::memset(t.buffer.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+    input = simdjson::padded_string_view(t.buffer.data(), text.size(), t.buffer.size());
+  }
+  *out = Value::MakeObject();
+  simdjson::ondemand::document doc;
+  if (auto err = t.parser.iterate(input).get(doc))
+    return Status::Invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
+  simdjson::ondemand::object obj;
+  if (auto err = doc.get_object().get(obj))
+    return Status::Invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
+  size_t found = 0;
+  for (auto field : obj) {
+    std::string_view key;
+    if (auto err = field.unescaped_key().get(key))
+      return Status::Invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
+    bool wanted = false;
+    for (const auto& k : keys) wanted = wanted || k == key;
+    if (!wanted) continue;
+    Value v;
+    if (auto err = ConvertOnDemand(field.value(), &v))
+      return Status::Invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
+    out->Set(key, std::move(v));
+    // Stop early once every key is found (duplicate keys: first wins).
+    if (++found == keys.size()) break;
+  }
+  return Status::OK();
+}
+
+Status ParseValidatedJson(const std::string& text, Value* out) {
+  ThreadOnDemand& t = LocalOnDemand();
+  simdjson::padded_string_view input;
+  if (text.capacity() >= text.size() + simdjson::SIMDJSON_PADDING) {
+    input = simdjson::padded_string_view(text.data(), text.size(), text.capacity());
+  } else {
+    size_t need = text.size() + simdjson::SIMDJSON_PADDING;
+    if (t.buffer.size() < need) t.buffer.resize(need * 2);
+    std::memcpy(t.buffer.data(), text.data(), text.size());
+    input = simdjson::padded_string_view(t.buffer.data(), text.size(), t.buffer.size());
+  }
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::value root;
+  simdjson::error_code err = t.parser.iterate(input).get(doc);
+  if (!err) err = doc.get_value().get(root);
+  if (!err) err = ConvertOnDemand(root, out);
+  if (err) return Status::Invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
+  return Status::OK();
+}
 
 Status ParseJson(std::string_view text, Value* out) {
   auto result = LocalParser().Parse(text);
@@ -76,6 +213,10 @@ Status ParseJson(std::string_view text, Value* out) {
 
 bool IsValidJson(std::string_view text) {
   return !LocalParser().Parse(text).error();
+}
+
+bool IsValidJson(const std::string& text) {
+  return !LocalParser().Parse(text, text.capacity()).error();
 }
 
 void AppendJsonString(std::string_view s, std::string* out) {

@@ -1,5 +1,9 @@
 #include "flowctl/expr/expr.h"
 
+#include <algorithm>
+
+#include "flowctl/data/json.h"
+
 #include <optional>
 #include <utility>
 
@@ -9,6 +13,17 @@
 
 namespace flowctl::expr {
 namespace {
+
+void CollectTopKeys(const Node& node, std::vector<std::string>* keys, bool* whole) {
+  if (node.kind == Kind::kField) {
+    if (node.path.empty() || node.path[0].is_index) {
+      *whole = true;
+    } else if (std::find(keys->begin(), keys->end(), node.path[0].key) == keys->end()) {
+      keys->push_back(node.path[0].key);
+    }
+  }
+  for (const NodePtr& arg : node.args) CollectTopKeys(*arg, keys, whole);
+}
 
 void CollectFields(const Node& node, std::vector<std::string>* fields) {
   if (node.kind == Kind::kField && !node.path.empty()) {
@@ -33,6 +48,7 @@ Result<std::shared_ptr<const Program>> Program::Compile(std::string_view source)
   std::shared_ptr<Program> program(new Program());
   program->source_ = std::string(source);
   CollectFields(*root, &program->fields_);
+  CollectTopKeys(*root, &program->top_keys_, &program->whole_event_);
   program->root_ = std::move(root);
   return std::shared_ptr<const Program>(std::move(program));
 }
@@ -55,6 +71,22 @@ Result<bool> Program::EvalBool(const Value& event) const {
                            other->TypeName() + (other->is_null() ? " (missing field?)" : ""));
   }
   return result;
+}
+
+const Value& Program::View(const Event& e, Value* scratch) const {
+  if (!e.lazy() || whole_event_) return e.body();
+  if (!ExtractTopLevel(e.raw(), top_keys_, scratch).ok()) return e.body();
+  return *scratch;
+}
+
+Result<Value> Program::Eval(const Event& event) const {
+  Value scratch;
+  return Eval(View(event, &scratch));
+}
+
+Result<bool> Program::EvalBool(const Event& event) const {
+  thread_local Value scratch;
+  return EvalBool(View(event, &scratch));
 }
 
 }  // namespace flowctl::expr

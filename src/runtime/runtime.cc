@@ -472,7 +472,7 @@ Status RunImpl::StepSink(RtNode& n, int inst, Batch& in, StepEmitter& em) {
   if (n.g->filter) {
     size_t keep = 0;
     for (size_t i = 0; i < events.size(); ++i) {
-      auto r = n.g->filter->EvalBool(events[i].body());
+      auto r = n.g->filter->EvalBool(events[i]);
       if (!r.ok()) {
         em.Fail(std::move(events[i]), Status::Invalid("filter: " + r.status().message()));
       } else if (r.value()) {

@@ -34,13 +34,26 @@ class Event {
     return e;
   }
 
-  const Value& body() const { return body_; }
+  // The body; an event still in its lazy state is decoded now (once).
+  const Value& body() const {
+    if (lazy_) Materialize();
+    return body_;
+  }
   // Mutable access marks the event as changed: raw is no longer valid.
   Value& Mutable() {
+    if (lazy_) Materialize();
     raw_.clear();
     has_raw_ = false;
     return body_;
   }
+  // raw holds a validated JSON object: the body is built only when someone
+  // asks for it, and readers that need a few fields can decode just those
+  // (expr::Program::EvalBool(const Event&)).
+  void SetLazyJson() {
+    lazy_ = true;
+    has_raw_ = true;
+  }
+  bool lazy() const { return lazy_; }
   // Sets body from a decode of raw while keeping raw as the output form.
   void SetDecoded(Value body) {
     body_ = std::move(body);
@@ -55,7 +68,12 @@ class Event {
   uint32_t attempt = 0;  // retries done so far
 
  private:
-  Value body_;
+  void Materialize() const;  // raw -> body_ (data/event.cc)
+
+  // Mutable so that a const reader can trigger the one-time lazy decode; an
+  // event is owned by one thread at a time, so this needs no locking.
+  mutable Value body_;
+  mutable bool lazy_ = false;
   std::string raw_;
   bool has_raw_ = false;
 };

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "flowctl/base/status.h"
+#include "flowctl/data/event.h"
 #include "flowctl/data/value.h"
 
 namespace flowctl::expr {
@@ -41,6 +42,10 @@ class Program {
   Result<Value> Eval(const Value& event) const;
   // Eval and require a bool result.
   Result<bool> EvalBool(const Value& event) const;
+  // The same on an Event. A lazy event (raw JSON not yet decoded) is not
+  // decoded whole: only the top-level fields the expression reads are.
+  Result<Value> Eval(const Event& event) const;
+  Result<bool> EvalBool(const Event& event) const;
 
   const std::string& source() const { return source_; }
   // Top-level field paths the expression reads (e.g. "priority", "geo.city").
@@ -48,6 +53,11 @@ class Program {
 
  private:
   Program() = default;
+  // What an Event-based evaluation needs decoded; whole_event_ when the
+  // expression reads the event as a whole (`event` alone).
+  const Value& View(const Event& e, Value* scratch) const;
+  std::vector<std::string> top_keys_;
+  bool whole_event_ = false;
   std::string source_;
   std::vector<std::string> fields_;
   std::unique_ptr<Node> root_;

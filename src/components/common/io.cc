@@ -9,6 +9,8 @@
 
 namespace flowctl::components {
 
+constexpr size_t kJsonPadding = 64;
+
 Status WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
@@ -71,6 +73,9 @@ Result<LineReader::State> LineReader::Next(std::string* line, size_t* oversized_
       size_t len = static_cast<size_t>(nl - start);
       size_t used = len + 1;
       if (len > 0 && start[len - 1] == '\r') --len;
+      // Spare capacity lets the JSON parser read the line in place (simdjson
+      // needs readable padding after the last byte).
+      line->reserve(len + kJsonPadding);
       line->assign(start, len);
       begin_ += used;
       offset_ += used;

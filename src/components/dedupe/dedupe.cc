@@ -16,7 +16,7 @@ class DedupeProcessor : public Processor {
 
   Status Process(std::vector<Event>& events, Emitter& out) override {
     for (auto& e : events) {
-      auto r = key_->Eval(e.body());
+      auto r = key_->Eval(e);
       if (!r.ok()) {
         out.Fail(std::move(e), r.status());
         continue;

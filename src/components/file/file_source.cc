@@ -101,18 +101,23 @@ class LineSource : public Source {
         out.Emit(Event(std::move(body)));
         continue;
       }
-      Value body;
-      Status st = ParseJson(e.raw(), &body);
-      if (!st.ok()) {
-        out.Fail(std::move(e), st);
+      // Validate now (cheap), decode later and only what is read.
+      const std::string& raw = e.raw();
+      size_t first = raw.find_first_not_of(" \t");
+      if (!IsValidJson(raw)) {
+        Value ignored;
+        Status st = ParseJson(raw, &ignored);  // for the error message
+        out.Fail(std::move(e), st.ok() ? Status::Invalid("invalid JSON") : st);
         continue;
       }
-      if (!body.is_object()) {
+      if (first == std::string::npos || raw[first] != '{') {
+        Value body;
+        (void)ParseJson(raw, &body);
         out.Fail(std::move(e), Status::Invalid(std::string("expected a JSON object, got ") +
                                                body.TypeName()));
         continue;
       }
-      e.SetDecoded(std::move(body));
+      e.SetLazyJson();
       out.Emit(std::move(e));
     }
   }

@@ -11,7 +11,7 @@ class FilterProcessor : public Processor {
   explicit FilterProcessor(std::shared_ptr<const expr::Program> p) : cond_(std::move(p)) {}
   Status Process(std::vector<Event>& events, Emitter& out) override {
     for (auto& e : events) {
-      auto r = cond_->EvalBool(e.body());
+      auto r = cond_->EvalBool(e);
       if (!r.ok()) out.Fail(std::move(e), r.status());
       else if (r.value()) out.Emit(std::move(e));
       else out.Drop(std::move(e));

@@ -21,7 +21,7 @@ class RouteProcessor : public Processor {
       hits.clear();
       bool failed = false;
       for (size_t i = 0; i < conds_.size(); ++i) {
-        auto r = conds_[i]->EvalBool(e.body());
+        auto r = conds_[i]->EvalBool(e);
         if (!r.ok()) {
           out.Fail(std::move(e), Status::Invalid("route " + std::to_string(i) + ": " +
                                                  r.status().message()));
