@@ -75,7 +75,14 @@ Result<bool> Program::EvalBool(const Value& event) const {
 
 const Value& Program::View(const Event& e, Value* scratch) const {
   if (!e.lazy() || whole_event_) return e.body();
+  if (top_keys_.empty()) {
+    *scratch = Value::MakeObject();
+    return *scratch;
+  }
   if (!ExtractTopLevel(e.raw(), top_keys_, scratch).ok()) return e.body();
+  for (const auto& m : e.patches())
+    if (std::find(top_keys_.begin(), top_keys_.end(), m.key) != top_keys_.end())
+      scratch->Set(m.key, m.value);
   return *scratch;
 }
 

@@ -54,6 +54,16 @@ class Event {
     has_raw_ = true;
   }
   bool lazy() const { return lazy_; }
+
+  // Sets a top-level member of a lazy event without decoding it: the member
+  // is written after the original ones. Precondition: lazy() and key is not
+  // a member of raw (the caller checked); a key patched before is replaced.
+  void PatchTopLevel(std::string_view key, Value v);
+  const std::vector<Member>& patches() const { return patch_; }
+
+  // Appends the event's JSON: the original bytes when unchanged, the
+  // original bytes plus patched members, or the serialized body.
+  void AppendJson(std::string* out) const;
   // Sets body from a decode of raw while keeping raw as the output form.
   void SetDecoded(Value body) {
     body_ = std::move(body);
@@ -63,7 +73,7 @@ class Event {
   const std::string& raw() const { return raw_; }
   std::string& raw_buffer() { return raw_; }
   // True when raw is exactly the JSON of body (unchanged since decode).
-  bool has_raw_json() const { return has_raw_; }
+  bool has_raw_json() const { return has_raw_ && patch_.empty(); }
 
   uint32_t attempt = 0;  // retries done so far
 
@@ -74,8 +84,9 @@ class Event {
   // event is owned by one thread at a time, so this needs no locking.
   mutable Value body_;
   mutable bool lazy_ = false;
-  std::string raw_;
-  bool has_raw_ = false;
+  mutable std::string raw_;
+  mutable bool has_raw_ = false;
+  mutable std::vector<Member> patch_;
 };
 
 // Released (destroyed) when every event of a source batch has been handled.

@@ -50,6 +50,10 @@ class Program {
   const std::string& source() const { return source_; }
   // Top-level field paths the expression reads (e.g. "priority", "geo.city").
   const std::vector<std::string>& fields() const { return fields_; }
+  // Top-level members the expression reads, and whether it reads the event
+  // as a whole (then no partial decode is possible).
+  const std::vector<std::string>& top_level_keys() const { return top_keys_; }
+  bool reads_whole_event() const { return whole_event_; }
 
  private:
   Program() = default;

@@ -24,8 +24,7 @@ Status WriteAll(int fd, std::string_view data) {
 }
 
 void AppendEventLine(const Event& e, std::string* out) {
-  if (e.has_raw_json()) out->append(e.raw());
-  else AppendJson(e.body(), out);
+  e.AppendJson(out);
   out->push_back('\n');
 }
 

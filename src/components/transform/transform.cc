@@ -1,7 +1,10 @@
 // transform: set fields from expressions, copy, rename and delete fields.
 // All set expressions see the event as it arrived (they are evaluated before
 // any change), so their order does not matter.
+#include <algorithm>
+
 #include "../builtin_list.h"
+#include "flowctl/data/json.h"
 #include "../common/expr_config.h"
 
 namespace flowctl::components {
@@ -18,13 +21,60 @@ class TransformProcessor : public Processor {
   std::vector<Assign> set_;
   std::vector<std::pair<std::string, std::string>> copy_, rename_;
   std::vector<std::string> delete_;
+  Value view_;  // scratch for TryPatch
+  // Set-only transforms of top-level fields can patch a still-undecoded
+  // event: decode just the fields read and the targets (to learn whether
+  // they exist), then append the new members to the original bytes.
+  bool patchable_ = false;
+  std::vector<std::string> patch_keys_;  // fields read + target fields
+
+  void Prepare() {
+    patchable_ = !set_.empty() && copy_.empty() && rename_.empty() && delete_.empty();
+    for (const auto& a : set_) {
+      if (a.path.find_first_of(".[") != std::string::npos || a.value->reads_whole_event())
+        patchable_ = false;
+      for (const auto& k : a.value->top_level_keys()) AddKey(k);
+      AddKey(a.path);
+    }
+  }
+
+  void AddKey(const std::string& k) {
+    if (std::find(patch_keys_.begin(), patch_keys_.end(), k) == patch_keys_.end())
+      patch_keys_.push_back(k);
+  }
+
+  // True when the event was handled (emitted or failed) by patching.
+  bool TryPatch(Event& e, std::vector<Value>& values, Emitter& out) {
+    if (!patchable_ || !e.lazy()) return false;
+    if (!ExtractTopLevel(e.raw(), patch_keys_, &view_).ok()) return false;
+    for (const auto& a : set_) {
+      if (view_.Find(a.path) == nullptr) continue;
+      bool patched = false;
+      for (const auto& m : e.patches()) patched = patched || m.key == a.path;
+      if (!patched) return false;  // overwrites an original member: decode
+    }
+    for (const auto& m : e.patches()) view_.Set(m.key, m.value);
+    for (size_t i = 0; i < set_.size(); ++i) {
+      auto r = set_[i].value->Eval(view_);
+      if (!r.ok()) {
+        out.Fail(std::move(e), Status::Invalid("set " + set_[i].path + ": " +
+                                               r.status().message()));
+        return true;
+      }
+      values[i] = std::move(r).value();
+    }
+    for (size_t i = 0; i < set_.size(); ++i) e.PatchTopLevel(set_[i].path, std::move(values[i]));
+    out.Emit(std::move(e));
+    return true;
+  }
 
   Status Process(std::vector<Event>& events, Emitter& out) override {
     std::vector<Value> values(set_.size());
     for (auto& e : events) {
+      if (TryPatch(e, values, out)) continue;
       bool failed = false;
       for (size_t i = 0; i < set_.size(); ++i) {
-        auto r = set_[i].value->Eval(e.body());
+        auto r = set_[i].value->Eval(e);
         if (!r.ok()) {
           out.Fail(std::move(e), Status::Invalid("set " + set_[i].path + ": " +
                                                  r.status().message()));
@@ -113,6 +163,7 @@ ComponentDescriptor TransformDescriptor() {
         p->rename_.emplace_back(it.key(), it->get<std::string>());
     if (c.contains("delete"))
       for (const auto& f : c["delete"]) p->delete_.push_back(f.get<std::string>());
+    p->Prepare();
     return std::unique_ptr<Processor>(std::move(p));
   };
   return d;
