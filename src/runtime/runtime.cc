@@ -165,6 +165,9 @@ class RunImpl {
 };
 
 Status RunImpl::Init() {
+  // Create spdlog's registry before any worker logs: its lazy set-up in an
+  // uninstrumented shared library would otherwise race in the workers.
+  (void)spdlog::default_logger_raw();
   const auto& gnodes = graph_.nodes();
   const auto& spec = graph_.spec();
   unsigned hw = std::thread::hardware_concurrency();
