@@ -28,6 +28,19 @@ void Event::PatchTopLevel(std::string_view key, Value v) {
   patch_.push_back(Member{std::string(key), std::move(v)});
 }
 
+void Event::CacheJson() {
+  // Raw bytes plus patches are written by a plain append: nothing to gain.
+  if (lazy_ || has_raw_) return;
+  std::string text;
+  text.reserve(raw_.size() + 256);
+  AppendJson(&text);
+  // Spare capacity lets a later lazy decode parse in place.
+  text.reserve(text.size() + 64);
+  raw_ = std::move(text);
+  patch_.clear();
+  has_raw_ = true;
+}
+
 void Event::AppendJson(std::string* out) const {
   if (lazy_ && !patch_.empty()) {
     // The original object minus its closing brace, then the new members.

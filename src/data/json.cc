@@ -75,7 +75,15 @@ ThreadOnDemand& LocalOnDemand() {
   return t;
 }
 
-simdjson::error_code ConvertOnDemand(simdjson::ondemand::value v, Value* out) {
+// Members are gathered in a per-depth scratch vector and moved into an
+// exactly sized one: one allocation per object instead of log2(n) regrowths.
+std::vector<Value::Object>& ScratchObjects() {
+  thread_local std::vector<Value::Object> stack;
+  return stack;
+}
+
+simdjson::error_code ConvertOnDemand(simdjson::ondemand::value v, Value* out,
+                                     size_t depth = 0) {
   using simdjson::ondemand::json_type;
   json_type t;
   if (auto err = v.type().get(t)) return err;
@@ -83,14 +91,20 @@ simdjson::error_code ConvertOnDemand(simdjson::ondemand::value v, Value* out) {
     case json_type::object: {
       simdjson::ondemand::object obj;
       if (auto err = v.get_object().get(obj)) return err;
-      Value::Object members;
+      auto& stack = ScratchObjects();
+      if (stack.size() <= depth) stack.resize(depth + 1);
+      stack[depth].clear();
       for (auto field : obj) {
         std::string_view key;
         if (auto err = field.unescaped_key().get(key)) return err;
         Value child;
-        if (auto err = ConvertOnDemand(field.value(), &child)) return err;
-        members.push_back(Member{std::string(key), std::move(child)});
+        if (auto err = ConvertOnDemand(field.value(), &child, depth + 1)) return err;
+        stack[depth].push_back(Member{std::string(key), std::move(child)});
       }
+      auto& scratch = stack[depth];
+      Value::Object members(std::make_move_iterator(scratch.begin()),
+                            std::make_move_iterator(scratch.end()));
+      scratch.clear();
       *out = Value(std::move(members));
       return simdjson::SUCCESS;
     }
@@ -102,7 +116,7 @@ simdjson::error_code ConvertOnDemand(simdjson::ondemand::value v, Value* out) {
         simdjson::ondemand::value iv;
         if (auto err = item.get(iv)) return err;
         Value child;
-        if (auto err = ConvertOnDemand(iv, &child)) return err;
+        if (auto err = ConvertOnDemand(iv, &child, depth + 1)) return err;
         items.push_back(std::move(child));
       }
       *out = Value(std::move(items));
@@ -219,13 +233,23 @@ bool IsValidJson(const std::string& text) {
   return !LocalParser().Parse(text, text.capacity()).error();
 }
 
+namespace {
+struct EscapeTable {
+  bool needs[256];
+  constexpr EscapeTable() : needs() {
+    for (int c = 0; c < 256; ++c) needs[c] = c < 0x20 || c == '"' || c == '\\';
+  }
+};
+constexpr EscapeTable kEscape;
+}  // namespace
+
 void AppendJsonString(std::string_view s, std::string* out) {
   static const char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscape.needs[c]) continue;
     out->append(s.data() + start, i - start);
     start = i + 1;
     switch (c) {

@@ -33,6 +33,9 @@ struct RtNode {
   // dead-letter target); outputs of one step are grouped by these.
   std::vector<size_t> downstream;
   std::vector<std::vector<size_t>> port_targets;  // port -> positions in downstream
+  // port -> whether a sink reads it: those events are serialized here, in
+  // parallel, rather than in the (single-instance) sink.
+  std::vector<bool> port_feeds_sink;
   int dead_letter_pos = -1;                       // position in downstream
 
   std::unique_ptr<Source> source;
@@ -69,6 +72,7 @@ class StepEmitter final : public Emitter {
       return;
     }
     ++emitted_;
+    if (node_.port_feeds_sink[port]) e.CacheJson();
     const auto& targets = node_.port_targets[port];
     for (size_t i = 0; i + 1 < targets.size(); ++i) outputs_[targets[i]].push_back(e);
     outputs_[targets.back()].push_back(std::move(e));
@@ -208,6 +212,9 @@ Status RunImpl::Init() {
         targets.push_back(static_cast<size_t>(it - n->downstream.begin()));
       }
       n->port_targets.push_back(std::move(targets));
+      bool to_sink = false;
+      for (size_t c : g.consumers[p]) to_sink = to_sink || gnodes[c].kind() == NodeKind::kSink;
+      n->port_feeds_sink.push_back(to_sink);
     }
     if (g.dead_letter_target >= 0) {
       size_t t = static_cast<size_t>(g.dead_letter_target);

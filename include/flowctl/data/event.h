@@ -61,6 +61,11 @@ class Event {
   void PatchTopLevel(std::string_view key, Value v);
   const std::vector<Member>& patches() const { return patch_; }
 
+  // Serializes a changed (decoded) body into raw, so that writing it later
+  // is a plain copy; unchanged and patched events are left as they are. The
+  // runtime calls this in parallel workers before events reach a sink.
+  void CacheJson();
+
   // Appends the event's JSON: the original bytes when unchanged, the
   // original bytes plus patched members, or the serialized body.
   void AppendJson(std::string* out) const;
