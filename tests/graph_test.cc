@@ -136,6 +136,7 @@ TEST_F(GraphTest, CycleIsPrinted) {
   const Diagnostic* d = FindError(r, "cycle: ");
   ASSERT_NE(d, nullptr) << DiagText(r.diagnostics);
   EXPECT_NE(d->message.find("a -> b -> c -> a"), std::string::npos) << d->message;
+  EXPECT_EQ(d->mark.line, 10);  // node a
 }
 
 TEST_F(GraphTest, BadExpressionNamesLineAndColumn) {
@@ -215,6 +216,7 @@ TEST_F(GraphTest, NamedOutputsMustExist) {
   ASSERT_FALSE(r.ok());
   const Diagnostic* bad = FindError(r, "has no output 'hihg'");
   ASSERT_NE(bad, nullptr) << DiagText(r.diagnostics);
+  EXPECT_EQ(bad->mark.line, 18);
   EXPECT_NE(bad->hint.find("router.high"), std::string::npos);
   EXPECT_NE(FindError(r, "'router' has named outputs"), nullptr) << DiagText(r.diagnostics);
   // Exactly these two errors: c is fine.
@@ -244,9 +246,15 @@ TEST_F(GraphTest, SourceWithInputsAndFilterOnProcessorAndDeadLetterTarget) {
                              "      inputs: [f]\n",
                          registry_);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(FindError(r, "a source cannot have inputs"), nullptr) << DiagText(r.diagnostics);
-  EXPECT_NE(FindError(r, "'filter:' is only allowed on sinks"), nullptr);
-  EXPECT_NE(FindError(r, "dead_letter target 'nowhere' does not exist"), nullptr);
+  const Diagnostic* src = FindError(r, "a source cannot have inputs");
+  ASSERT_NE(src, nullptr) << DiagText(r.diagnostics);
+  EXPECT_EQ(src->mark.line, 9);
+  const Diagnostic* filter = FindError(r, "'filter:' is only allowed on sinks");
+  ASSERT_NE(filter, nullptr);
+  EXPECT_EQ(filter->mark.line, 16);
+  const Diagnostic* dlq = FindError(r, "dead_letter target 'nowhere' does not exist");
+  ASSERT_NE(dlq, nullptr);
+  EXPECT_EQ(dlq->mark.line, 18);
 }
 
 TEST_F(GraphTest, UnreachableNodeIsAWarningNotAnError) {
