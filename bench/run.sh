@@ -97,6 +97,7 @@ ensure_data() {   # ensure_data N -> prints the file path
 }
 
 INPUT="$(ensure_data "$EVENTS")"
+BIG_INPUT="$DATA/events-$BIG_EVENTS.jsonl"   # generated later, only with --big
 cat "$INPUT" > /dev/null   # warm the page cache so the first measured run is not a disk read
 
 # ---------------------------------------------------------------- helpers
@@ -155,6 +156,7 @@ for w in "${WORKLOADS[@]}"; do
   echo "$w flowctl: $(fl_cmd "$w" "$INPUT")"
   [[ $SKIP_JQ -eq 1 ]] || echo "$w jq:      $(jq_cmd "$w")"
 done
+[[ $BIG -eq 0 ]] || echo "W1 flowctl, $BIG_EVENTS events (--big): $(fl_cmd W1 "$BIG_INPUT")"
 echo
 
 # ---------------------------------------------------------------- measure
@@ -203,11 +205,9 @@ w2_count="$(awk -F'\t' '$1=="W2"{print $8}' "$RESULTS")"
 # ---------------------------------------------------------------- big run
 BIG_LINE=""
 if [[ $BIG -eq 1 ]]; then
-  BIG_INPUT="$(ensure_data "$BIG_EVENTS")"
+  ensure_data "$BIG_EVENTS" > /dev/null
   cat "$BIG_INPUT" > /dev/null
   echo "running W1 on $BIG_EVENTS events (flowctl only, once) ..." >&2
-  echo "W1 big flowctl: $(fl_cmd W1 "$BIG_INPUT")"
-  echo
   timed "$TF" /dev/null "$FLOWCTL" apply bench/w1.yaml --set "INPUT=$BIG_INPUT" --set "OUTPUT=$OUT_FL" -q
   read -r big_wall big_rss < <(tail -n1 "$TF")
   big_lines="$(lines "$OUT_FL")"; rm -f "$OUT_FL"

@@ -68,6 +68,18 @@ Value Convert(simdjson::dom::element e) {
 struct ThreadOnDemand {
   simdjson::ondemand::parser parser;
   std::string buffer;
+
+  // text itself when its spare capacity covers simdjson's padding (lines
+  // are read that way), else a padded copy in the thread's buffer.
+  simdjson::padded_string_view Padded(const std::string& text) {
+    if (text.capacity() >= text.size() + simdjson::SIMDJSON_PADDING)
+      return simdjson::padded_string_view(text.data(), text.size(), text.capacity());
+    size_t need = text.size() + simdjson::SIMDJSON_PADDING;
+    if (buffer.size() < need) buffer.resize(need * 2);
+    std::memcpy(buffer.data(), text.data(), text.size());
+    std::memset(buffer.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+    return simdjson::padded_string_view(buffer.data(), text.size(), buffer.size());
+  }
 };
 
 ThreadOnDemand& LocalOnDemand() {
@@ -160,16 +172,7 @@ simdjson::error_code ConvertOnDemand(simdjson::ondemand::value v, Value* out,
 Status ExtractTopLevel(const std::string& text, const std::vector<std::string>& keys,
                        Value* out) {
   ThreadOnDemand& t = LocalOnDemand();
-  simdjson::padded_string_view input;
-  if (text.capacity() >= text.size() + simdjson::SIMDJSON_PADDING) {
-    input = simdjson::padded_string_view(text.data(), text.size(), text.capacity());
-  } else {
-    size_t need = text.size() + simdjson::SIMDJSON_PADDING;
-    if (t.buffer.size() < need) t.buffer.resize(need * 2);
-    std::memcpy(t.buffer.data(), text.data(), text.size());
-    std::memset(t.buffer.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
-    input = simdjson::padded_string_view(t.buffer.data(), text.size(), t.buffer.size());
-  }
+  simdjson::padded_string_view input = t.Padded(text);
   *out = Value::MakeObject();
   simdjson::ondemand::document doc;
   if (auto err = t.parser.iterate(input).get(doc))
@@ -197,15 +200,7 @@ Status ExtractTopLevel(const std::string& text, const std::vector<std::string>& 
 
 Status ParseValidatedJson(const std::string& text, Value* out) {
   ThreadOnDemand& t = LocalOnDemand();
-  simdjson::padded_string_view input;
-  if (text.capacity() >= text.size() + simdjson::SIMDJSON_PADDING) {
-    input = simdjson::padded_string_view(text.data(), text.size(), text.capacity());
-  } else {
-    size_t need = text.size() + simdjson::SIMDJSON_PADDING;
-    if (t.buffer.size() < need) t.buffer.resize(need * 2);
-    std::memcpy(t.buffer.data(), text.data(), text.size());
-    input = simdjson::padded_string_view(t.buffer.data(), text.size(), t.buffer.size());
-  }
+  simdjson::padded_string_view input = t.Padded(text);
   simdjson::ondemand::document doc;
   simdjson::ondemand::value root;
   simdjson::error_code err = t.parser.iterate(input).get(doc);
