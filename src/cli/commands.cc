@@ -188,8 +188,9 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   bool progress = !o.quiet && ::isatty(2);
   int signals = 0;
   auto last = std::chrono::steady_clock::now();
-  while (!r.WaitFor(0)) {
-    struct timespec ts {0, 100 * 1000 * 1000};
+  // Wake on completion at once; look for signals every 50 ms.
+  while (!r.WaitFor(50)) {
+    struct timespec ts {0, 0};
     int sig = sigtimedwait(&sigs, nullptr, &ts);
     if (sig == SIGINT || sig == SIGTERM) {
       if (++signals == 1) {
