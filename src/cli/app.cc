@@ -6,9 +6,11 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <mutex>
 
 #include "commands.h"
+#include "remote.h"
 #include "flowctl/data/json.h"
 
 namespace flowctl::cli {
@@ -110,6 +112,76 @@ int RunCli(int argc, char** argv) {
   auto* version = app.add_subcommand("version", "Print the version");
   add_output(version, {"text", "json"});
 
+  // Daemon and the operator commands that talk to it.
+  ServeOptions serve_opts;
+  auto* serve = app.add_subcommand("serve", "Run the control plane (gRPC) and its pipelines");
+  serve->add_option("--listen", serve_opts.listen, "host:port or unix:PATH")->capture_default_str();
+  serve->add_option("--state-dir", serve_opts.state_dir, "state directory (default ~/.flowctl)");
+  serve->add_option("--token-file", serve_opts.token_file,
+                    "bearer token callers must send; required beyond loopback");
+  serve->add_option("--tls-cert", serve_opts.tls_cert, "PEM certificate (with --tls-key)");
+  serve->add_option("--tls-key", serve_opts.tls_key, "PEM private key (with --tls-cert)");
+  serve->add_option("--workers", serve_opts.workers, "worker threads per pipeline")
+      ->check(CLI::Range(1, 1024));
+  serve->add_option("--max-message-bytes", serve_opts.max_message_bytes, "largest gRPC message")
+      ->check(CLI::Range(1024, 1 << 30))
+      ->capture_default_str();
+
+  RemoteOptions remote;
+  auto add_remote = [&](CLI::App* cmd) {
+    cmd->add_option("--server", remote.server,
+                    "control plane address (default $FLOWCTL_SERVER or 127.0.0.1:8080)");
+    cmd->add_option("--token-file", remote.token_file, "file holding the bearer token");
+    cmd->add_option("-o,--output", remote.output, "table, json or yaml")
+        ->check(CLI::IsMember({"table", "json", "yaml"}))
+        ->capture_default_str();
+  };
+  auto* get = app.add_subcommand("get", "Show pipelines on a server");
+  get->require_subcommand(1);
+  auto* get_all = get->add_subcommand("pipelines", "List pipelines");
+  add_remote(get_all);
+  std::string name, reason;
+  auto* get_one = get->add_subcommand("pipeline", "Show one pipeline's document and state");
+  get_one->add_option("name", name, "pipeline name")->required();
+  add_remote(get_one);
+  auto* status = app.add_subcommand("status", "Per-node metrics of a pipeline on a server");
+  status->add_option("name", name, "pipeline name")->required();
+  add_remote(status);
+  auto* stop = app.add_subcommand("stop", "Drain and stop a pipeline on a server");
+  stop->add_option("name", name, "pipeline name")->required();
+  stop->add_option("--reason", reason, "recorded in the audit log");
+  add_remote(stop);
+  auto* del = app.add_subcommand("delete", "Stop and delete a pipeline and its versions");
+  del->add_option("name", name, "pipeline name")->required();
+  del->add_option("--reason", reason, "recorded in the audit log");
+  add_remote(del);
+  int to_version = 0;
+  auto* rollback = app.add_subcommand("rollback", "Run an earlier version of a pipeline");
+  rollback->add_option("name", name, "pipeline name")->required();
+  rollback->add_option("--to-version", to_version, "version (default: the previous one)")
+      ->check(CLI::Range(1, 1 << 30));
+  rollback->add_option("--reason", reason, "recorded in the audit log");
+  add_remote(rollback);
+  auto* history = app.add_subcommand("history", "Versions and runs of a pipeline");
+  history->add_option("name", name, "pipeline name")->required();
+  add_remote(history);
+  int limit = 100;
+  auto* audit = app.add_subcommand("audit", "The audit log of mutating calls");
+  audit->add_option("--target", name, "only this pipeline");
+  audit->add_option("--limit", limit, "newest N entries")->capture_default_str();
+  add_remote(audit);
+  int interval_ms = 1000, iterations = 0;
+  auto* top = app.add_subcommand("top", "Live per-node rates, queues, p99 and errors");
+  top->add_option("name", name, "pipeline name (default: all)");
+  top->add_option("--interval-ms", interval_ms, "refresh interval")->capture_default_str();
+  top->add_option("--iterations", iterations, "stop after N updates (0 = until Ctrl-C)");
+  add_remote(top);
+  bool wait = false;
+  apply->add_option("--server", remote.server,
+                    "submit to this control plane instead of running here (or $FLOWCTL_SERVER)");
+  apply->add_option("--token-file", remote.token_file, "file holding the bearer token");
+  apply->add_flag("--wait", wait, "with --server: follow the run until it ends");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -119,7 +191,23 @@ int RunCli(int argc, char** argv) {
   SetupLogging(log_level, log_format);
 
   if (validate->parsed()) return Validate(validate_files, common);
-  if (apply->parsed()) return Apply(apply_file, apply_opts, common);
+  if (apply->parsed()) {
+    if (!remote.server.empty() || std::getenv("FLOWCTL_SERVER")) {
+      remote.output = common.output == "json" ? "json" : "table";
+      return RemoteApply(apply_file, apply_opts.dry_run, wait, common, remote);
+    }
+    return Apply(apply_file, apply_opts, common);
+  }
+  if (serve->parsed()) return Serve(serve_opts);
+  if (get_all->parsed()) return GetPipelines(remote);
+  if (get_one->parsed()) return GetPipeline(name, remote);
+  if (status->parsed()) return StatusCmd(name, remote);
+  if (stop->parsed()) return StopCmd(name, reason, remote);
+  if (del->parsed()) return DeleteCmd(name, reason, remote);
+  if (rollback->parsed()) return RollbackCmd(name, to_version, reason, remote);
+  if (history->parsed()) return HistoryCmd(name, remote);
+  if (audit->parsed()) return AuditCmd(name, limit, remote);
+  if (top->parsed()) return TopCmd(name, interval_ms, iterations, remote);
   if (components->parsed()) return Components(comp_type, common);
   if (graph->parsed()) return GraphCmd(graph_file, graph_format, common);
   if (version->parsed()) return Version(common);

@@ -19,15 +19,6 @@ std::string Human(uint64_t n) {
   return s;
 }
 
-std::string InputsOf(const Graph& g, const GraphNode& n) {
-  std::vector<std::string> parts;
-  for (const auto& in : n.inputs) {
-    const auto& up = g.nodes()[in.node];
-    parts.push_back(up.ports[in.port].empty() ? up.id() : up.id() + "." + up.ports[in.port]);
-  }
-  return Join(parts, ", ");
-}
-
 }  // namespace
 
 void PrintPlan(const Graph& g, int workers, bool as_json) {
@@ -53,20 +44,8 @@ void PrintPlan(const Graph& g, int workers, bool as_json) {
               << "\n";
     return;
   }
-  std::cout << "Plan for pipeline '" << g.spec().metadata.name << "' (dry run, nothing runs):\n";
-  for (const auto& n : g.nodes()) {
-    std::cout << "  " << NodeKindName(n.kind()) << " " << n.id() << " (" << n.spec->type << ")";
-    if (!n.inputs.empty()) std::cout << " <- " << InputsOf(g, n);
-    if (!n.spec->filter.empty()) std::cout << " [filter: " << n.spec->filter << "]";
-    if (n.dead_letter_target >= 0)
-      std::cout << " [dead letters -> " << g.nodes()[n.dead_letter_target].id() << "]";
-    if (n.ports.size() > 1) {
-      std::vector<std::string> named;
-      for (const auto& p : n.ports) named.push_back(n.id() + "." + p);
-      std::cout << " [outputs: " << Join(named, ", ") << "]";
-    }
-    std::cout << "\n";
-  }
+  std::cout << "Plan for pipeline '" << g.spec().metadata.name << "' (dry run, nothing runs):\n"
+            << g.ToPlanText();
   std::cout << "Would run " << g.nodes().size() << " nodes; apply without --dry-run to start.\n";
 }
 

@@ -392,6 +392,29 @@ std::string Graph::ToDot() const {
   return out + "}\n";
 }
 
+std::string Graph::ToPlanText() const {
+  std::string out;
+  for (const auto& n : nodes_) {
+    out += "  " + std::string(NodeKindName(n.kind())) + " " + n.id() + " (" + n.spec->type + ")";
+    std::vector<std::string> inputs;
+    for (const auto& in : n.inputs) {
+      const auto& up = nodes_[in.node];
+      inputs.push_back(up.ports[in.port].empty() ? up.id() : up.id() + "." + up.ports[in.port]);
+    }
+    if (!inputs.empty()) out += " <- " + Join(inputs, ", ");
+    if (!n.spec->filter.empty()) out += " [filter: " + n.spec->filter + "]";
+    if (n.dead_letter_target >= 0)
+      out += " [dead letters -> " + nodes_[n.dead_letter_target].id() + "]";
+    if (n.ports.size() > 1) {
+      std::vector<std::string> named;
+      for (const auto& p : n.ports) named.push_back(n.id() + "." + p);
+      out += " [outputs: " + Join(named, ", ") + "]";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 std::string Graph::ToMermaid() const {
   std::string out = "flowchart LR\n";
   auto safe = [](const std::string& id) {

@@ -56,6 +56,8 @@ class Graph {
   // Graphviz dot / Mermaid text of the DAG.
   std::string ToDot() const;
   std::string ToMermaid() const;
+  // One line per node: kind, id, type, inputs, filter, dead letters, outputs.
+  std::string ToPlanText() const;
 
  private:
   friend struct GraphBuilder;

@@ -1,0 +1,110 @@
+// The engine: owns the registry, the store and the running pipelines, and is
+// the only way the control plane, the CLI and (later) the AI layer change
+// anything. Every mutating call is versioned in the store and audited.
+//
+// Contract: all methods are thread-safe. Mutations of one engine are
+// serialized (one mutex); they may block while an old run drains (Stop,
+// Apply of a new version). Status/Result errors carry what went wrong;
+// invalid documents come back as Diagnostics with file:line:col.
+#ifndef FLOWCTL_ENGINE_ENGINE_H_
+#define FLOWCTL_ENGINE_ENGINE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flowctl/base/status.h"
+#include "flowctl/component/registry.h"
+#include "flowctl/runtime/metrics.h"
+#include "flowctl/spec/diagnostic.h"
+#include "flowctl/store/store.h"
+
+namespace flowctl::engine {
+
+struct EngineOptions {
+  // Holds flowctl.db and checkpoints/. Empty: an in-memory store and no
+  // checkpoints (state is lost on exit).
+  std::string state_dir;
+  int workers = 0;  // per pipeline; 0 = hardware threads
+  // Restart pipelines whose desired state is running (daemon start-up).
+  bool recover = true;
+};
+
+struct ApplyRequest {
+  std::string yaml;
+  std::string filename = "<request>";
+  std::map<std::string, std::string> vars;
+  std::vector<std::pair<std::string, std::string>> sets;
+  bool dry_run = false;
+  std::string caller = "cli";
+  std::string reason;
+};
+
+struct ApplyResult {
+  std::string name;
+  int version = 0;
+  bool dry_run = false;
+  bool unchanged = false;
+  std::string plan;  // text
+  std::string diff;  // unified diff against the current version
+  std::string state;
+  std::vector<Diagnostic> diagnostics;  // warnings (errors make the call fail)
+};
+
+struct ValidateResult {
+  bool valid = false;
+  std::vector<Diagnostic> diagnostics;
+  std::vector<std::string> pipelines;
+};
+
+struct PipelineInfo {
+  std::string name;
+  int version = 0;
+  std::string state;          // running, succeeded, failed, cancelled, stopped
+  std::string desired_state;  // running, stopped
+  std::string yaml;
+  RunSnapshot snapshot;       // nodes empty when it never ran here
+};
+
+class Engine {
+ public:
+  ~Engine();
+  static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options);
+
+  // Invalid documents: Status kInvalidArgument, *diagnostics filled.
+  Result<ApplyResult> Apply(const ApplyRequest& request, std::vector<Diagnostic>* diagnostics);
+  ValidateResult Validate(const std::string& yaml, const std::string& filename,
+                          const std::map<std::string, std::string>& vars) const;
+  std::vector<PipelineInfo> List() const;
+  Result<PipelineInfo> Get(const std::string& name) const;
+  // Drains in-flight events, then stops. Desired state becomes stopped.
+  Status Stop(const std::string& name, const std::string& caller, const std::string& reason);
+  Status Delete(const std::string& name, const std::string& caller, const std::string& reason);
+  // to_version 0 = the version before the current one.
+  Result<ApplyResult> Rollback(const std::string& name, int to_version, const std::string& caller,
+                               const std::string& reason);
+  Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) const;
+  Result<std::vector<store::RunRecord>> Runs(const std::string& name, int limit) const;
+  Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target, int limit) const;
+  // Records an action taken outside the engine's own calls (e.g. a plan).
+  Status Audit(const store::AuditRecord& record);
+
+  const Registry& registry() const;
+  // Stops every pipeline (draining) and the supervisor. Desired states stay
+  // as they are, so a restart brings the same pipelines back.
+  void Shutdown();
+
+ private:
+  class Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A small unified diff of two texts (for apply --dry-run and rollback).
+std::string UnifiedDiff(const std::string& before, const std::string& after,
+                        const std::string& before_name, const std::string& after_name);
+
+}  // namespace flowctl::engine
+
+#endif  // FLOWCTL_ENGINE_ENGINE_H_

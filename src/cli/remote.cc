@@ -1,0 +1,530 @@
+#include "remote.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "flowctl/control/server.h"
+#include "flowctl/engine/engine.h"
+#include "flowctl/v1/flowctl.grpc.pb.h"
+
+namespace flowctl::cli {
+
+using nlohmann::json;
+
+namespace {
+
+std::string ReadFileOr(const std::string& path, bool* ok) {
+  std::ifstream in(path);
+  *ok = static_cast<bool>(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string ServerAddress(const RemoteOptions& r) {
+  if (!r.server.empty()) return r.server;
+  if (const char* env = std::getenv("FLOWCTL_SERVER")) return env;
+  return "127.0.0.1:8080";
+}
+
+class Client {
+ public:
+  explicit Client(const RemoteOptions& r) : addr_(ServerAddress(r)) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+    channel_ = grpc::CreateCustomChannel(addr_, grpc::InsecureChannelCredentials(), args);
+    stub_ = v1::PipelineService::NewStub(channel_);
+    if (!r.token_file.empty()) {
+      bool ok = false;
+      token_ = Trim(ReadFileOr(r.token_file, &ok));
+      if (!ok) token_error_ = "cannot read token file " + r.token_file;
+    } else if (const char* env = std::getenv("FLOWCTL_TOKEN")) {
+      token_ = env;
+    }
+  }
+
+  // Fails with the one clear line when nothing listens there.
+  bool Connect() {
+    if (!token_error_.empty()) {
+      std::cerr << "flowctl: " << token_error_ << "\n";
+      return false;
+    }
+    if (channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(2)))
+      return true;
+    std::cerr << "flowctl: no flowctl server at " << addr_
+              << ": start one with `flowctl serve` (or set --server / FLOWCTL_SERVER)\n";
+    return false;
+  }
+
+  void Prepare(grpc::ClientContext* ctx, int timeout_s = 30) {
+    if (!token_.empty()) ctx->AddMetadata("authorization", "Bearer " + token_);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_s));
+  }
+
+  v1::PipelineService::Stub& stub() { return *stub_; }
+  const std::string& address() const { return addr_; }
+
+ private:
+  std::string addr_;
+  std::string token_;
+  std::string token_error_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::PipelineService::Stub> stub_;
+};
+
+// Prints a failed call: its message, then each detail line. Exit code by kind.
+int Fail(const grpc::Status& st, const std::string& addr) {
+  if (st.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    std::cerr << "flowctl: no flowctl server at " << addr << ": start one with `flowctl serve` ("
+              << st.error_message() << ")\n";
+    return kExitRuntime;
+  }
+  v1::ErrorDetails details;
+  if (!st.error_details().empty() && details.ParseFromString(st.error_details()) &&
+      details.errors_size() > 0) {
+    for (const auto& e : details.errors()) {
+      std::cerr << e.file();
+      if (e.line()) std::cerr << ":" << e.line() << ":" << e.column();
+      std::cerr << ": " << e.severity() << ": ";
+      if (!e.node_id().empty()) std::cerr << "node '" << e.node_id() << "': ";
+      std::cerr << e.message();
+      if (!e.hint().empty()) std::cerr << " (" << e.hint() << ")";
+      std::cerr << "\n";
+    }
+  } else {
+    std::cerr << "flowctl: " << st.error_message() << "\n";
+  }
+  switch (st.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT: return kExitInvalid;
+    case grpc::StatusCode::NOT_FOUND: return kExitUsage;
+    default: return kExitRuntime;
+  }
+}
+
+json ToJson(const google::protobuf::Message& m) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  o.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &text, o);
+  return json::parse(text, nullptr, false);
+}
+
+void EmitYaml(const json& j, int indent, std::ostream& out, bool in_list = false);
+
+void EmitScalar(const json& j, std::ostream& out) {
+  if (j.is_string()) out << json(j.get<std::string>()).dump();  // quoted, escaped
+  else out << j.dump();
+}
+
+void EmitYaml(const json& j, int indent, std::ostream& out, bool in_list) {
+  std::string pad(static_cast<size_t>(indent), ' ');
+  if (j.is_object()) {
+    bool first = true;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!(first && in_list)) out << pad;
+      first = false;
+      out << it.key() << ":";
+      if ((it->is_object() && !it->empty()) || (it->is_array() && !it->empty())) {
+        out << "\n";
+        EmitYaml(*it, indent + 2, out);
+      } else {
+        out << " ";
+        if (it->is_object()) out << "{}";
+        else if (it->is_array()) out << "[]";
+        else EmitScalar(*it, out);
+        out << "\n";
+      }
+    }
+  } else if (j.is_array()) {
+    for (const auto& item : j) {
+      out << pad << "- ";
+      if (item.is_object() && !item.empty()) EmitYaml(item, indent + 2, out, true);
+      else {
+        EmitScalar(item, out);
+        out << "\n";
+      }
+    }
+  } else {
+    out << pad;
+    EmitScalar(j, out);
+    out << "\n";
+  }
+}
+
+// json and yaml print the message; table is the caller's job.
+bool PrintStructured(const google::protobuf::Message& m, const RemoteOptions& r) {
+  if (r.output == "json") {
+    std::cout << ToJson(m).dump(2) << "\n";
+    return true;
+  }
+  if (r.output == "yaml") {
+    EmitYaml(ToJson(m), 0, std::cout);
+    return true;
+  }
+  return false;
+}
+
+std::string Ago(int64_t ms) {
+  if (ms == 0) return "-";
+  time_t secs = static_cast<time_t>(ms / 1000);
+  struct tm tm {};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void PrintNodes(const v1::PipelineStatus& s) {
+  std::printf("%-20s %-14s %12s %12s %9s %8s %7s %6s %10s\n", "NODE", "TYPE", "IN", "OUT",
+              "DROPPED", "ERRORS", "DLQ", "QUEUE", "P99/BATCH");
+  for (const auto& n : s.nodes())
+    std::printf("%-20s %-14s %12lu %12lu %9lu %8lu %7lu %3lu/%-2lu %8.0fus\n", n.id().c_str(),
+                n.type().c_str(), n.in(), n.out(), n.dropped(), n.errors(), n.dead_lettered(),
+                n.queue_depth(), n.queue_capacity(), n.p99_us());
+}
+
+}  // namespace
+
+int Serve(const ServeOptions& o) {
+  std::string state_dir = o.state_dir;
+  if (state_dir.empty()) {
+    const char* home = std::getenv("HOME");
+    state_dir = std::string(home ? home : ".") + "/.flowctl";
+  }
+  control::ServerOptions so;
+  so.listen = o.listen;
+  so.tls_cert_file = o.tls_cert;
+  so.tls_key_file = o.tls_key;
+  so.max_message_bytes = o.max_message_bytes;
+  if (!o.token_file.empty()) {
+    bool ok = false;
+    so.token = Trim(ReadFileOr(o.token_file, &ok));
+    if (!ok || so.token.empty()) {
+      std::cerr << "flowctl: cannot read a token from " << o.token_file << "\n";
+      return kExitUsage;
+    }
+  }
+  if (!control::IsLoopback(so.listen) && so.token.empty()) {
+    std::cerr << "flowctl: listening on " << so.listen
+              << " (beyond loopback) needs --token-file with a bearer token\n";
+    return kExitUsage;
+  }
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  engine::EngineOptions eo;
+  eo.state_dir = state_dir;
+  eo.workers = o.workers;
+  auto eng = engine::Engine::Open(eo);
+  if (!eng.ok()) {
+    std::cerr << "flowctl: cannot open state in " << state_dir << ": " << eng.status().message()
+              << "\n";
+    return kExitRuntime;
+  }
+  auto server = control::ControlServer::Start(eng.value().get(), so);
+  if (!server.ok()) {
+    std::cerr << "flowctl: " << server.status().message() << "\n";
+    return kExitRuntime;
+  }
+  std::cerr << "flowctl control plane listening on " << server.value()->address()
+            << " (state dir " << state_dir << ")" << std::endl;
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  std::cerr << "flowctl: signal " << sig << ": stopping the server, draining pipelines" << std::endl;
+  server.value()->Shutdown();
+  eng.value()->Shutdown();
+  return kExitOk;
+}
+
+int RemoteApply(const std::string& file, bool dry_run, bool wait, const CommonOptions& c,
+                const RemoteOptions& r) {
+  bool ok = false;
+  std::string yaml = ReadFileOr(file, &ok);
+  if (!ok) {
+    std::cerr << "flowctl: cannot read " << file << "\n";
+    return kExitUsage;
+  }
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  v1::ApplyRequest req;
+  req.set_yaml(yaml);
+  req.set_filename(file);
+  req.set_dry_run(dry_run);
+  for (const auto& s : c.sets) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "flowctl: --set expects KEY=VALUE, got '" << s << "'\n";
+      return kExitUsage;
+    }
+    std::string key = s.substr(0, eq);
+    if (key.find('.') == std::string::npos) (*req.mutable_vars())[key] = s.substr(eq + 1);
+    else req.add_sets(s);
+  }
+  // The daemon does not see the caller's environment: send the ${VAR}s
+  // the file uses from it.
+  for (size_t pos = yaml.find("${"); pos != std::string::npos; pos = yaml.find("${", pos + 2)) {
+    size_t end = yaml.find_first_of(":}", pos + 2);
+    if (end == std::string::npos) break;
+    std::string name = yaml.substr(pos + 2, end - pos - 2);
+    if (const char* v = std::getenv(name.c_str()))
+      if (!req.vars().count(name)) (*req.mutable_vars())[name] = v;
+  }
+  v1::ApplyResponse resp;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx, 120);
+  grpc::Status st = client.stub().Apply(&ctx, req, &resp);
+  if (!st.ok()) return Fail(st, client.address());
+  if (PrintStructured(resp, r)) {
+  } else if (dry_run) {
+    std::cout << "Plan for pipeline '" << resp.name() << "' (would be version " << resp.version()
+              << "):\n" << resp.plan();
+    std::cout << (resp.diff().empty() ? "No change.\n" : resp.diff());
+  } else {
+    std::cout << "pipeline '" << resp.name() << "' version " << resp.version()
+              << (resp.unchanged() ? " unchanged" : " applied") << " (" << resp.state() << ")\n";
+  }
+  if (!wait || dry_run) return kExitOk;
+  // Follow the run until it ends.
+  v1::WatchRequest wreq;
+  wreq.set_name(resp.name());
+  wreq.set_interval_ms(500);
+  grpc::ClientContext wctx;
+  client.Prepare(&wctx, 24 * 3600);
+  auto reader = client.stub().Watch(&wctx, wreq);
+  v1::PipelineStatus status;
+  std::string last_state;
+  while (reader->Read(&status)) last_state = status.state();
+  st = reader->Finish();
+  if (!st.ok()) return Fail(st, client.address());
+  std::cerr << "pipeline '" << resp.name() << "' " << last_state << "\n";
+  if (r.output == "table") PrintNodes(status);
+  return last_state == "failed" ? kExitRuntime : kExitOk;
+}
+
+int GetPipelines(const RemoteOptions& r) {
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  v1::ListPipelinesResponse resp;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx);
+  grpc::Status st = client.stub().List(&ctx, v1::ListPipelinesRequest(), &resp);
+  if (!st.ok()) return Fail(st, client.address());
+  if (PrintStructured(resp, r)) return kExitOk;
+  std::printf("%-28s %7s %-12s %-9s %10s %12s %12s %8s\n", "NAME", "VERSION", "STATE", "DESIRED",
+              "UPTIME", "READ", "WRITTEN", "ERRORS");
+  for (const auto& p : resp.pipelines())
+    std::printf("%-28s %7d %-12s %-9s %9.1fs %12lu %12lu %8lu\n", p.name().c_str(), p.version(),
+                p.state().c_str(), p.desired_state().c_str(), p.uptime_s(), p.events_in(),
+                p.events_out(), p.errors());
+  if (resp.pipelines_size() == 0) std::printf("(no pipelines: apply one with `flowctl apply FILE --server %s`)\n", client.address().c_str());
+  return kExitOk;
+}
+
+int GetPipeline(const std::string& name, const RemoteOptions& r) {
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  v1::GetPipelineRequest req;
+  req.set_name(name);
+  v1::PipelineDetail resp;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx);
+  grpc::Status st = client.stub().Get(&ctx, req, &resp);
+  if (!st.ok()) return Fail(st, client.address());
+  if (PrintStructured(resp, r)) return kExitOk;
+  std::cout << "# " << resp.summary().name() << " v" << resp.summary().version() << " ("
+            << resp.summary().state() << ")\n" << resp.yaml();
+  return kExitOk;
+}
+
+int StatusCmd(const std::string& name, const RemoteOptions& r) {
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  v1::GetMetricsRequest req;
+  req.set_name(name);
+  v1::PipelineStatus resp;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx);
+  grpc::Status st = client.stub().GetMetrics(&ctx, req, &resp);
+  if (!st.ok()) return Fail(st, client.address());
+  if (PrintStructured(resp, r)) return kExitOk;
+  std::printf("pipeline %s v%d: %s, %.1f s\n", resp.name().c_str(), resp.version(),
+              resp.state().c_str(), resp.elapsed_s());
+  if (!resp.error().empty()) std::printf("error: %s\n", resp.error().c_str());
+  PrintNodes(resp);
+  return kExitOk;
+}
+
+int StopCmd(const std::string& name, const std::string& reason, const RemoteOptions& r) {
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  v1::StopRequest req;
+  req.set_name(name);
+  req.set_reason(reason);
+  v1::StopResponse resp;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx, 300);
+  grpc::Status st = client.stub().Stop(&ctx, req, &resp);
+  if (!st.ok()) return Fail(st, client.address());
+  if (!PrintStructured(resp, r)) std::cout << "pipeline '" << name << "' stopped\n";
+  return kExitOk;
+}
+
+int DeleteCmd(const std::string& name, const std::string& reason, const RemoteOptions& r) {
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  v1::DeleteRequest req;
+  req.set_name(name);
+  req.set_reason(reason);
+  v1::DeleteResponse resp;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx, 300);
+  grpc::Status st = client.stub().Delete(&ctx, req, &resp);
+  if (!st.ok()) return Fail(st, client.address());
+  if (!PrintStructured(resp, r)) std::cout << "pipeline '" << name << "' deleted\n";
+  return kExitOk;
+}
+
+int RollbackCmd(const std::string& name, int to_version, const std::string& reason,
+                const RemoteOptions& r) {
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  v1::RollbackRequest req;
+  req.set_name(name);
+  req.set_to_version(to_version);
+  req.set_reason(reason);
+  v1::RollbackResponse resp;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx, 300);
+  grpc::Status st = client.stub().Rollback(&ctx, req, &resp);
+  if (!st.ok()) return Fail(st, client.address());
+  if (!PrintStructured(resp, r))
+    std::cout << resp.diff() << "pipeline '" << name << "' rolled back to version "
+              << resp.version() << "\n";
+  return kExitOk;
+}
+
+int HistoryCmd(const std::string& name, const RemoteOptions& r) {
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  v1::HistoryRequest req;
+  req.set_name(name);
+  v1::HistoryResponse resp;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx);
+  grpc::Status st = client.stub().History(&ctx, req, &resp);
+  if (!st.ok()) return Fail(st, client.address());
+  if (PrintStructured(resp, r)) return kExitOk;
+  std::printf("%-8s %-22s %-24s %s\n", "VERSION", "CREATED", "BY", "");
+  for (const auto& v : resp.versions())
+    std::printf("%-8d %-22s %-24s %s\n", v.version(), Ago(v.created_ms()).c_str(),
+                v.created_by().c_str(), v.current() ? "current" : "");
+  std::printf("\n%-6s %-8s %-12s %-22s %-22s %s\n", "RUN", "VERSION", "STATUS", "STARTED", "ENDED",
+              "ERROR");
+  for (const auto& run : resp.runs())
+    std::printf("%-6ld %-8d %-12s %-22s %-22s %s\n", run.id(), run.version(),
+                run.status().c_str(), Ago(run.started_ms()).c_str(), Ago(run.ended_ms()).c_str(),
+                run.error().c_str());
+  return kExitOk;
+}
+
+int AuditCmd(const std::string& target, int limit, const RemoteOptions& r) {
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  v1::AuditRequest req;
+  req.set_target(target);
+  req.set_limit(limit);
+  v1::AuditResponse resp;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx);
+  grpc::Status st = client.stub().Audit(&ctx, req, &resp);
+  if (!st.ok()) return Fail(st, client.address());
+  if (PrintStructured(resp, r)) return kExitOk;
+  std::printf("%-22s %-24s %-10s %-20s %s\n", "TIME", "CALLER", "ACTION", "TARGET", "RESULT");
+  for (const auto& e : resp.entries())
+    std::printf("%-22s %-24s %-10s %-20s %s\n", Ago(e.time_ms()).c_str(), e.caller().c_str(),
+                e.action().c_str(), e.target().c_str(), e.result().c_str());
+  return kExitOk;
+}
+
+int TopCmd(const std::string& name, int interval_ms, int iterations, const RemoteOptions& r) {
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  v1::WatchRequest req;
+  req.set_name(name);
+  req.set_interval_ms(interval_ms);
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx, 24 * 3600);
+  auto reader = client.stub().Watch(&ctx, req);
+  bool tty = ::isatty(1) && r.output == "table";
+  v1::PipelineStatus s;
+  std::map<std::string, std::pair<uint64_t, int64_t>> last;  // node -> (in, time)
+  int seen = 0;
+  while (reader->Read(&s)) {
+    if (!tty) {
+      // JSON lines with per-node rates, for machines and pipes.
+      json j = ToJson(s);
+      for (auto& n : j["nodes"]) {
+        std::string key = s.name() + "/" + n["id"].get<std::string>();
+        uint64_t in = std::stoull(n["in"].is_string() ? n["in"].get<std::string>() : n["in"].dump());
+        auto it = last.find(key);
+        double rate = 0;
+        if (it != last.end() && s.time_ms() > it->second.second)
+          rate = static_cast<double>(in - it->second.first) * 1000.0 /
+                 static_cast<double>(s.time_ms() - it->second.second);
+        n["rate_eps"] = rate;
+        last[key] = {in, s.time_ms()};
+      }
+      std::cout << j.dump() << std::endl;
+    } else {
+      std::printf("\033[H\033[J%s v%d  %s  %.1fs\n", s.name().c_str(), s.version(),
+                  s.state().c_str(), s.elapsed_s());
+      std::printf("%-20s %-14s %12s %10s %7s %8s %10s\n", "NODE", "TYPE", "IN", "RATE/s", "QUEUE",
+                  "ERRORS", "P99/BATCH");
+      for (const auto& n : s.nodes()) {
+        std::string key = s.name() + "/" + n.id();
+        auto it = last.find(key);
+        double rate = 0;
+        if (it != last.end() && s.time_ms() > it->second.second)
+          rate = static_cast<double>(n.in() - it->second.first) * 1000.0 /
+                 static_cast<double>(s.time_ms() - it->second.second);
+        last[key] = {n.in(), s.time_ms()};
+        std::printf("%-20s %-14s %12lu %10.0f %3lu/%-3lu %8lu %8.0fus\n", n.id().c_str(),
+                    n.type().c_str(), n.in(), rate, n.queue_depth(), n.queue_capacity(),
+                    n.errors(), n.p99_us());
+      }
+      std::fflush(stdout);
+    }
+    if (iterations > 0 && ++seen >= iterations) {
+      ctx.TryCancel();
+      break;
+    }
+  }
+  grpc::Status st = reader->Finish();
+  if (!st.ok() && st.error_code() != grpc::StatusCode::CANCELLED) return Fail(st, client.address());
+  return kExitOk;
+}
+
+}  // namespace flowctl::cli

@@ -1,0 +1,45 @@
+// Commands that talk to a flowctl control plane over gRPC (flowctl serve, or
+// a foreground apply's embedded server), and `flowctl serve` itself.
+#ifndef FLOWCTL_CLI_REMOTE_H_
+#define FLOWCTL_CLI_REMOTE_H_
+
+#include <string>
+#include <vector>
+
+#include "commands.h"
+
+namespace flowctl::cli {
+
+struct RemoteOptions {
+  std::string server;      // host:port or unix:PATH; "" = $FLOWCTL_SERVER or 127.0.0.1:8080
+  std::string token_file;  // "" = $FLOWCTL_TOKEN (the token itself) or none
+  std::string output = "table";  // table | json | yaml
+};
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string state_dir;  // "" = ~/.flowctl
+  std::string token_file;
+  std::string tls_cert, tls_key;
+  int workers = 0;
+  int max_message_bytes = 4 * 1024 * 1024;
+};
+
+int Serve(const ServeOptions& o);
+
+int RemoteApply(const std::string& file, bool dry_run, bool wait, const CommonOptions& c,
+                const RemoteOptions& r);
+int GetPipelines(const RemoteOptions& r);
+int GetPipeline(const std::string& name, const RemoteOptions& r);
+int StatusCmd(const std::string& name, const RemoteOptions& r);
+int StopCmd(const std::string& name, const std::string& reason, const RemoteOptions& r);
+int DeleteCmd(const std::string& name, const std::string& reason, const RemoteOptions& r);
+int RollbackCmd(const std::string& name, int to_version, const std::string& reason,
+                const RemoteOptions& r);
+int HistoryCmd(const std::string& name, const RemoteOptions& r);
+int AuditCmd(const std::string& target, int limit, const RemoteOptions& r);
+int TopCmd(const std::string& name, int interval_ms, int iterations, const RemoteOptions& r);
+
+}  // namespace flowctl::cli
+
+#endif  // FLOWCTL_CLI_REMOTE_H_

@@ -1,0 +1,219 @@
+// AIAgentService: ExecutePlan and AnalyzePerformance work on the engine now;
+// the RPCs that need the planner or AI operations say they are not built yet.
+#include <algorithm>
+#include <thread>
+
+#include "convert.h"
+#include "services.h"
+
+namespace flowctl::control {
+
+namespace pb = ai::obsrvr::flowctl;
+
+namespace {
+
+
+grpc::ServerUnaryReactor* NotYet(grpc::CallbackServerContext* ctx, const char* rpc,
+                                 const char* needs) {
+  return Done(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                std::string(rpc) + " is not implemented yet: it needs " + needs +
+                                    ". ExecutePlan and AnalyzePerformance work today."));
+}
+
+pb::ExecutionStatus Step(const std::string& step, const std::string& state,
+                         const std::string& message, const std::string& pipeline, int version) {
+  pb::ExecutionStatus s;
+  s.set_step(step);
+  s.set_state(state);
+  s.set_message(message);
+  s.set_pipeline(pipeline);
+  s.set_version(version);
+  s.set_time_ms(NowMs());
+  return s;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AgentServiceImpl::GeneratePipeline(grpc::CallbackServerContext* ctx,
+                                                             const pb::PipelineGoal*,
+                                                             pb::Pipeline*) {
+  return NotYet(ctx, "GeneratePipeline", "the pipeline planner (the agent-interface issue)");
+}
+grpc::ServerUnaryReactor* AgentServiceImpl::OptimizePipeline(grpc::CallbackServerContext* ctx,
+                                                             const pb::OptimizationRequest*,
+                                                             pb::OptimizationPlan*) {
+  return NotYet(ctx, "OptimizePipeline", "the AI operations layer (ai optimize)");
+}
+grpc::ServerUnaryReactor* AgentServiceImpl::PredictFailures(grpc::CallbackServerContext* ctx,
+                                                            const pb::PredictionRequest*,
+                                                            pb::FailurePrediction*) {
+  return NotYet(ctx, "PredictFailures", "predictive monitoring (AIMonitor)");
+}
+grpc::ServerUnaryReactor* AgentServiceImpl::SuggestImprovements(grpc::CallbackServerContext* ctx,
+                                                                const pb::ImprovementRequest*,
+                                                                pb::ImprovementPlan*) {
+  return NotYet(ctx, "SuggestImprovements", "the AI operations layer (ai optimize)");
+}
+grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoHealing(grpc::CallbackServerContext* ctx,
+                                                              const pb::AutoHealingConfig*,
+                                                              pb::AutoHealingStatus*) {
+  return NotYet(ctx, "EnableAutoHealing", "self-healing policies");
+}
+grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoScaling(grpc::CallbackServerContext* ctx,
+                                                              const pb::AutoScalingConfig*,
+                                                              pb::AutoScalingStatus*) {
+  return NotYet(ctx, "EnableAutoScaling", "autoscaling of node concurrency");
+}
+grpc::ServerUnaryReactor* AgentServiceImpl::EnableCostOptimization(
+    grpc::CallbackServerContext* ctx, const pb::CostOptimizationConfig*, pb::CostStatus*) {
+  return NotYet(ctx, "EnableCostOptimization", "cost accounting of AI components");
+}
+
+grpc::ServerUnaryReactor* AgentServiceImpl::AnalyzePerformance(grpc::CallbackServerContext* ctx,
+                                                               const pb::AnalysisRequest* req,
+                                                               pb::PerformanceReport* resp) {
+  std::string caller;
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st);
+  static const std::vector<std::string> kRanges = {"1h", "24h", "7d", "30d"};
+  static const std::vector<std::string> kGoals = {"latency", "throughput", "cost", "reliability"};
+  std::string range = req->time_range().empty() ? "1h" : req->time_range();
+  if (std::find(kRanges.begin(), kRanges.end(), range) == kRanges.end())
+    return Done(ctx, ToGrpc(Status::Invalid("time_range must be one of 1h, 24h, 7d, 30d, got '" +
+                                            range + "'")));
+  for (const auto& g : req->optimization_goals())
+    if (std::find(kGoals.begin(), kGoals.end(), g) == kGoals.end())
+      return Done(ctx, ToGrpc(Status::Invalid(
+                           "optimization_goals: '" + g +
+                           "' is not one of latency, throughput, cost, reliability")));
+  auto info = c_.engine->Get(req->pipeline_id());
+  if (!info.ok()) return Done(ctx, ToGrpc(info.status()));
+  const RunSnapshot& s = info->snapshot;
+  double seconds = std::max(s.elapsed_s, 1e-3);
+  resp->set_pipeline_id(info->name);
+  resp->set_window_s(s.elapsed_s);
+  uint64_t in = 0, errors = 0, total_in = 0;
+  double worst_busy = -1, p99 = 0, p50 = 0;
+  for (const auto& n : s.nodes) {
+    if (n.kind == "source") in += n.out;
+    errors += n.errors;
+    total_in += n.in;
+    auto* np = resp->add_nodes();
+    np->set_node_id(n.id);
+    np->set_type(n.type);
+    np->set_events_per_second(static_cast<double>(n.in) / seconds);
+    np->set_p50_us(n.p50_us);
+    np->set_p99_us(n.p99_us);
+    np->set_error_rate(n.in ? static_cast<double>(n.errors) / static_cast<double>(n.in) : 0);
+    double busy = n.busy_ms / 1000.0 / seconds / std::max(1, n.concurrency);
+    np->set_busy_fraction(busy);
+    np->set_queue_depth(n.queue_depth);
+    if (busy > worst_busy) {
+      worst_busy = busy;
+      resp->set_bottleneck_node(n.id);
+    }
+    p99 = std::max(p99, n.p99_us);
+    p50 = std::max(p50, n.p50_us);
+  }
+  resp->set_throughput_eps(static_cast<double>(in) / seconds);
+  resp->set_p50_us(p50);
+  resp->set_p99_us(p99);
+  resp->set_error_rate(total_in ? static_cast<double>(errors) / static_cast<double>(total_in) : 0);
+  resp->add_findings("metrics cover the current run only (" + std::to_string(s.elapsed_s) +
+                     " s of the requested " + range + "); older runs keep only counters");
+  if (!resp->bottleneck_node().empty())
+    resp->add_findings("busiest node: " + resp->bottleneck_node() + " (busy " +
+                       std::to_string(static_cast<int>(worst_busy * 100)) + "% of its time)");
+  if (errors > 0)
+    resp->add_findings(std::to_string(errors) + " event(s) failed; see per-node error_rate");
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerWriteReactor<pb::ExecutionStatus>* AgentServiceImpl::ExecutePlan(
+    grpc::CallbackServerContext* ctx, const pb::ExecutionPlan* req) {
+  using W = QueueWriter<pb::ExecutionStatus>;
+  auto* writer = new W();
+  auto state = writer->state();
+  std::string caller;
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) {
+    W::Close(state, st);
+    return writer;
+  }
+  if (req->pipeline_yaml().empty()) {
+    W::Close(state, ToGrpc(Status::Invalid("pipeline_yaml is required")));
+    return writer;
+  }
+  c_.executor->Post([this, state, plan = *req, caller] {
+    engine::ApplyRequest ar;
+    ar.yaml = plan.pipeline_yaml();
+    ar.filename = "<plan>";
+    ar.caller = "agent:" + caller;
+    ar.reason = plan.reason();
+    // 1. validate + 2. diff: a dry run.
+    ar.dry_run = true;
+    std::vector<Diagnostic> diags;
+    auto dry = c_.engine->Apply(ar, &diags);
+    if (!dry.ok()) {
+      W::Push(state, Step("validate", "failed", ToGrpc(dry.status(), diags).error_message(), "", 0));
+      W::Close(state, ToGrpc(dry.status(), diags));
+      return;
+    }
+    W::Push(state, Step("validate", "ok", "valid", dry->name, dry->version));
+    W::Push(state, Step("diff", "ok", dry->diff.empty() ? "no change" : dry->diff, dry->name,
+                        dry->version));
+    if (plan.dry_run()) {
+      W::Push(state, Step("apply", "skipped", "dry run", dry->name, dry->version));
+      W::Close(state, grpc::Status::OK);
+      return;
+    }
+    auto before = c_.engine->Get(dry->name);
+    int previous = before.ok() ? before->version : 0;
+    // 3. apply + 4. start.
+    ar.dry_run = false;
+    diags.clear();
+    auto applied = c_.engine->Apply(ar, &diags);
+    if (!applied.ok()) {
+      W::Push(state, Step("apply", "failed", applied.status().message(), dry->name, 0));
+      W::Close(state, ToGrpc(applied.status(), diags));
+      return;
+    }
+    W::Push(state, Step("apply", "ok", "version " + std::to_string(applied->version),
+                        applied->name, applied->version));
+    W::Push(state, Step("start", "ok", applied->state, applied->name, applied->version));
+    // 5. first events healthy: watch the run for a while.
+    int wait_ms = plan.health_check_ms() > 0 ? plan.health_check_ms() : 2000;
+    std::string problem;
+    for (int waited = 0; waited < wait_ms && W::Alive(state); waited += 100) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto info = c_.engine->Get(applied->name);
+      if (!info.ok()) break;
+      if (info->state == "failed") {
+        problem = "the run failed: " + info->snapshot.error;
+        break;
+      }
+      if (info->state != "running") break;  // a bounded source finished
+    }
+    if (problem.empty()) {
+      W::Push(state, Step("healthy", "ok", "no failure in the first " + std::to_string(wait_ms) +
+                                               " ms", applied->name, applied->version));
+      W::Close(state, grpc::Status::OK);
+      return;
+    }
+    W::Push(state, Step("healthy", "failed", problem, applied->name, applied->version));
+    // Roll the step back: the previous version, or stop a new pipeline.
+    if (previous > 0) {
+      auto rb = c_.engine->Rollback(applied->name, previous, ar.caller, "ExecutePlan health check");
+      W::Push(state, Step("rollback", rb.ok() ? "ok" : "failed",
+                          rb.ok() ? "back to version " + std::to_string(previous)
+                                  : rb.status().message(),
+                          applied->name, previous));
+    } else {
+      Status st = c_.engine->Stop(applied->name, ar.caller, "ExecutePlan health check");
+      W::Push(state, Step("rollback", st.ok() ? "ok" : "failed",
+                          st.ok() ? "stopped the new pipeline" : st.message(), applied->name, 0));
+    }
+    W::Close(state, grpc::Status(grpc::StatusCode::ABORTED, problem));
+  });
+  return writer;
+}
+
+}  // namespace flowctl::control

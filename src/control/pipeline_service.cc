@@ -1,0 +1,288 @@
+#include <nlohmann/json.hpp>
+
+#include "convert.h"
+#include "services.h"
+
+namespace flowctl::control {
+
+namespace {
+
+
+std::map<std::string, std::string> Vars(const google::protobuf::Map<std::string, std::string>& m) {
+  return {m.begin(), m.end()};
+}
+
+grpc::Status Required(const std::string& field, const std::string& value) {
+  if (!value.empty()) return grpc::Status::OK;
+  Diagnostic d;
+  d.message = field + " is required";
+  return ToGrpc(Status::Invalid(field + " is required"), {d});
+}
+
+}  // namespace
+
+grpc::Status Authorize(const CallContext& c, grpc::CallbackServerContext* ctx,
+                       std::string* caller) {
+  *caller = ctx->peer();
+  if (c.token.empty()) return grpc::Status::OK;
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end())
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "missing 'authorization: Bearer <token>' metadata");
+  std::string value(it->second.data(), it->second.size());
+  if (value != "Bearer " + c.token)
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "invalid bearer token");
+  *caller = "token@" + ctx->peer();
+  return grpc::Status::OK;
+}
+
+#define FLOWCTL_AUTHORIZE()                                   \
+  std::string caller;                                         \
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st)
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::Apply(grpc::CallbackServerContext* ctx,
+                                                     const v1::ApplyRequest* req,
+                                                     v1::ApplyResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("yaml", req->yaml()); !st.ok()) return Done(ctx, st);
+  engine::ApplyRequest ar;
+  ar.yaml = req->yaml();
+  ar.filename = req->filename().empty() ? "<request>" : req->filename();
+  ar.vars = Vars(req->vars());
+  for (const auto& s : req->sets()) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Done(ctx, ToGrpc(Status::Invalid("sets: expected NODE.FIELD=VALUE, got '" + s + "'")));
+    ar.sets.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  ar.dry_run = req->dry_run();
+  ar.caller = caller;
+  ar.reason = req->reason();
+  auto* reactor = ctx->DefaultReactor();
+  // Applying a new version drains the old run: not on a reactor thread.
+  c_.executor->Post([this, ar, resp, reactor] {
+    std::vector<Diagnostic> diags;
+    auto r = c_.engine->Apply(ar, &diags);
+    if (!r.ok()) {
+      reactor->Finish(ToGrpc(r.status(), diags,
+                             {"fix the errors listed in the details (file:line:col) and apply again",
+                              "list valid component types with ComponentService.List"}));
+      return;
+    }
+    resp->set_name(r->name);
+    resp->set_version(r->version);
+    resp->set_dry_run(r->dry_run);
+    resp->set_plan(r->plan);
+    resp->set_diff(r->diff);
+    resp->set_state(r->state);
+    resp->set_unchanged(r->unchanged);
+    for (const auto& d : r->diagnostics) ToProto(d, resp->add_warnings());
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::Validate(grpc::CallbackServerContext* ctx,
+                                                        const v1::ValidateRequest* req,
+                                                        v1::ValidateResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("yaml", req->yaml()); !st.ok()) return Done(ctx, st);
+  auto r = c_.engine->Validate(req->yaml(),
+                               req->filename().empty() ? "<request>" : req->filename(),
+                               Vars(req->vars()));
+  resp->set_valid(r.valid);
+  for (const auto& d : r.diagnostics) ToProto(d, resp->add_diagnostics());
+  for (const auto& p : r.pipelines) resp->add_pipelines(p);
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::List(grpc::CallbackServerContext* ctx,
+                                                    const v1::ListPipelinesRequest*,
+                                                    v1::ListPipelinesResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  for (const auto& p : c_.engine->List()) ToProto(p, resp->add_pipelines());
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::Get(grpc::CallbackServerContext* ctx,
+                                                   const v1::GetPipelineRequest* req,
+                                                   v1::PipelineDetail* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("name", req->name()); !st.ok()) return Done(ctx, st);
+  auto info = c_.engine->Get(req->name());
+  if (!info.ok()) return Done(ctx, ToGrpc(info.status()));
+  ToProto(info.value(), resp->mutable_summary());
+  resp->set_yaml(info->yaml);
+  ToProto(info->snapshot, info->version, resp->mutable_status());
+  resp->mutable_status()->set_name(info->name);
+  resp->mutable_status()->set_state(info->state);
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::GetMetrics(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetMetricsRequest* req,
+                                                          v1::PipelineStatus* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("name", req->name()); !st.ok()) return Done(ctx, st);
+  auto info = c_.engine->Get(req->name());
+  if (!info.ok()) return Done(ctx, ToGrpc(info.status()));
+  ToProto(info->snapshot, info->version, resp);
+  resp->set_name(info->name);
+  resp->set_state(info->state);
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::Stop(grpc::CallbackServerContext* ctx,
+                                                    const v1::StopRequest* req,
+                                                    v1::StopResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("name", req->name()); !st.ok()) return Done(ctx, st);
+  auto* reactor = ctx->DefaultReactor();
+  c_.executor->Post([this, name = req->name(), reason = req->reason(), caller, resp, reactor] {
+    Status st = c_.engine->Stop(name, caller, reason);
+    if (st.ok()) {
+      resp->set_name(name);
+      resp->set_state("stopped");
+    }
+    reactor->Finish(ToGrpc(st));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::Delete(grpc::CallbackServerContext* ctx,
+                                                      const v1::DeleteRequest* req,
+                                                      v1::DeleteResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("name", req->name()); !st.ok()) return Done(ctx, st);
+  auto* reactor = ctx->DefaultReactor();
+  c_.executor->Post([this, name = req->name(), reason = req->reason(), caller, resp, reactor] {
+    Status st = c_.engine->Delete(name, caller, reason);
+    if (st.ok()) resp->set_name(name);
+    reactor->Finish(ToGrpc(st));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::Rollback(grpc::CallbackServerContext* ctx,
+                                                        const v1::RollbackRequest* req,
+                                                        v1::RollbackResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("name", req->name()); !st.ok()) return Done(ctx, st);
+  if (req->to_version() < 0)
+    return Done(ctx, ToGrpc(Status::Invalid("to_version must be >= 0 (0 = the previous version)")));
+  auto* reactor = ctx->DefaultReactor();
+  c_.executor->Post([this, r = *req, caller, resp, reactor] {
+    auto res = c_.engine->Rollback(r.name(), r.to_version(), caller, r.reason());
+    if (res.ok()) {
+      resp->set_name(res->name);
+      resp->set_version(res->version);
+      resp->set_diff(res->diff);
+    }
+    reactor->Finish(ToGrpc(res.ok() ? Status::OK() : res.status()));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::History(grpc::CallbackServerContext* ctx,
+                                                       const v1::HistoryRequest* req,
+                                                       v1::HistoryResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("name", req->name()); !st.ok()) return Done(ctx, st);
+  auto versions = c_.engine->Versions(req->name());
+  if (!versions.ok()) return Done(ctx, ToGrpc(versions.status()));
+  auto info = c_.engine->Get(req->name());
+  for (const auto& v : versions.value()) {
+    auto* out = resp->add_versions();
+    out->set_version(v.version);
+    out->set_created_ms(v.created_ms);
+    out->set_created_by(v.created_by);
+    out->set_current(info.ok() && info->version == v.version);
+  }
+  auto runs = c_.engine->Runs(req->name(), req->limit() > 0 ? req->limit() : 20);
+  if (runs.ok())
+    for (const auto& r : runs.value()) {
+      auto* out = resp->add_runs();
+      out->set_id(r.id);
+      out->set_version(r.version);
+      out->set_status(r.status);
+      out->set_started_ms(r.started_ms);
+      out->set_ended_ms(r.ended_ms);
+      out->set_error(r.error);
+    }
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::Audit(grpc::CallbackServerContext* ctx,
+                                                     const v1::AuditRequest* req,
+                                                     v1::AuditResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  auto entries = c_.engine->AuditLog(req->target(), req->limit() > 0 ? req->limit() : 100);
+  if (!entries.ok()) return Done(ctx, ToGrpc(entries.status()));
+  for (const auto& e : entries.value()) {
+    auto* out = resp->add_entries();
+    out->set_id(e.id);
+    out->set_time_ms(e.time_ms);
+    out->set_caller(e.caller);
+    out->set_action(e.action);
+    out->set_target(e.target);
+    out->set_arguments(e.arguments);
+    out->set_result(e.result);
+    out->set_reasoning(e.reasoning);
+  }
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerWriteReactor<v1::PipelineStatus>* PipelineServiceImpl::Watch(
+    grpc::CallbackServerContext* ctx, const v1::WatchRequest* req) {
+  auto* writer = new QueueWriter<v1::PipelineStatus>();
+  auto state = writer->state();
+  std::string caller;
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) {
+    QueueWriter<v1::PipelineStatus>::Close(state, st);
+    return writer;
+  }
+  if (!req->name().empty()) {
+    auto info = c_.engine->Get(req->name());
+    if (!info.ok()) {
+      QueueWriter<v1::PipelineStatus>::Close(state, ToGrpc(info.status()));
+      return writer;
+    }
+  }
+  int interval = req->interval_ms() > 0 ? std::max(100, req->interval_ms()) : 1000;
+  c_.executor->Spawn([this, state, name = req->name(), interval] {
+    using W = QueueWriter<v1::PipelineStatus>;
+    while (W::Alive(state) && !c_.executor->stopping()) {
+      std::vector<engine::PipelineInfo> infos;
+      if (name.empty()) {
+        infos = c_.engine->List();
+      } else {
+        auto info = c_.engine->Get(name);
+        if (!info.ok()) {
+          W::Close(state, ToGrpc(info.status()));
+          return;
+        }
+        infos.push_back(std::move(info).value());
+      }
+      bool ended = !name.empty() && !infos.empty() && infos[0].state != "running";
+      for (const auto& info : infos) {
+        v1::PipelineStatus s;
+        ToProto(info.snapshot, info.version, &s);
+        s.set_name(info.name);
+        s.set_state(info.state);
+        W::Push(state, std::move(s));
+      }
+      if (ended) {
+        W::Close(state, grpc::Status::OK);  // the pipeline is no longer running
+        return;
+      }
+      for (int waited = 0; waited < interval && W::Alive(state) && !c_.executor->stopping();
+           waited += 50)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    W::Close(state, grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+  });
+  return writer;
+}
+
+}  // namespace flowctl::control

@@ -1,0 +1,172 @@
+#include "flowctl/control/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "services.h"
+
+namespace flowctl::control {
+
+Executor::Executor(int threads) {
+  for (int i = 0; i < threads; ++i)
+    threads_.emplace_back([this] {
+      while (true) {
+        std::function<void()> fn;
+        {
+          std::unique_lock<std::mutex> lk(mu_);
+          cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
+          if (queue_.empty()) return;
+          fn = std::move(queue_.front());
+          queue_.pop_front();
+        }
+        fn();
+      }
+    });
+}
+
+Executor::~Executor() { Stop(); }
+
+void Executor::Post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    queue_.push_back(std::move(fn));
+  }
+  cv_.notify_one();
+}
+
+void Executor::Spawn(std::function<void()> fn) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (stopping_) return;
+  loops_.emplace_back(std::move(fn));
+}
+
+void Executor::Stop() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  std::vector<std::thread> loops;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    loops.swap(loops_);
+  }
+  for (auto& t : loops)
+    if (t.joinable()) t.join();
+}
+
+bool IsLoopback(const std::string& listen) {
+  if (listen.rfind("unix:", 0) == 0) return true;
+  std::string host = listen;
+  size_t colon = listen.rfind(':');
+  if (colon != std::string::npos) host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+namespace {
+
+Result<std::string> ReadWhole(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+class ServerImpl {
+ public:
+  ServerImpl(engine::Engine* e, ServerOptions o)
+      : opts_(std::move(o)),
+        executor_(4),
+        ctx_{e, &executor_, opts_.token},
+        pipelines_(ctx_),
+        components_(ctx_),
+        agents_(ctx_) {}
+
+  Status Start() {
+    if (!IsLoopback(opts_.listen) && opts_.token.empty())
+      return Status::Invalid("listening on " + opts_.listen +
+                             " (beyond loopback) needs --token-file: a bearer token for callers");
+    std::shared_ptr<grpc::ServerCredentials> creds;
+    if (!opts_.tls_cert_file.empty() || !opts_.tls_key_file.empty()) {
+      auto cert = ReadWhole(opts_.tls_cert_file);
+      auto key = ReadWhole(opts_.tls_key_file);
+      if (!cert.ok()) return cert.status();
+      if (!key.ok()) return key.status();
+      grpc::SslServerCredentialsOptions ssl;
+      ssl.pem_key_cert_pairs.push_back({key.value(), cert.value()});
+      creds = grpc::SslServerCredentials(ssl);
+    } else {
+      creds = grpc::InsecureServerCredentials();
+    }
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(opts_.listen, creds, &port_);
+    builder.SetMaxReceiveMessageSize(opts_.max_message_bytes);
+    builder.SetMaxSendMessageSize(opts_.max_message_bytes);
+    builder.RegisterService(&pipelines_);
+    builder.RegisterService(&components_);
+    builder.RegisterService(&agents_);
+    server_ = builder.BuildAndStart();
+    if (!server_ || (port_ == 0 && opts_.listen.rfind("unix:", 0) != 0))
+      return Status::Unavailable("cannot listen on " + opts_.listen +
+                                 " (address in use or not valid?)");
+    server_->GetHealthCheckService()->SetServingStatus(true);
+    return Status::OK();
+  }
+
+  std::string Address() const {
+    if (opts_.listen.rfind("unix:", 0) == 0) return opts_.listen;
+    std::string host = opts_.listen.substr(0, opts_.listen.rfind(':'));
+    return host + ":" + std::to_string(port_);
+  }
+
+  void Shutdown() {
+    if (!server_ || shut_) return;
+    shut_ = true;
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    executor_.Stop();  // watch loops end, their streams close
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    server_->Wait();
+  }
+
+  ~ServerImpl() { Shutdown(); }
+
+  ServerOptions opts_;
+  Executor executor_;
+  CallContext ctx_;
+  PipelineServiceImpl pipelines_;
+  ComponentServiceImpl components_;
+  AgentServiceImpl agents_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_ = false;
+};
+
+ControlServer::ControlServer(std::unique_ptr<ServerImpl> impl) : impl_(std::move(impl)) {}
+ControlServer::~ControlServer() = default;
+
+Result<std::unique_ptr<ControlServer>> ControlServer::Start(engine::Engine* engine,
+                                                            const ServerOptions& options) {
+  auto impl = std::make_unique<ServerImpl>(engine, options);
+  Status st = impl->Start();
+  if (!st.ok()) return st;
+  return std::unique_ptr<ControlServer>(new ControlServer(std::move(impl)));
+}
+
+std::string ControlServer::address() const { return impl_->Address(); }
+int ControlServer::port() const { return impl_->port_; }
+void ControlServer::Shutdown() { impl_->Shutdown(); }
+
+}  // namespace flowctl::control

@@ -1,0 +1,491 @@
+#include "flowctl/engine/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "flowctl/base/strings.h"
+#include "flowctl/config/loader.h"
+#include "flowctl/graph/graph.h"
+#include "flowctl/runtime/runtime.h"
+
+namespace flowctl::engine {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string CountersJson(const RunSnapshot& s) {
+  json nodes = json::object();
+  for (const auto& n : s.nodes)
+    nodes[n.id] = {{"in", n.in}, {"out", n.out}, {"dropped", n.dropped}, {"errors", n.errors},
+                   {"dead_lettered", n.dead_lettered}};
+  return nodes.dump();
+}
+
+// One pipeline as it runs here.
+struct Deployment {
+  std::string name;
+  int version = 0;
+  std::string yaml;
+  std::unique_ptr<Graph> graph;
+  std::unique_ptr<Run> run;
+  int64_t run_id = 0;
+  bool finished = false;  // the run ended and was recorded
+  RunSnapshot last;       // snapshot at the end
+  int64_t last_update_ms = 0;
+};
+
+}  // namespace
+
+class Engine::Impl {
+ public:
+  explicit Impl(EngineOptions o) : opts_(std::move(o)) { RegisterBuiltins(registry_); }
+  ~Impl() { Shutdown(); }
+
+  Status Init() {
+    if (opts_.state_dir.empty()) {
+      auto s = store::Store::OpenInMemory();
+      if (!s.ok()) return s.status();
+      store_ = std::move(s).value();
+    } else {
+      std::error_code ec;
+      fs::create_directories(opts_.state_dir, ec);
+      if (ec) return Status::IoError("cannot create state dir " + opts_.state_dir + ": " + ec.message());
+      auto s = store::Store::Open((fs::path(opts_.state_dir) / "flowctl.db").string());
+      if (!s.ok()) return s.status();
+      store_ = std::move(s).value();
+      auto interrupted = store_->MarkInterruptedRuns();
+      if (interrupted.ok() && interrupted.value() > 0)
+        spdlog::warn("{} run(s) were interrupted by a crash; resuming from checkpoints",
+                     interrupted.value());
+    }
+    if (opts_.recover) Recover();
+    supervisor_ = std::thread([this] { Supervise(); });
+    return Status::OK();
+  }
+
+  // ---- documents ------------------------------------------------------
+
+  struct Built {
+    std::unique_ptr<Graph> graph;
+    std::string canonical_yaml;
+  };
+
+  Result<Built> Build(const std::string& yaml, const std::string& filename,
+                      const std::map<std::string, std::string>& vars,
+                      const std::vector<std::pair<std::string, std::string>>& sets,
+                      std::vector<Diagnostic>* diags) const {
+    config::LoadOptions lo;
+    lo.vars = vars;
+    lo.overrides = sets;
+    lo.use_env = false;  // a daemon's environment is not the caller's
+    auto loaded = config::LoadString(yaml, filename, lo);
+    for (auto& d : loaded.diagnostics) diags->push_back(d);
+    if (!loaded.ok()) return Status::Invalid("the document is invalid");
+    const Document* doc = nullptr;
+    int pipelines = 0;
+    for (const auto& d : loaded.documents)
+      if (d.kind == "Pipeline") {
+        doc = &d;
+        ++pipelines;
+      }
+    if (pipelines != 1)
+      return Status::Invalid("expected exactly one Pipeline document, found " +
+                             std::to_string(pipelines));
+    BuildResult b = BuildGraph(doc->pipeline, registry_);
+    for (auto& d : b.diagnostics) diags->push_back(d);
+    if (!b.ok()) return Status::Invalid("pipeline '" + doc->pipeline.metadata.name + "' is invalid");
+    Built out;
+    out.canonical_yaml = config::ToYaml(b.graph->spec());
+    out.graph = std::move(b.graph);
+    return out;
+  }
+
+  // ---- runs -------------------------------------------------------------
+
+  RuntimeOptions RunOptions() const {
+    RuntimeOptions ro;
+    ro.workers = opts_.workers;
+    if (!opts_.state_dir.empty()) ro.state_dir = (fs::path(opts_.state_dir) / "checkpoints").string();
+    return ro;
+  }
+
+  // Starts graph as the running deployment of its pipeline. mu_ held.
+  Status StartLocked(std::unique_ptr<Graph> graph, int version, const std::string& yaml) {
+    auto d = std::make_unique<Deployment>();
+    d->name = graph->spec().metadata.name;
+    d->version = version;
+    d->yaml = yaml;
+    d->graph = std::move(graph);
+    auto run = Run::Create(*d->graph, RunOptions());
+    if (!run.ok()) return run.status();
+    d->run = std::move(run).value();
+    FLOWCTL_RETURN_IF_ERROR(d->run->Start());
+    auto run_id = store_->StartRun(d->name, version);
+    if (run_id.ok()) d->run_id = run_id.value();
+    d->last_update_ms = NowMs();
+    deployments_[d->name] = std::move(d);
+    return Status::OK();
+  }
+
+  // Drains and records the current run of name, if any. mu_ held.
+  void StopLocked(const std::string& name) {
+    auto it = deployments_.find(name);
+    if (it == deployments_.end()) return;
+    Deployment& d = *it->second;
+    if (!d.finished) {
+      d.run->Cancel();
+      Status st = d.run->Wait();
+      RecordEnd(d, st);
+    }
+  }
+
+  void RecordEnd(Deployment& d, const Status& st) {
+    d.finished = true;
+    d.last = d.run->Snapshot();
+    if (d.run_id)
+      (void)store_->FinishRun(d.run_id, d.last.state, st.ok() ? "" : st.message(),
+                              CountersJson(d.last));
+    if (!st.ok()) spdlog::warn("pipeline '{}' {}: {}", d.name, d.last.state, st.message());
+    // A bounded pipeline that finished is done: a restart must not run it
+    // again (a generator would produce its events twice).
+    if (d.last.state == "succeeded") (void)store_->SetDesiredState(d.name, "completed");
+  }
+
+  void Supervise() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!stopping_) {
+      cv_.wait_for(lk, std::chrono::milliseconds(200));
+      int64_t now = NowMs();
+      for (auto& [name, d] : deployments_) {
+        if (d->finished) continue;
+        if (d->run->WaitFor(0)) {
+          Status st = d->run->Wait();
+          RecordEnd(*d, st);
+        } else if (now - d->last_update_ms > 5000 && d->run_id) {
+          (void)store_->UpdateRun(d->run_id, CountersJson(d->run->Snapshot()));
+          d->last_update_ms = now;
+        }
+      }
+    }
+  }
+
+  void Recover() {
+    auto pipelines = store_->ListPipelines();
+    if (!pipelines.ok()) return;
+    std::lock_guard<std::mutex> lk(mu_);
+    for (const auto& p : pipelines.value()) {
+      if (p.desired_state != "running") continue;
+      auto v = store_->GetVersion(p.name, p.current_version);
+      if (!v.ok()) continue;
+      std::vector<Diagnostic> diags;
+      auto built = Build(v->yaml, p.name + "@v" + std::to_string(v->version), {}, {}, &diags);
+      Status st = built.ok() ? StartLocked(std::move(built->graph), v->version, v->yaml)
+                             : built.status();
+      if (st.ok()) spdlog::info("recovered pipeline '{}' v{}", p.name, v->version);
+      else spdlog::error("cannot recover pipeline '{}' v{}: {}", p.name, v->version, st.message());
+    }
+  }
+
+  void AuditLocked(const std::string& caller, const std::string& action, const std::string& target,
+                   const json& args, const Status& result, const std::string& reason) {
+    store::AuditRecord r;
+    r.time_ms = NowMs();
+    r.caller = caller;
+    r.action = action;
+    r.target = target;
+    r.arguments = args.dump();
+    r.result = result.ok() ? "ok" : result.ToString();
+    r.reasoning = reason;
+    (void)store_->Audit(r);
+  }
+
+  // ---- API ----------------------------------------------------------------
+
+  Result<ApplyResult> Apply(const ApplyRequest& req, std::vector<Diagnostic>* diags) {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto built = Build(req.yaml, req.filename, req.vars, req.sets, diags);
+    json args = {{"dry_run", req.dry_run}, {"filename", req.filename}};
+    if (!built.ok()) {
+      if (!req.dry_run) AuditLocked(req.caller, "apply", "", args, built.status(), req.reason);
+      return built.status();
+    }
+    ApplyResult r;
+    r.name = built->graph->spec().metadata.name;
+    r.dry_run = req.dry_run;
+    r.plan = built->graph->ToPlanText();
+    for (const auto& d : *diags)
+      if (d.severity == Diagnostic::Severity::kWarning) r.diagnostics.push_back(d);
+    auto current = store_->GetPipeline(r.name);
+    std::string before;
+    int current_version = 0;
+    if (current.ok()) {
+      current_version = current->current_version;
+      auto v = store_->GetVersion(r.name, current_version);
+      if (v.ok()) before = v->yaml;
+    }
+    r.diff = UnifiedDiff(before, built->canonical_yaml,
+                         current_version ? r.name + "@v" + std::to_string(current_version) : "/dev/null",
+                         r.name + "@new");
+    auto dep = deployments_.find(r.name);
+    bool running = dep != deployments_.end() && !dep->second->finished;
+    r.unchanged = current_version > 0 && before == built->canonical_yaml && running;
+    if (req.dry_run) {
+      r.version = r.unchanged ? current_version : current_version + 1;
+      r.state = running ? "running" : "not running";
+      return r;
+    }
+    args["name"] = r.name;
+    if (r.unchanged) {
+      r.version = current_version;
+      r.state = "running";
+      AuditLocked(req.caller, "apply", r.name, args, Status::OK(), req.reason);
+      return r;
+    }
+    auto version = store_->PutVersion(r.name, built->canonical_yaml, req.caller);
+    if (!version.ok()) return version.status();
+    r.version = version.value();
+    StopLocked(r.name);
+    Status st = StartLocked(std::move(built->graph), r.version, built->canonical_yaml);
+    args["version"] = r.version;
+    AuditLocked(req.caller, "apply", r.name, args, st, req.reason);
+    if (!st.ok()) {
+      (void)store_->SetDesiredState(r.name, "stopped");
+      return st;
+    }
+    r.state = "running";
+    return r;
+  }
+
+  ValidateResult Validate(const std::string& yaml, const std::string& filename,
+                          const std::map<std::string, std::string>& vars) const {
+    ValidateResult r;
+    config::LoadOptions lo;
+    lo.vars = vars;
+    lo.use_env = false;
+    auto loaded = config::LoadString(yaml, filename, lo);
+    r.diagnostics = loaded.diagnostics;
+    r.valid = loaded.ok();
+    for (const auto& doc : loaded.documents) {
+      if (doc.kind != "Pipeline") continue;
+      BuildResult b = BuildGraph(doc.pipeline, registry_);
+      for (auto& d : b.diagnostics) r.diagnostics.push_back(d);
+      if (b.ok()) r.pipelines.push_back(doc.pipeline.metadata.name);
+      else r.valid = false;
+    }
+    return r;
+  }
+
+  PipelineInfo InfoLocked(const store::PipelineRecord& p) const {
+    PipelineInfo info;
+    info.name = p.name;
+    info.version = p.current_version;
+    info.desired_state = p.desired_state;
+    auto it = deployments_.find(p.name);
+    if (it != deployments_.end()) {
+      const Deployment& d = *it->second;
+      info.snapshot = d.finished ? d.last : d.run->Snapshot();
+      info.state = info.snapshot.state;
+      if (d.finished && p.desired_state == "stopped" && info.state == "cancelled")
+        info.state = "stopped";
+      info.yaml = d.yaml;
+      info.version = d.version;
+    } else {
+      info.state = p.desired_state == "stopped" ? "stopped" : "pending";
+    }
+    if (info.yaml.empty()) {
+      auto v = store_->GetVersion(p.name, p.current_version);
+      if (v.ok()) info.yaml = v->yaml;
+    }
+    return info;
+  }
+
+  std::vector<PipelineInfo> List() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    std::vector<PipelineInfo> out;
+    auto all = store_->ListPipelines();
+    if (!all.ok()) return out;
+    for (const auto& p : all.value()) out.push_back(InfoLocked(p));
+    return out;
+  }
+
+  Result<PipelineInfo> Get(const std::string& name) const {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto p = store_->GetPipeline(name);
+    if (!p.ok()) return NotFound(name);
+    return InfoLocked(p.value());
+  }
+
+  Status NotFound(const std::string& name) const {
+    std::vector<std::string> names;
+    auto all = store_->ListPipelines();
+    if (all.ok())
+      for (const auto& p : all.value()) names.push_back(p.name);
+    std::string dym = DidYouMean(name, names);
+    return Status::NotFound("no pipeline '" + name + "'" +
+                            (dym.empty() ? "" : " (did you mean '" + dym + "'?)") +
+                            (names.empty() ? "; none are applied" : "; pipelines: " + Join(names, ", ")));
+  }
+
+  Status Stop(const std::string& name, const std::string& caller, const std::string& reason) {
+    std::lock_guard<std::mutex> lk(mu_);
+    Status st = store_->GetPipeline(name).ok() ? Status::OK() : NotFound(name);
+    if (st.ok()) {
+      StopLocked(name);
+      st = store_->SetDesiredState(name, "stopped");
+    }
+    AuditLocked(caller, "stop", name, json::object(), st, reason);
+    return st;
+  }
+
+  Status Delete(const std::string& name, const std::string& caller, const std::string& reason) {
+    std::lock_guard<std::mutex> lk(mu_);
+    Status st = store_->GetPipeline(name).ok() ? Status::OK() : NotFound(name);
+    if (st.ok()) {
+      StopLocked(name);
+      deployments_.erase(name);
+      st = store_->DeletePipeline(name);
+      if (!opts_.state_dir.empty()) {
+        std::error_code ec;
+        fs::remove_all(fs::path(opts_.state_dir) / "checkpoints" / name, ec);
+      }
+    }
+    AuditLocked(caller, "delete", name, json::object(), st, reason);
+    return st;
+  }
+
+  Result<ApplyResult> Rollback(const std::string& name, int to_version, const std::string& caller,
+                               const std::string& reason) {
+    std::lock_guard<std::mutex> lk(mu_);
+    json args = {{"to_version", to_version}};
+    auto p = store_->GetPipeline(name);
+    if (!p.ok()) {
+      Status st = NotFound(name);
+      AuditLocked(caller, "rollback", name, args, st, reason);
+      return st;
+    }
+    int target = to_version > 0 ? to_version : p->current_version - 1;
+    if (target < 1) {
+      Status st(StatusCode::kFailedPrecondition,
+                "pipeline '" + name + "' has no version before v" +
+                    std::to_string(p->current_version));
+      AuditLocked(caller, "rollback", name, args, st, reason);
+      return st;
+    }
+    auto v = store_->GetVersion(name, target);
+    auto cur = store_->GetVersion(name, p->current_version);
+    if (!v.ok()) {
+      AuditLocked(caller, "rollback", name, args, v.status(), reason);
+      return v.status();
+    }
+    std::vector<Diagnostic> diags;
+    auto built = Build(v->yaml, name + "@v" + std::to_string(target), {}, {}, &diags);
+    if (!built.ok()) {
+      AuditLocked(caller, "rollback", name, args, built.status(), reason);
+      return built.status();
+    }
+    ApplyResult r;
+    r.name = name;
+    r.version = target;
+    r.diff = UnifiedDiff(cur.ok() ? cur->yaml : "", v->yaml,
+                         name + "@v" + std::to_string(p->current_version),
+                         name + "@v" + std::to_string(target));
+    StopLocked(name);
+    Status st = store_->SetCurrentVersion(name, target);
+    if (st.ok()) st = StartLocked(std::move(built->graph), target, v->yaml);
+    AuditLocked(caller, "rollback", name, args, st, reason);
+    if (!st.ok()) return st;
+    r.state = "running";
+    return r;
+  }
+
+  void Shutdown() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+      for (auto& [name, d] : deployments_)
+        if (!d->finished) d->run->Cancel();
+      for (auto& [name, d] : deployments_) {
+        if (d->finished) continue;
+        Status st = d->run->Wait();
+        RecordEnd(*d, st);
+      }
+      cv_.notify_all();
+    }
+    if (supervisor_.joinable()) supervisor_.join();
+  }
+
+  EngineOptions opts_;
+  Registry registry_;
+  std::unique_ptr<store::Store> store_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::unique_ptr<Deployment>> deployments_;
+  std::thread supervisor_;
+  bool stopping_ = false;
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
+  auto impl = std::make_unique<Impl>(options);
+  Status st = impl->Init();
+  if (!st.ok()) return st;
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Result<ApplyResult> Engine::Apply(const ApplyRequest& r, std::vector<Diagnostic>* d) {
+  return impl_->Apply(r, d);
+}
+ValidateResult Engine::Validate(const std::string& yaml, const std::string& filename,
+                                const std::map<std::string, std::string>& vars) const {
+  return impl_->Validate(yaml, filename, vars);
+}
+std::vector<PipelineInfo> Engine::List() const { return impl_->List(); }
+Result<PipelineInfo> Engine::Get(const std::string& name) const { return impl_->Get(name); }
+Status Engine::Stop(const std::string& n, const std::string& c, const std::string& r) {
+  return impl_->Stop(n, c, r);
+}
+Status Engine::Delete(const std::string& n, const std::string& c, const std::string& r) {
+  return impl_->Delete(n, c, r);
+}
+Result<ApplyResult> Engine::Rollback(const std::string& n, int v, const std::string& c,
+                                     const std::string& r) {
+  return impl_->Rollback(n, v, c, r);
+}
+Result<std::vector<store::PipelineVersion>> Engine::Versions(const std::string& name) const {
+  if (!impl_->store_->GetPipeline(name).ok()) return impl_->NotFound(name);
+  return impl_->store_->ListVersions(name);
+}
+Result<std::vector<store::RunRecord>> Engine::Runs(const std::string& name, int limit) const {
+  return impl_->store_->ListRuns(name, limit);
+}
+Result<std::vector<store::AuditRecord>> Engine::AuditLog(const std::string& target,
+                                                         int limit) const {
+  return impl_->store_->ListAudit(target, limit);
+}
+Status Engine::Audit(const store::AuditRecord& record) {
+  auto r = impl_->store_->Audit(record);
+  return r.ok() ? Status::OK() : r.status();
+}
+const Registry& Engine::registry() const { return impl_->registry_; }
+void Engine::Shutdown() { impl_->Shutdown(); }
+
+}  // namespace flowctl::engine
