@@ -139,6 +139,27 @@ TEST_F(GraphTest, CycleIsPrinted) {
   EXPECT_EQ(d->mark.line, 10);  // node a
 }
 
+TEST_F(GraphTest, DeadLetterLoopIsACycle) {
+  auto r = BuildFromYaml(std::string(kHeader) +
+                             "  sources:\n"
+                             "    - id: gen\n"
+                             "      type: generator\n"
+                             "  sinks:\n"
+                             "    - id: a\n"
+                             "      type: file\n"
+                             "      inputs: [gen]\n"
+                             "      config: {path: /tmp/a}\n"
+                             "      on_error: {dead_letter: {to: b}}\n"
+                             "    - id: b\n"
+                             "      type: dead-letter\n"
+                             "      config: {path: /tmp/b}\n"
+                             "      on_error: {dead_letter: {to: a}}\n",
+                         registry_);
+  ASSERT_FALSE(r.ok());
+  const Diagnostic* d = FindError(r, "cycle: ");
+  ASSERT_NE(d, nullptr) << DiagText(r.diagnostics);
+}
+
 TEST_F(GraphTest, BadExpressionNamesLineAndColumn) {
   auto r = BuildFromYaml(std::string(kHeader) +
                              "  sources:\n"                           // 6

@@ -54,6 +54,8 @@ int RunCli(int argc, char** argv) {
                "Exit codes: 0 success, 1 invalid pipeline, 2 usage error, 3 runtime failure.",
                "flowctl"};
   app.require_subcommand(1);
+  // --log-level and --log-format work after the subcommand too.
+  app.fallthrough();
   app.set_version_flag("--version", "flowctl 0.1.0");
   std::string log_level = "warn", log_format = "text";
   CommonOptions common;
@@ -123,6 +125,9 @@ int RunCli(int argc, char** argv) {
   serve->add_option("--tls-key", serve_opts.tls_key, "PEM private key (with --tls-cert)");
   serve->add_option("--workers", serve_opts.workers, "worker threads per pipeline")
       ->check(CLI::Range(1, 1024));
+  serve->add_option("--http-listen", serve_opts.http_listen,
+                    "HTTP side port for /metrics, /healthz, /readyz (off = none)")
+      ->capture_default_str();
   serve->add_option("--max-message-bytes", serve_opts.max_message_bytes, "largest gRPC message")
       ->check(CLI::Range(1024, 1 << 30))
       ->capture_default_str();

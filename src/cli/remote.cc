@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flowctl/control/http.h"
 #include "flowctl/control/server.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/v1/flowctl.grpc.pb.h"
@@ -249,11 +250,27 @@ int Serve(const ServeOptions& o) {
     std::cerr << "flowctl: " << server.status().message() << "\n";
     return kExitRuntime;
   }
+  std::unique_ptr<control::MetricsHttpServer> http;
+  if (o.http_listen != "off" && !o.http_listen.empty()) {
+    if (!control::IsLoopback(o.http_listen) && so.token.empty()) {
+      std::cerr << "flowctl: --http-listen " << o.http_listen
+                << " is beyond loopback: metrics would be public; use a loopback address\n";
+      return kExitUsage;
+    }
+    auto h = control::MetricsHttpServer::Start(eng.value().get(), o.http_listen);
+    if (!h.ok()) {
+      std::cerr << "flowctl: " << h.status().message() << " (use --http-listen HOST:PORT or off)\n";
+      return kExitRuntime;
+    }
+    http = std::move(h).value();
+  }
   std::cerr << "flowctl control plane listening on " << server.value()->address()
             << " (state dir " << state_dir << ")" << std::endl;
+  if (http) std::cerr << "flowctl metrics on http://" << http->address() << "/metrics" << std::endl;
   int sig = 0;
   sigwait(&sigs, &sig);
   std::cerr << "flowctl: signal " << sig << ": stopping the server, draining pipelines" << std::endl;
+  if (http) http->Shutdown();
   server.value()->Shutdown();
   eng.value()->Shutdown();
   return kExitOk;

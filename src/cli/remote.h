@@ -23,6 +23,7 @@ struct ServeOptions {
   std::string tls_cert, tls_key;
   int workers = 0;
   int max_message_bytes = 4 * 1024 * 1024;
+  std::string http_listen = "127.0.0.1:8081";  // "off" = no HTTP side port
 };
 
 int Serve(const ServeOptions& o);

@@ -238,7 +238,11 @@ struct GraphBuilder {
       if (found) return;
       state[v] = 1;
       stack.push_back(v);
-      for (const auto& in : nodes[v].inputs) {
+      // Dead-letter links are edges too: two sinks dead-lettering to each
+      // other would loop forever on a failing event.
+      std::vector<PortRef> preds = nodes[v].inputs;
+      for (size_t s : nodes[v].dead_letter_sources) preds.push_back({s, 0});
+      for (const auto& in : preds) {
         if (state[in.node] == 1) {
           auto start = std::find(stack.begin(), stack.end(), in.node);
           std::vector<std::string> cycle;
@@ -312,11 +316,16 @@ struct GraphBuilder {
     size_t n = nodes.size();
     std::vector<size_t> indeg(n, 0);
     std::vector<std::vector<size_t>> down(n);
-    for (size_t i = 0; i < n; ++i)
+    for (size_t i = 0; i < n; ++i) {
       for (const auto& in : nodes[i].inputs) {
         down[in.node].push_back(i);
         ++indeg[i];
       }
+      for (size_t s : nodes[i].dead_letter_sources) {
+        down[s].push_back(i);
+        ++indeg[i];
+      }
+    }
     std::vector<size_t> order;
     for (size_t i = 0; i < n; ++i)
       if (indeg[i] == 0) order.push_back(i);

@@ -6,6 +6,7 @@ void LatencyHistogram::Record(uint64_t micros) {
   int b = 0;
   while (b < kBuckets - 1 && (uint64_t{1} << b) <= micros) ++b;
   buckets_[b].fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(micros, std::memory_order_relaxed);
 }
 
 uint64_t LatencyHistogram::Count() const {

@@ -620,6 +620,8 @@ RunSnapshot RunImpl::Snapshot() const {
     ns.queue_depth = n->queue.size();
     ns.queue_capacity = n->capacity;
     ns.busy_ms = static_cast<double>(m.busy_ns.load()) / 1e6;
+    ns.latency_buckets = m.batch_latency.Buckets();
+    ns.latency_sum_us = m.batch_latency.SumMicros();
     s.nodes.push_back(std::move(ns));
   }
   return s;

@@ -394,9 +394,10 @@ Status Store::SetCurrentVersion(const std::string& name, int version) {
 
 Status Store::SetDesiredState(const std::string& name, const std::string& state) {
   // Anything else would be persisted and then misread by recovery.
-  if (state != "running" && state != "stopped")
-    return Status::Invalid("desired state must be \"running\" or \"stopped\", not \"" + state +
-                           "\"");
+  // "completed": a bounded pipeline that finished; recovery leaves it alone.
+  if (state != "running" && state != "stopped" && state != "completed")
+    return Status::Invalid("desired state must be \"running\", \"stopped\" or \"completed\", not \"" +
+                           state + "\"");
   std::lock_guard<std::mutex> lock(impl_->mu);
   Database& db = impl_->db;
   Result<Statement> stmt =

@@ -22,10 +22,12 @@ class LatencyHistogram {
   // Upper bound (us) of the bucket holding the p-quantile (0 < p <= 1); 0 if empty.
   double Quantile(double p) const;
   uint64_t Count() const;
+  uint64_t SumMicros() const { return sum_.load(std::memory_order_relaxed); }
   std::array<uint64_t, kBuckets> Buckets() const;
 
  private:
   std::array<std::atomic<uint64_t>, kBuckets> buckets_{};
+  std::atomic<uint64_t> sum_{0};
 };
 
 struct NodeMetrics {
@@ -49,6 +51,9 @@ struct NodeSnapshot {
   double p50_us = 0, p90_us = 0, p99_us = 0;  // per batch
   size_t queue_depth = 0, queue_capacity = 0;
   double busy_ms = 0;
+  // Batch latency histogram: bucket k counts batches under 2^k us.
+  std::array<uint64_t, LatencyHistogram::kBuckets> latency_buckets{};
+  uint64_t latency_sum_us = 0;
 };
 
 struct RunSnapshot {
