@@ -94,6 +94,9 @@ int RunCli(int argc, char** argv) {
                     "directory for checkpoints; a rerun resumes from them");
   apply->add_option("--batch-size", apply_opts.batch_size, "events per batch")
       ->check(CLI::Range(1, 1 << 20));
+  apply->add_option("--control-plane-port", apply_opts.control_plane_port,
+                    "host the gRPC control plane on 127.0.0.1:PORT during the run (0 = free port)")
+      ->check(CLI::Range(0, 65535));
   add_output(apply, {"text", "json"});
   add_set(apply);
   apply->add_flag("-q,--quiet", common.quiet, "no progress line and no summary");

@@ -16,6 +16,7 @@
 #include "flowctl/config/loader.h"
 #include "flowctl/graph/graph.h"
 #include "flowctl/runtime/runtime.h"
+#include "remote.h"
 #include "report.h"
 
 namespace flowctl::cli {
@@ -136,6 +137,7 @@ int Validate(const std::vector<std::string>& files, const CommonOptions& o) {
 }
 
 int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o) {
+  if (a.control_plane_port >= 0 && !a.dry_run) return ApplyWithControlPlane(file, a, o);
   config::LoadOptions lo;
   if (!MakeLoadOptions(o, &lo)) return kExitUsage;
   Loaded l = LoadAndBuild(file, lo);

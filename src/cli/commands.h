@@ -29,6 +29,9 @@ struct ApplyOptions {
   int workers = 0;
   std::string state_dir;
   int batch_size = 0;
+  // >= 0: host the gRPC control plane on 127.0.0.1:PORT (0 = a free port)
+  // for the length of the run, so agents can watch it.
+  int control_plane_port = -1;
 };
 int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o);
 

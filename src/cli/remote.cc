@@ -21,6 +21,7 @@
 #include "flowctl/control/server.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/v1/flowctl.grpc.pb.h"
+#include "report.h"
 
 namespace flowctl::cli {
 
@@ -273,6 +274,93 @@ int Serve(const ServeOptions& o) {
   if (http) http->Shutdown();
   server.value()->Shutdown();
   eng.value()->Shutdown();
+  return kExitOk;
+}
+
+int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
+                          const CommonOptions& c) {
+  bool ok = false;
+  std::string yaml = ReadFileOr(file, &ok);
+  if (!ok) {
+    std::cerr << "flowctl: cannot read " << file << "\n";
+    return kExitUsage;
+  }
+  engine::ApplyRequest req;
+  req.yaml = yaml;
+  req.filename = file;
+  req.use_env = true;
+  req.caller = "cli";
+  std::vector<std::pair<std::string, std::string>> sets;
+  if (!ParseSets(c.sets, &sets)) return kExitUsage;
+  for (auto& [k, v] : sets) {
+    if (k.find('.') == std::string::npos) req.vars[k] = v;
+    else req.sets.emplace_back(k, v);
+  }
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  engine::EngineOptions eo;
+  eo.state_dir = a.state_dir;
+  eo.workers = a.workers;
+  eo.recover = false;
+  auto eng = engine::Engine::Open(eo);
+  if (!eng.ok()) {
+    std::cerr << "flowctl: " << eng.status().message() << "\n";
+    return kExitRuntime;
+  }
+  control::ServerOptions so;
+  so.listen = "127.0.0.1:" + std::to_string(a.control_plane_port);
+  auto server = control::ControlServer::Start(eng.value().get(), so);
+  if (!server.ok()) {
+    std::cerr << "flowctl: " << server.status().message() << "\n";
+    return kExitRuntime;
+  }
+  std::cerr << "flowctl control plane listening on " << server.value()->address()
+            << " for this run" << std::endl;
+  std::vector<Diagnostic> diags;
+  auto applied = eng.value()->Apply(req, &diags);
+  for (const auto& d : diags) std::cerr << d.ToString() << "\n";
+  if (!applied.ok()) {
+    server.value()->Shutdown();
+    bool invalid = applied.status().code() == StatusCode::kInvalidArgument;
+    if (!invalid) std::cerr << "flowctl: " << applied.status().message() << "\n";
+    return invalid ? kExitInvalid : kExitRuntime;
+  }
+  const std::string name = applied->name;
+  std::thread stopper;
+  int signals = 0;
+  engine::PipelineInfo info;
+  while (true) {
+    auto got = eng.value()->Get(name);
+    if (got.ok()) info = got.value();
+    if (!got.ok() || info.state != "running") break;
+    struct timespec ts {0, 50 * 1000 * 1000};
+    int sig = sigtimedwait(&sigs, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM) {
+      if (++signals == 1) {
+        std::cerr << "flowctl: signal " << sig << ": draining (again to exit at once)" << std::endl;
+        stopper = std::thread([&] { (void)eng.value()->Stop(name, "cli", "signal"); });
+      } else {
+        std::cerr << "flowctl: second signal: exiting without draining" << std::endl;
+        std::_Exit(kExitRuntime);
+      }
+    }
+  }
+  if (stopper.joinable()) stopper.join();
+  server.value()->Shutdown();
+  auto final_info = eng.value()->Get(name);
+  if (final_info.ok()) info = final_info.value();
+  eng.value()->Shutdown();
+  const RunSnapshot& snap = info.snapshot;
+  if (c.output == "json") std::cout << SnapshotJson(snap).dump(2) << "\n";
+  else if (!c.quiet) PrintSummary(snap);
+  if (snap.state == "failed") {
+    std::cerr << "flowctl: pipeline '" << name << "' failed: " << snap.error << "\n";
+    return kExitRuntime;
+  }
   return kExitOk;
 }
 

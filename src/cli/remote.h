@@ -27,6 +27,8 @@ struct ServeOptions {
 };
 
 int Serve(const ServeOptions& o);
+// A foreground apply that runs through an engine and hosts the control plane.
+int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a, const CommonOptions& c);
 
 int RemoteApply(const std::string& file, bool dry_run, bool wait, const CommonOptions& c,
                 const RemoteOptions& r);

@@ -89,11 +89,11 @@ class Engine::Impl {
   Result<Built> Build(const std::string& yaml, const std::string& filename,
                       const std::map<std::string, std::string>& vars,
                       const std::vector<std::pair<std::string, std::string>>& sets,
-                      std::vector<Diagnostic>* diags) const {
+                      std::vector<Diagnostic>* diags, bool use_env = false) const {
     config::LoadOptions lo;
     lo.vars = vars;
     lo.overrides = sets;
-    lo.use_env = false;  // a daemon's environment is not the caller's
+    lo.use_env = use_env;
     auto loaded = config::LoadString(yaml, filename, lo);
     for (auto& d : loaded.diagnostics) diags->push_back(d);
     if (!loaded.ok()) return Status::Invalid("the document is invalid");
@@ -219,7 +219,7 @@ class Engine::Impl {
 
   Result<ApplyResult> Apply(const ApplyRequest& req, std::vector<Diagnostic>* diags) {
     std::lock_guard<std::mutex> lk(mu_);
-    auto built = Build(req.yaml, req.filename, req.vars, req.sets, diags);
+    auto built = Build(req.yaml, req.filename, req.vars, req.sets, diags, req.use_env);
     json args = {{"dry_run", req.dry_run}, {"filename", req.filename}};
     if (!built.ok()) {
       if (!req.dry_run) AuditLocked(req.caller, "apply", "", args, built.status(), req.reason);

@@ -39,6 +39,9 @@ struct ApplyRequest {
   bool dry_run = false;
   std::string caller = "cli";
   std::string reason;
+  // ${VAR} may come from this process's environment (a foreground apply);
+  // a daemon never uses its own environment for callers' documents.
+  bool use_env = false;
 };
 
 struct ApplyResult {
