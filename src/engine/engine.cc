@@ -291,7 +291,7 @@ class Engine::Impl {
     return r;
   }
 
-  PipelineInfo InfoLocked(const store::PipelineRecord& p) const {
+  PipelineInfo InfoLocked(const store::PipelineRecord& p, bool with_yaml) const {
     PipelineInfo info;
     info.name = p.name;
     info.version = p.current_version;
@@ -303,12 +303,12 @@ class Engine::Impl {
       info.state = info.snapshot.state;
       if (d.finished && p.desired_state == "stopped" && info.state == "cancelled")
         info.state = "stopped";
-      info.yaml = d.yaml;
+      if (with_yaml) info.yaml = d.yaml;
       info.version = d.version;
     } else {
       info.state = p.desired_state == "stopped" ? "stopped" : "pending";
     }
-    if (info.yaml.empty()) {
+    if (with_yaml && info.yaml.empty()) {
       auto v = store_->GetVersion(p.name, p.current_version);
       if (v.ok()) info.yaml = v->yaml;
     }
@@ -320,7 +320,8 @@ class Engine::Impl {
     std::vector<PipelineInfo> out;
     auto all = store_->ListPipelines();
     if (!all.ok()) return out;
-    for (const auto& p : all.value()) out.push_back(InfoLocked(p));
+    // Listing never needs the documents: no per-pipeline store read.
+    for (const auto& p : all.value()) out.push_back(InfoLocked(p, false));
     return out;
   }
 
@@ -328,7 +329,7 @@ class Engine::Impl {
     std::lock_guard<std::mutex> lk(mu_);
     auto p = store_->GetPipeline(name);
     if (!p.ok()) return NotFound(name);
-    return InfoLocked(p.value());
+    return InfoLocked(p.value(), true);
   }
 
   Status NotFound(const std::string& name) const {

@@ -79,6 +79,7 @@ class Engine {
   Result<ApplyResult> Apply(const ApplyRequest& request, std::vector<Diagnostic>* diagnostics);
   ValidateResult Validate(const std::string& yaml, const std::string& filename,
                           const std::map<std::string, std::string>& vars) const;
+  // Without the documents (PipelineInfo::yaml stays empty).
   std::vector<PipelineInfo> List() const;
   Result<PipelineInfo> Get(const std::string& name) const;
   // Drains in-flight events, then stops. Desired state becomes stopped.
