@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "grpc/health/v1/health.pb.h"
 #include "services.h"
 
 namespace flowctl::control {
@@ -109,6 +110,9 @@ class ServerImpl {
     } else {
       creds = grpc::InsecureServerCredentials();
     }
+    // Touching the compiled-in health.proto links its descriptor, so that
+    // reflection can describe grpc.health.v1.Health to generic clients.
+    (void)grpc::health::v1::HealthCheckRequest::descriptor();
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
