@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -203,6 +204,25 @@ void PrintNodes(const v1::PipelineStatus& s) {
     std::printf("%-20s %-14s %12lu %12lu %9lu %8lu %7lu %3lu/%-2lu %8.0fus\n", n.id().c_str(),
                 n.type().c_str(), n.in(), n.out(), n.dropped(), n.errors(), n.dead_lettered(),
                 n.queue_depth(), n.queue_capacity(), n.p99_us());
+}
+
+
+// One unary command: connect, call with a deadline, report a failure; print
+// the response as json/yaml, or hand it to table() for the table form.
+template <typename Req, typename Resp, typename TableFn>
+int UnaryCommand(const RemoteOptions& r, int timeout_s,
+                 grpc::Status (v1::PipelineService::Stub::*method)(grpc::ClientContext*,
+                                                                   const Req&, Resp*),
+                 const Req& req, TableFn table) {
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  Resp resp;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx, timeout_s);
+  grpc::Status st = (client.stub().*method)(&ctx, req, &resp);
+  if (!st.ok()) return Fail(st, client.address());
+  if (!PrintStructured(resp, r)) table(resp);
+  return kExitOk;
 }
 
 }  // namespace
@@ -430,148 +450,106 @@ int RemoteApply(const std::string& file, bool dry_run, bool wait, const CommonOp
 }
 
 int GetPipelines(const RemoteOptions& r) {
-  Client client(r);
-  if (!client.Connect()) return kExitRuntime;
-  v1::ListPipelinesResponse resp;
-  grpc::ClientContext ctx;
-  client.Prepare(&ctx);
-  grpc::Status st = client.stub().List(&ctx, v1::ListPipelinesRequest(), &resp);
-  if (!st.ok()) return Fail(st, client.address());
-  if (PrintStructured(resp, r)) return kExitOk;
-  std::printf("%-28s %7s %-12s %-9s %10s %12s %12s %8s\n", "NAME", "VERSION", "STATE", "DESIRED",
-              "UPTIME", "READ", "WRITTEN", "ERRORS");
-  for (const auto& p : resp.pipelines())
-    std::printf("%-28s %7d %-12s %-9s %9.1fs %12lu %12lu %8lu\n", p.name().c_str(), p.version(),
-                p.state().c_str(), p.desired_state().c_str(), p.uptime_s(), p.events_in(),
-                p.events_out(), p.errors());
-  if (resp.pipelines_size() == 0) std::printf("(no pipelines: apply one with `flowctl apply FILE --server %s`)\n", client.address().c_str());
-  return kExitOk;
+  return UnaryCommand(r, 30, &v1::PipelineService::Stub::List, v1::ListPipelinesRequest(),
+                      [&](const v1::ListPipelinesResponse& resp) {
+    std::printf("%-28s %7s %-12s %-9s %10s %12s %12s %8s\n", "NAME", "VERSION", "STATE",
+                "DESIRED", "UPTIME", "READ", "WRITTEN", "ERRORS");
+    for (const auto& p : resp.pipelines())
+      std::printf("%-28s %7d %-12s %-9s %9.1fs %12lu %12lu %8lu\n", p.name().c_str(), p.version(),
+                  p.state().c_str(), p.desired_state().c_str(), p.uptime_s(), p.events_in(),
+                  p.events_out(), p.errors());
+    if (resp.pipelines_size() == 0)
+      std::printf("(no pipelines: apply one with `flowctl apply FILE --server ADDR`)\n");
+  });
 }
 
 int GetPipeline(const std::string& name, const RemoteOptions& r) {
-  Client client(r);
-  if (!client.Connect()) return kExitRuntime;
   v1::GetPipelineRequest req;
   req.set_name(name);
-  v1::PipelineDetail resp;
-  grpc::ClientContext ctx;
-  client.Prepare(&ctx);
-  grpc::Status st = client.stub().Get(&ctx, req, &resp);
-  if (!st.ok()) return Fail(st, client.address());
-  if (PrintStructured(resp, r)) return kExitOk;
-  std::cout << "# " << resp.summary().name() << " v" << resp.summary().version() << " ("
-            << resp.summary().state() << ")\n" << resp.yaml();
-  return kExitOk;
+  return UnaryCommand(r, 30, &v1::PipelineService::Stub::Get, req,
+                      [](const v1::PipelineDetail& resp) {
+    std::cout << "# " << resp.summary().name() << " v" << resp.summary().version() << " ("
+              << resp.summary().state() << ")\n" << resp.yaml();
+  });
 }
 
 int StatusCmd(const std::string& name, const RemoteOptions& r) {
-  Client client(r);
-  if (!client.Connect()) return kExitRuntime;
   v1::GetMetricsRequest req;
   req.set_name(name);
-  v1::PipelineStatus resp;
-  grpc::ClientContext ctx;
-  client.Prepare(&ctx);
-  grpc::Status st = client.stub().GetMetrics(&ctx, req, &resp);
-  if (!st.ok()) return Fail(st, client.address());
-  if (PrintStructured(resp, r)) return kExitOk;
-  std::printf("pipeline %s v%d: %s, %.1f s\n", resp.name().c_str(), resp.version(),
-              resp.state().c_str(), resp.elapsed_s());
-  if (!resp.error().empty()) std::printf("error: %s\n", resp.error().c_str());
-  PrintNodes(resp);
-  return kExitOk;
+  return UnaryCommand(r, 30, &v1::PipelineService::Stub::GetMetrics, req,
+                      [](const v1::PipelineStatus& resp) {
+    std::printf("pipeline %s v%d: %s, %.1f s\n", resp.name().c_str(), resp.version(),
+                resp.state().c_str(), resp.elapsed_s());
+    if (!resp.error().empty()) std::printf("error: %s\n", resp.error().c_str());
+    PrintNodes(resp);
+  });
 }
 
+// Stop, delete and rollback drain a run first: they get a long deadline.
+constexpr int kDrainDeadlineS = 300;
+
 int StopCmd(const std::string& name, const std::string& reason, const RemoteOptions& r) {
-  Client client(r);
-  if (!client.Connect()) return kExitRuntime;
   v1::StopRequest req;
   req.set_name(name);
   req.set_reason(reason);
-  v1::StopResponse resp;
-  grpc::ClientContext ctx;
-  client.Prepare(&ctx, 300);
-  grpc::Status st = client.stub().Stop(&ctx, req, &resp);
-  if (!st.ok()) return Fail(st, client.address());
-  if (!PrintStructured(resp, r)) std::cout << "pipeline '" << name << "' stopped\n";
-  return kExitOk;
+  return UnaryCommand(r, kDrainDeadlineS, &v1::PipelineService::Stub::Stop, req,
+                      [&](const v1::StopResponse&) {
+    std::cout << "pipeline '" << name << "' stopped\n";
+  });
 }
 
 int DeleteCmd(const std::string& name, const std::string& reason, const RemoteOptions& r) {
-  Client client(r);
-  if (!client.Connect()) return kExitRuntime;
   v1::DeleteRequest req;
   req.set_name(name);
   req.set_reason(reason);
-  v1::DeleteResponse resp;
-  grpc::ClientContext ctx;
-  client.Prepare(&ctx, 300);
-  grpc::Status st = client.stub().Delete(&ctx, req, &resp);
-  if (!st.ok()) return Fail(st, client.address());
-  if (!PrintStructured(resp, r)) std::cout << "pipeline '" << name << "' deleted\n";
-  return kExitOk;
+  return UnaryCommand(r, kDrainDeadlineS, &v1::PipelineService::Stub::Delete, req,
+                      [&](const v1::DeleteResponse&) {
+    std::cout << "pipeline '" << name << "' deleted\n";
+  });
 }
 
 int RollbackCmd(const std::string& name, int to_version, const std::string& reason,
                 const RemoteOptions& r) {
-  Client client(r);
-  if (!client.Connect()) return kExitRuntime;
   v1::RollbackRequest req;
   req.set_name(name);
   req.set_to_version(to_version);
   req.set_reason(reason);
-  v1::RollbackResponse resp;
-  grpc::ClientContext ctx;
-  client.Prepare(&ctx, 300);
-  grpc::Status st = client.stub().Rollback(&ctx, req, &resp);
-  if (!st.ok()) return Fail(st, client.address());
-  if (!PrintStructured(resp, r))
+  return UnaryCommand(r, kDrainDeadlineS, &v1::PipelineService::Stub::Rollback, req,
+                      [&](const v1::RollbackResponse& resp) {
     std::cout << resp.diff() << "pipeline '" << name << "' rolled back to version "
               << resp.version() << "\n";
-  return kExitOk;
+  });
 }
 
 int HistoryCmd(const std::string& name, const RemoteOptions& r) {
-  Client client(r);
-  if (!client.Connect()) return kExitRuntime;
   v1::HistoryRequest req;
   req.set_name(name);
-  v1::HistoryResponse resp;
-  grpc::ClientContext ctx;
-  client.Prepare(&ctx);
-  grpc::Status st = client.stub().History(&ctx, req, &resp);
-  if (!st.ok()) return Fail(st, client.address());
-  if (PrintStructured(resp, r)) return kExitOk;
-  std::printf("%-8s %-22s %-24s %s\n", "VERSION", "CREATED", "BY", "");
-  for (const auto& v : resp.versions())
-    std::printf("%-8d %-22s %-24s %s\n", v.version(), Ago(v.created_ms()).c_str(),
-                v.created_by().c_str(), v.current() ? "current" : "");
-  std::printf("\n%-6s %-8s %-12s %-22s %-22s %s\n", "RUN", "VERSION", "STATUS", "STARTED", "ENDED",
-              "ERROR");
-  for (const auto& run : resp.runs())
-    std::printf("%-6ld %-8d %-12s %-22s %-22s %s\n", run.id(), run.version(),
-                run.status().c_str(), Ago(run.started_ms()).c_str(), Ago(run.ended_ms()).c_str(),
-                run.error().c_str());
-  return kExitOk;
+  return UnaryCommand(r, 30, &v1::PipelineService::Stub::History, req,
+                      [](const v1::HistoryResponse& resp) {
+    std::printf("%-8s %-22s %-24s %s\n", "VERSION", "CREATED", "BY", "");
+    for (const auto& v : resp.versions())
+      std::printf("%-8d %-22s %-24s %s\n", v.version(), Ago(v.created_ms()).c_str(),
+                  v.created_by().c_str(), v.current() ? "current" : "");
+    std::printf("\n%-6s %-8s %-12s %-22s %-22s %s\n", "RUN", "VERSION", "STATUS", "STARTED",
+                "ENDED", "ERROR");
+    for (const auto& run : resp.runs())
+      std::printf("%-6ld %-8d %-12s %-22s %-22s %s\n", run.id(), run.version(),
+                  run.status().c_str(), Ago(run.started_ms()).c_str(), Ago(run.ended_ms()).c_str(),
+                  run.error().c_str());
+  });
 }
 
 int AuditCmd(const std::string& target, int limit, const RemoteOptions& r) {
-  Client client(r);
-  if (!client.Connect()) return kExitRuntime;
   v1::AuditRequest req;
   req.set_target(target);
   req.set_limit(limit);
-  v1::AuditResponse resp;
-  grpc::ClientContext ctx;
-  client.Prepare(&ctx);
-  grpc::Status st = client.stub().Audit(&ctx, req, &resp);
-  if (!st.ok()) return Fail(st, client.address());
-  if (PrintStructured(resp, r)) return kExitOk;
-  std::printf("%-22s %-24s %-10s %-20s %s\n", "TIME", "CALLER", "ACTION", "TARGET", "RESULT");
-  for (const auto& e : resp.entries())
-    std::printf("%-22s %-24s %-10s %-20s %s\n", Ago(e.time_ms()).c_str(), e.caller().c_str(),
-                e.action().c_str(), e.target().c_str(), e.result().c_str());
-  return kExitOk;
+  return UnaryCommand(r, 30, &v1::PipelineService::Stub::Audit, req,
+                      [](const v1::AuditResponse& resp) {
+    std::printf("%-22s %-24s %-10s %-20s %s\n", "TIME", "CALLER", "ACTION", "TARGET", "RESULT");
+    for (const auto& e : resp.entries())
+      std::printf("%-22s %-24s %-10s %-20s %s\n", Ago(e.time_ms()).c_str(), e.caller().c_str(),
+                  e.action().c_str(), e.target().c_str(), e.result().c_str());
+  });
 }
 
 int TopCmd(const std::string& name, int interval_ms, int iterations, const RemoteOptions& r) {
