@@ -110,4 +110,10 @@ start_server s3.log --state-dir "$WORK/state3" --token-file token
 expect_exit 3 "$FLOWCTL" get pipelines --server "$ADDR"
 expect_out "authorization: Bearer <token>"
 expect_exit 0 "$FLOWCTL" get pipelines --server "$ADDR" --token-file token
+# A unix socket is local by nature: no token needed.
+"$FLOWCTL" serve --listen "unix:$WORK/f.sock" --http-listen off --state-dir "$WORK/state4" 2> s4.log &
+PIDS+=($!)
+for _ in $(seq 1 100); do grep -q "listening on unix:" s4.log && break; sleep 0.05; done
+expect_exit 0 "$FLOWCTL" get pipelines --server "unix:$WORK/f.sock"
+expect_out "no pipelines"
 echo "daemon: ok"
