@@ -12,6 +12,7 @@
 #include "flowctl/control/server.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/v1/flowctl.grpc.pb.h"
+#include "google/rpc/status.pb.h"
 #include "test_util.h"
 
 namespace flowctl {
@@ -90,9 +91,14 @@ class ControlRpcTest : public ::testing::Test {
     return resp;
   }
 
+  // The standard envelope: google.rpc.Status with ErrorDetails in an Any.
   static v1::ErrorDetails Details(const grpc::Status& st) {
+    google::rpc::Status envelope;
+    EXPECT_TRUE(envelope.ParseFromString(st.error_details())) << st.error_message();
+    EXPECT_EQ(envelope.code(), static_cast<int>(st.error_code()));
     v1::ErrorDetails d;
-    EXPECT_TRUE(d.ParseFromString(st.error_details())) << st.error_message();
+    EXPECT_EQ(envelope.details_size(), 1);
+    if (envelope.details_size() == 1) EXPECT_TRUE(envelope.details(0).UnpackTo(&d));
     return d;
   }
 

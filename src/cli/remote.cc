@@ -22,6 +22,7 @@
 #include "flowctl/control/server.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/v1/flowctl.grpc.pb.h"
+#include "google/rpc/status.pb.h"
 #include "report.h"
 
 namespace flowctl::cli {
@@ -102,8 +103,12 @@ int Fail(const grpc::Status& st, const std::string& addr) {
     return kExitRuntime;
   }
   v1::ErrorDetails details;
-  if (!st.error_details().empty() && details.ParseFromString(st.error_details()) &&
-      details.errors_size() > 0) {
+  google::rpc::Status envelope;
+  bool have = false;
+  if (!st.error_details().empty() && envelope.ParseFromString(st.error_details()))
+    for (const auto& any : envelope.details())
+      if (any.Is<v1::ErrorDetails>()) have = any.UnpackTo(&details);
+  if (have && details.errors_size() > 0) {
     for (const auto& e : details.errors()) {
       std::cerr << e.file();
       if (e.line()) std::cerr << ":" << e.line() << ":" << e.column();

@@ -1,5 +1,7 @@
 #include "convert.h"
 
+#include "google/rpc/status.pb.h"
+
 #include <chrono>
 
 namespace flowctl::control {
@@ -97,7 +99,11 @@ grpc::Status ToGrpc(const Status& st, const std::vector<Diagnostic>& diags,
   }
   if (errors > 1) message += " (and " + std::to_string(errors - 1) + " more)";
   for (const auto& s : suggestions) details.add_suggestions(s);
-  return grpc::Status(code, message, details.SerializeAsString());
+  google::rpc::Status envelope;
+  envelope.set_code(static_cast<int>(code));
+  envelope.set_message(message);
+  envelope.add_details()->PackFrom(details);
+  return grpc::Status(code, message, envelope.SerializeAsString());
 }
 
 }  // namespace flowctl::control

@@ -17,8 +17,8 @@ void ToProto(const Diagnostic& d, v1::ErrorDetail* out);
 void ToProto(const RunSnapshot& s, int version, v1::PipelineStatus* out);
 void ToProto(const engine::PipelineInfo& info, v1::PipelineSummary* out);
 
-// A failed call: the code, a one-line message, and ErrorDetails (the
-// diagnostics and suggestions) in the status details.
+// A failed call: the code, a one-line message, and a google.rpc.Status in
+// the status details holding ErrorDetails (diagnostics and suggestions).
 grpc::Status ToGrpc(const Status& st, const std::vector<Diagnostic>& diags = {},
                     const std::vector<std::string>& suggestions = {});
 

@@ -295,7 +295,12 @@ def run(addr, stubdir):
               f"bad Apply message does not mention {BAD_TYPE!r}: {e.details()!r}")
         raw = dict((k, v) for k, v in (e.trailing_metadata() or ())).get("grpc-status-details-bin")
         check(raw is not None, f"no grpc-status-details-bin in trailers: {e.trailing_metadata()}")
-        details = ErrorDetails.FromString(raw)
+        # The standard envelope: google.rpc.Status, ErrorDetails inside an Any.
+        envelope = schema.message("google.rpc.Status").FromString(raw)
+        check(len(envelope.details) == 1 and
+              envelope.details[0].type_url.endswith("/flowctl.v1.ErrorDetails"),
+              f"google.rpc.Status without ErrorDetails: {envelope}")
+        details = ErrorDetails.FromString(envelope.details[0].value)
         check(details.errors, f"ErrorDetails has no errors: {details}")
         first = details.errors[0]
         check(first.line == BAD_LINE,
