@@ -173,6 +173,12 @@ grpc::ServerWriteReactor<pb::ExecutionStatus>* AgentServiceImpl::ExecutePlan(
     auto applied = c_.engine->Apply(ar, &diags);
     if (!applied.ok()) {
       W::Push(state, Step("apply", "failed", applied.status().message(), dry->name, 0));
+      // The engine puts the previous version back when a new one cannot start.
+      auto now = c_.engine->Get(dry->name);
+      if (previous > 0 && now.ok() && now->version == previous && now->state == "running")
+        W::Push(state, Step("rollback", "ok", "version " + std::to_string(previous) +
+                                                  " is running again",
+                            dry->name, previous));
       W::Close(state, ToGrpc(applied.status(), diags));
       return;
     }

@@ -69,6 +69,29 @@ void ToProto(const engine::PipelineInfo& info, v1::PipelineSummary* out) {
   out->set_dead_lettered(dlq);
 }
 
+namespace {
+
+grpc::Status Envelope(grpc::StatusCode code, const std::string& message,
+                      const v1::ErrorDetails& details) {
+  google::rpc::Status envelope;
+  envelope.set_code(static_cast<int>(code));
+  envelope.set_message(message);
+  envelope.add_details()->PackFrom(details);
+  return grpc::Status(code, message, envelope.SerializeAsString());
+}
+
+}  // namespace
+
+grpc::Status FieldError(const std::string& field, const std::string& message) {
+  v1::ErrorDetails details;
+  details.set_code("INVALID_ARGUMENT");
+  auto* e = details.add_errors();
+  e->set_severity("error");
+  e->set_field(field);
+  e->set_message(message);
+  return Envelope(grpc::StatusCode::INVALID_ARGUMENT, message, details);
+}
+
 grpc::Status ToGrpc(const Status& st, const std::vector<Diagnostic>& diags,
                     const std::vector<std::string>& suggestions) {
   if (st.ok()) return grpc::Status::OK;
@@ -99,11 +122,7 @@ grpc::Status ToGrpc(const Status& st, const std::vector<Diagnostic>& diags,
   }
   if (errors > 1) message += " (and " + std::to_string(errors - 1) + " more)";
   for (const auto& s : suggestions) details.add_suggestions(s);
-  google::rpc::Status envelope;
-  envelope.set_code(static_cast<int>(code));
-  envelope.set_message(message);
-  envelope.add_details()->PackFrom(details);
-  return grpc::Status(code, message, envelope.SerializeAsString());
+  return Envelope(code, message, details);
 }
 
 }  // namespace flowctl::control

@@ -22,6 +22,10 @@ void ToProto(const engine::PipelineInfo& info, v1::PipelineSummary* out);
 grpc::Status ToGrpc(const Status& st, const std::vector<Diagnostic>& diags = {},
                     const std::vector<std::string>& suggestions = {});
 
+// INVALID_ARGUMENT for one request field, named in ErrorDetail.field;
+// message is the whole sentence ("yaml is required").
+grpc::Status FieldError(const std::string& field, const std::string& message);
+
 int64_t NowMs();
 
 // Finishes a unary call at once with st.

@@ -14,9 +14,7 @@ std::map<std::string, std::string> Vars(const google::protobuf::Map<std::string,
 
 grpc::Status Required(const std::string& field, const std::string& value) {
   if (!value.empty()) return grpc::Status::OK;
-  Diagnostic d;
-  d.message = field + " is required";
-  return ToGrpc(Status::Invalid(field + " is required"), {d});
+  return FieldError(field, field + " is required");
 }
 
 }  // namespace
@@ -170,7 +168,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Rollback(grpc::CallbackServerCont
   FLOWCTL_AUTHORIZE();
   if (auto st = Required("name", req->name()); !st.ok()) return Done(ctx, st);
   if (req->to_version() < 0)
-    return Done(ctx, ToGrpc(Status::Invalid("to_version must be >= 0 (0 = the previous version)")));
+    return Done(ctx, FieldError("to_version", "to_version must be >= 0 (0 = the previous version)"));
   auto* reactor = ctx->DefaultReactor();
   c_.executor->Post([this, r = *req, caller, resp, reactor] {
     auto res = c_.engine->Rollback(r.name(), r.to_version(), caller, r.reason());

@@ -4,6 +4,8 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -40,9 +42,29 @@ void Executor::Post(std::function<void()> fn) {
 }
 
 void Executor::Spawn(std::function<void()> fn) {
-  std::lock_guard<std::mutex> lk(mu_);
-  if (stopping_) return;
-  loops_.emplace_back(std::move(fn));
+  std::unique_lock<std::mutex> lk(mu_);
+  if (stopping_) {
+    // The loop sees stopping() at once and closes its stream itself.
+    lk.unlock();
+    fn();
+    return;
+  }
+  // Join loops that have ended, so a long-lived daemon does not collect
+  // one dead thread per finished Watch.
+  for (auto it = loops_.begin(); it != loops_.end();) {
+    if (it->done->load()) {
+      it->thread.join();
+      it = loops_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  loops_.push_back(Loop{std::thread([fn = std::move(fn), done] {
+                          fn();
+                          done->store(true);
+                        }),
+                        done});
 }
 
 void Executor::Stop() {
@@ -53,13 +75,13 @@ void Executor::Stop() {
   cv_.notify_all();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
-  std::vector<std::thread> loops;
+  std::vector<Loop> loops;
   {
     std::lock_guard<std::mutex> lk(mu_);
     loops.swap(loops_);
   }
-  for (auto& t : loops)
-    if (t.joinable()) t.join();
+  for (auto& l : loops)
+    if (l.thread.joinable()) l.thread.join();
 }
 
 bool IsLoopback(const std::string& listen) {
@@ -69,7 +91,10 @@ bool IsLoopback(const std::string& listen) {
   if (colon != std::string::npos) host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8, as a literal address only ("127.0.0.1.example.com" is not).
+  in_addr addr{};
+  return host.rfind("127.", 0) == 0 && inet_pton(AF_INET, host.c_str(), &addr) == 1;
 }
 
 namespace {

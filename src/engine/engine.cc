@@ -202,6 +202,17 @@ class Engine::Impl {
     }
   }
 
+  // Makes version current again and starts it. mu_ held.
+  Status RestartVersionLocked(const std::string& name, int version) {
+    auto v = store_->GetVersion(name, version);
+    if (!v.ok()) return v.status();
+    std::vector<Diagnostic> diags;
+    auto built = Build(v->yaml, name + "@v" + std::to_string(version), {}, {}, &diags);
+    if (!built.ok()) return built.status();
+    FLOWCTL_RETURN_IF_ERROR(store_->SetCurrentVersion(name, version));
+    return StartLocked(std::move(built->graph), version, v->yaml);
+  }
+
   void AuditLocked(const std::string& caller, const std::string& action, const std::string& target,
                    const json& args, const Status& result, const std::string& reason) {
     store::AuditRecord r;
@@ -265,8 +276,15 @@ class Engine::Impl {
     args["version"] = r.version;
     AuditLocked(req.caller, "apply", r.name, args, st, req.reason);
     if (!st.ok()) {
-      (void)store_->SetDesiredState(r.name, "stopped");
-      return st;
+      // The new version cannot start: bring back the one that ran before.
+      Status restored = running ? RestartVersionLocked(r.name, current_version) : Status::OK();
+      if (!running || !restored.ok()) (void)store_->SetDesiredState(r.name, "stopped");
+      return Status(st.code(), "version " + std::to_string(r.version) + " cannot start: " +
+                                   st.message() +
+                                   (running && restored.ok()
+                                        ? "; version " + std::to_string(current_version) +
+                                              " is running again"
+                                        : ""));
     }
     r.state = "running";
     return r;
@@ -305,8 +323,13 @@ class Engine::Impl {
         info.state = "stopped";
       if (with_yaml) info.yaml = d.yaml;
       info.version = d.version;
+    } else if (p.desired_state == "stopped") {
+      info.state = "stopped";
     } else {
-      info.state = p.desired_state == "stopped" ? "stopped" : "pending";
+      // Not running here (a finished bounded pipeline after a restart, or
+      // one that could not be recovered): report how its last run ended.
+      auto runs = store_->ListRuns(p.name, 1);
+      info.state = runs.ok() && !runs->empty() ? runs->front().status : "pending";
     }
     if (with_yaml && info.yaml.empty()) {
       auto v = store_->GetVersion(p.name, p.current_version);

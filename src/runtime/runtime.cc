@@ -120,6 +120,8 @@ class RunImpl {
   Status Start();
   void Cancel() {
     std::lock_guard<std::mutex> lk(mu_);
+    // A run that already ended keeps its outcome (succeeded stays succeeded).
+    if (done_ || aborted_) return;
     cancelled_ = true;
     // Idle sources end now; busy ones end after their current step.
     for (size_t i = 0; i < nodes_.size(); ++i)
