@@ -114,7 +114,9 @@ TEST(ControlLoad, FiftyClientsForTenSeconds) {
   }
   for (auto& t : clients) t.join();
   EXPECT_EQ(failures.load(), 0) << first_failure;
-  EXPECT_GT(calls.load(), kClients * 4);
+  // Every client got through at least one round; how many is speed, which is
+  // measured in bench/, not asserted (under TSan a round takes seconds).
+  EXPECT_GE(calls.load(), kClients);
   auto list = eng.value()->List();
   EXPECT_EQ(list.size(), 5u);  // load-0, load-10, ..., load-40
   for (const auto& p : list) EXPECT_EQ(p.state, "running") << p.name;
