@@ -114,6 +114,14 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str();
   add_set(graph);
 
+  auto* ai = app.add_subcommand("ai", "AI agent interface (the planner and MCP are not built yet)");
+  ai->require_subcommand(1);
+  std::string tools_format = "json";
+  auto* ai_tools = ai->add_subcommand("tools", "Print the agent tools with their JSON schemas");
+  ai_tools->add_option("--format", tools_format, "openai, anthropic, mcp or json")
+      ->check(CLI::IsMember({"openai", "anthropic", "mcp", "json"}))
+      ->capture_default_str();
+
   auto* version = app.add_subcommand("version", "Print the version");
   add_output(version, {"text", "json"});
 
@@ -219,6 +227,7 @@ int RunCli(int argc, char** argv) {
   if (components->parsed()) return Components(comp_type, common);
   if (graph->parsed()) return GraphCmd(graph_file, graph_format, common);
   if (version->parsed()) return Version(common);
+  if (ai_tools->parsed()) return AiTools(tools_format);
   return kExitUsage;
 }
 

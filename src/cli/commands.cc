@@ -10,6 +10,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "flowctl/ai/tools.h"
 #include "flowctl/base/strings.h"
 #include "flowctl/base/version.h"
 #include "flowctl/component/registry.h"
@@ -258,6 +259,18 @@ int GraphCmd(const std::string& file, const std::string& format, const CommonOpt
   if (!l.ok) return kExitInvalid;
   for (const auto& b : l.builds)
     std::cout << (format == "mermaid" ? b.graph->ToMermaid() : b.graph->ToDot());
+  return kExitOk;
+}
+
+int AiTools(const std::string& format) {
+  // Printing the specs needs no engine: the handlers are never called here.
+  ai::ToolRegistry tools;
+  ai::RegisterBuiltinTools(tools, nullptr);
+  json out = format == "openai"      ? tools.ToOpenAI()
+             : format == "anthropic" ? tools.ToAnthropic()
+             : format == "mcp"       ? tools.ToMcp()
+                                     : tools.ToJson();
+  std::cout << out.dump(2) << "\n";
   return kExitOk;
 }
 

@@ -38,6 +38,8 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
 int Components(const std::string& type, const CommonOptions& o);
 int GraphCmd(const std::string& file, const std::string& format, const CommonOptions& o);
 int Version(const CommonOptions& o);
+// The agent tools in a function-calling format: openai, anthropic, mcp, json.
+int AiTools(const std::string& format);
 
 // Parses "k=v" pairs; false (with a message on stderr) when one has no '='.
 bool ParseSets(const std::vector<std::string>& sets,

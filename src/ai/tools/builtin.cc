@@ -1,0 +1,287 @@
+// The built-in agent tools. Each is defined once here; every consumer (CLI
+// export, MCP, gRPC) reads the same ToolSpec.
+#include <functional>
+#include <mutex>
+#include <random>
+#include <set>
+
+#include "flowctl/ai/tools.h"
+
+namespace flowctl::ai {
+
+using nlohmann::json;
+
+namespace {
+
+json Obj(json props, std::vector<std::string> required = {}) {
+  json s = {{"type", "object"}, {"properties", std::move(props)}};
+  if (!required.empty()) s["required"] = required;
+  return s;
+}
+
+json Str(const std::string& d) { return {{"type", "string"}, {"description", d}}; }
+
+json DiagJson(const Diagnostic& d) {
+  return {{"severity", d.severity == Diagnostic::Severity::kError ? "error" : "warning"},
+          {"line", d.mark.line}, {"column", d.mark.column}, {"node", d.node_id},
+          {"message", d.message}, {"hint", d.hint}};
+}
+
+json NodesJson(const RunSnapshot& s) {
+  json nodes = json::array();
+  double secs = std::max(s.elapsed_s, 1e-3);
+  for (const auto& n : s.nodes)
+    nodes.push_back({{"id", n.id}, {"type", n.type}, {"kind", n.kind}, {"in", n.in},
+                     {"out", n.out}, {"dropped", n.dropped}, {"errors", n.errors},
+                     {"dead_lettered", n.dead_lettered},
+                     {"events_per_second", static_cast<double>(n.in) / secs},
+                     {"p99_batch_us", n.p99_us}, {"queue_depth", n.queue_depth},
+                     {"busy_fraction", n.busy_ms / 1000.0 / secs / std::max(1, n.concurrency)}});
+  return nodes;
+}
+
+// Plan tokens: preview_apply hands one out for exactly that document;
+// apply_pipeline (a destructive tool) refuses without it.
+class PlanTokens {
+ public:
+  std::string Issue(const std::string& yaml) {
+    std::lock_guard<std::mutex> lk(mu_);
+    std::string token = "plan-" + std::to_string(rng_());
+    by_token_[token] = std::hash<std::string>()(yaml);
+    return token;
+  }
+  bool Redeem(const std::string& token, const std::string& yaml) {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = by_token_.find(token);
+    if (it == by_token_.end() || it->second != std::hash<std::string>()(yaml)) return false;
+    by_token_.erase(it);
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::map<std::string, size_t> by_token_;
+};
+
+Status Must(ToolRegistry& r, ToolSpec s) { return r.Register(std::move(s)); }
+
+}  // namespace
+
+void RegisterBuiltinTools(ToolRegistry& registry, engine::Engine* engine) {
+  auto tokens = std::make_shared<PlanTokens>();
+  const json time_range = {{"type", "string"}, {"enum", {"1h", "24h", "7d", "30d"}}};
+
+  // create_pipeline: the seed's schema, verbatim.
+  (void)Must(registry, {"create_pipeline", "Create pipeline",
+          "Create a new data processing pipeline with AI-optimized configuration",
+          Obj({{"name", {{"type", "string"}, {"description", "Pipeline name"}}},
+               {"goal", {{"type", "string"},
+                         {"description", "High-level goal for the pipeline (AI will optimize for this)"}}},
+               {"constraints", Obj({{"max_latency_ms", {{"type", "integer"}}},
+                                    {"max_cost_per_hour", {{"type", "number"}}},
+                                    {"required_throughput", {{"type", "integer"}}}})}}),
+          Obj({{"name", Str("pipeline name")}, {"yaml", Str("the generated document")}}),
+          {false, false, false},
+          [](const json&) -> Result<json> {
+            return Status::Unimplemented(
+                "create_pipeline needs the planner, which is not built yet; write the "
+                "document yourself (list_components, describe_component) and use "
+                "validate_pipeline, preview_apply and apply_pipeline");
+          }});
+
+  (void)Must(registry, {"validate_pipeline", "Validate pipeline",
+          "Check a pipeline YAML document without running it. Returns every problem with "
+          "line, column, node id and what would be valid.",
+          Obj({{"yaml", Str("the pipeline document (YAML)")}}, {"yaml"}),
+          Obj({{"valid", {{"type", "boolean"}}}, {"diagnostics", {{"type", "array"}}},
+               {"pipelines", {{"type", "array"}}}}),
+          {true, false, true},
+          [engine](const json& a) -> Result<json> {
+            auto r = engine->Validate(a["yaml"].get<std::string>(), "<tool>", {});
+            json diags = json::array();
+            for (const auto& d : r.diagnostics) diags.push_back(DiagJson(d));
+            return json{{"valid", r.valid}, {"diagnostics", diags}, {"pipelines", r.pipelines}};
+          }});
+
+  (void)Must(registry, {"list_components", "List components",
+          "List the component types pipelines can use (sources, processors, sinks) with a "
+          "one-line summary each.",
+          Obj({{"kind", {{"type", "string"}, {"enum", {"source", "processor", "sink"}},
+                         {"description", "only this kind"}}}}),
+          Obj({{"components", {{"type", "array"}}}}), {true, false, true},
+          [engine](const json& a) -> Result<json> {
+            json out = json::array();
+            std::string kind = a.value("kind", "");
+            for (const auto* d : engine->registry().List())
+              if (kind.empty() || kind == NodeKindName(d->kind))
+                out.push_back({{"type", d->type}, {"kind", NodeKindName(d->kind)},
+                               {"summary", d->summary}});
+            return json{{"components", out}};
+          }});
+
+  (void)Must(registry, {"describe_component", "Describe component",
+          "Full description of one component type: what it does, its config JSON schema and "
+          "an example node.",
+          Obj({{"type", Str("component type, e.g. filter")},
+               {"kind", {{"type", "string"}, {"enum", {"source", "processor", "sink"}}}}},
+              {"type"}),
+          Obj({{"type", {{"type", "string"}}}, {"config_schema", {{"type", "object"}}}}),
+          {true, false, true},
+          [engine](const json& a) -> Result<json> {
+            for (const auto* d : engine->registry().FindAll(a["type"].get<std::string>()))
+              if (!a.contains("kind") || a["kind"] == NodeKindName(d->kind))
+                return json{{"type", d->type}, {"kind", NodeKindName(d->kind)},
+                            {"description", d->description}, {"keywords", d->keywords},
+                            {"config_schema", d->config_schema}, {"example", d->example}};
+            return Status::NotFound("no component type '" + a["type"].get<std::string>() +
+                                    "'; list_components lists them");
+          }});
+
+  (void)Must(registry, {"preview_apply", "Preview apply",
+          "Validate a pipeline document and show what applying it would change (diff against "
+          "the running version and the plan). Returns a plan_token that apply_pipeline needs.",
+          Obj({{"yaml", Str("the pipeline document (YAML)")}}, {"yaml"}),
+          Obj({{"name", {{"type", "string"}}}, {"version", {{"type", "integer"}}},
+               {"diff", {{"type", "string"}}}, {"plan", {{"type", "string"}}},
+               {"plan_token", {{"type", "string"}}}}),
+          {true, false, false},
+          [engine, tokens](const json& a) -> Result<json> {
+            engine::ApplyRequest req;
+            req.yaml = a["yaml"].get<std::string>();
+            req.filename = "<tool>";
+            req.dry_run = true;
+            std::vector<Diagnostic> diags;
+            auto r = engine->Apply(req, &diags);
+            if (!r.ok()) {
+              std::string msg = r.status().message();
+              for (const auto& d : diags)
+                if (d.severity == Diagnostic::Severity::kError) msg += "; " + d.ToString();
+              return Status(r.status().code(), msg);
+            }
+            return json{{"name", r->name}, {"version", r->version}, {"unchanged", r->unchanged},
+                        {"diff", r->diff}, {"plan", r->plan},
+                        {"plan_token", tokens->Issue(req.yaml)}};
+          }});
+
+  (void)Must(registry, {"apply_pipeline", "Apply pipeline",
+          "Apply (create or update) a pipeline and start it. Needs the plan_token that "
+          "preview_apply returned for exactly this document.",
+          Obj({{"yaml", Str("the same document that was previewed")},
+               {"plan_token", Str("from preview_apply")},
+               {"reason", Str("why; recorded in the audit log")}},
+              {"yaml", "plan_token"}),
+          Obj({{"name", {{"type", "string"}}}, {"version", {{"type", "integer"}}},
+               {"state", {{"type", "string"}}}}),
+          {false, true, false},
+          [engine, tokens](const json& a) -> Result<json> {
+            std::string yaml = a["yaml"].get<std::string>();
+            if (!tokens->Redeem(a["plan_token"].get<std::string>(), yaml))
+              return Status(StatusCode::kFailedPrecondition,
+                            "plan_token is unknown, used, or for another document: call "
+                            "preview_apply with this document first");
+            engine::ApplyRequest req;
+            req.yaml = yaml;
+            req.filename = "<tool>";
+            req.caller = "agent";
+            req.reason = a.value("reason", "");
+            std::vector<Diagnostic> diags;
+            auto r = engine->Apply(req, &diags);
+            if (!r.ok()) return r.status();
+            return json{{"name", r->name}, {"version", r->version}, {"state", r->state}};
+          }});
+
+  (void)Must(registry, {"get_pipeline_status", "Pipeline status",
+          "State, version and per-node counters of one pipeline.",
+          Obj({{"name", Str("pipeline name")}}, {"name"}),
+          Obj({{"state", {{"type", "string"}}}, {"nodes", {{"type", "array"}}}}),
+          {true, false, true},
+          [engine](const json& a) -> Result<json> {
+            auto info = engine->Get(a["name"].get<std::string>());
+            if (!info.ok()) return info.status();
+            return json{{"name", info->name}, {"version", info->version}, {"state", info->state},
+                        {"desired_state", info->desired_state},
+                        {"elapsed_s", info->snapshot.elapsed_s},
+                        {"nodes", NodesJson(info->snapshot)}};
+          }});
+
+  // analyze_pipeline_performance: the seed's schema, verbatim.
+  (void)Must(registry, {"analyze_pipeline_performance", "Analyze performance",
+          "Analyze pipeline performance and suggest optimizations",
+          Obj({{"pipeline_id", {{"type", "string"}}},
+               {"time_range", time_range},
+               {"optimization_goals",
+                {{"type", "array"},
+                 {"items", {{"type", "string"},
+                            {"enum", {"latency", "throughput", "cost", "reliability"}}}}}}}),
+          Obj({{"throughput_eps", {{"type", "number"}}}, {"nodes", {{"type", "array"}}},
+               {"busiest_node", {{"type", "string"}}}}),
+          {true, false, true},
+          [engine](const json& a) -> Result<json> {
+            if (!a.contains("pipeline_id"))
+              return Status::Invalid("pipeline_id: missing required field");
+            auto info = engine->Get(a["pipeline_id"].get<std::string>());
+            if (!info.ok()) return info.status();
+            json nodes = NodesJson(info->snapshot);
+            std::string busiest;
+            double most = -1;
+            double source_out = 0;
+            for (const auto& n : nodes) {
+              if (n["busy_fraction"].get<double>() > most) {
+                most = n["busy_fraction"].get<double>();
+                busiest = n["id"].get<std::string>();
+              }
+              if (n["kind"] == "source") source_out += n["out"].get<double>();
+            }
+            return json{{"pipeline_id", info->name},
+                        {"window_s", info->snapshot.elapsed_s},
+                        {"note", "metrics cover the current run, not the whole time_range"},
+                        {"throughput_eps", source_out / std::max(info->snapshot.elapsed_s, 1e-3)},
+                        {"busiest_node", busiest},
+                        {"nodes", nodes}};
+          }});
+
+  (void)Must(registry, {"stop_pipeline", "Stop pipeline",
+          "Drain in-flight events and stop a pipeline. It stays stopped across restarts.",
+          Obj({{"name", Str("pipeline name")}, {"reason", Str("why; recorded in the audit log")}},
+              {"name", "reason"}),
+          Obj({{"state", {{"type", "string"}}}}), {false, true, true},
+          [engine](const json& a) -> Result<json> {
+            Status st = engine->Stop(a["name"].get<std::string>(), "agent",
+                                     a["reason"].get<std::string>());
+            if (!st.ok()) return st;
+            return json{{"name", a["name"]}, {"state", "stopped"}};
+          }});
+
+  (void)Must(registry, {"rollback_pipeline", "Roll back pipeline",
+          "Run an earlier version of a pipeline (default: the previous one).",
+          Obj({{"name", Str("pipeline name")},
+               {"to_version", {{"type", "integer"}, {"minimum", 1}}},
+               {"reason", Str("why; recorded in the audit log")}},
+              {"name", "reason"}),
+          Obj({{"version", {{"type", "integer"}}}, {"diff", {{"type", "string"}}}}),
+          {false, true, false},
+          [engine](const json& a) -> Result<json> {
+            auto r = engine->Rollback(a["name"].get<std::string>(), a.value("to_version", 0),
+                                      "agent", a["reason"].get<std::string>());
+            if (!r.ok()) return r.status();
+            return json{{"name", r->name}, {"version", r->version}, {"diff", r->diff}};
+          }});
+
+  (void)Must(registry, {"get_audit_log", "Audit log",
+          "Recent mutating actions (who, what, result, reason), newest first.",
+          Obj({{"target", Str("only this pipeline")},
+               {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}}}}),
+          Obj({{"entries", {{"type", "array"}}}}), {true, false, true},
+          [engine](const json& a) -> Result<json> {
+            auto entries = engine->AuditLog(a.value("target", ""), a.value("limit", 50));
+            if (!entries.ok()) return entries.status();
+            json out = json::array();
+            for (const auto& e : entries.value())
+              out.push_back({{"time_ms", e.time_ms}, {"caller", e.caller}, {"action", e.action},
+                             {"target", e.target}, {"result", e.result}, {"reason", e.reasoning}});
+            return json{{"entries", out}};
+          }});
+}
+
+}  // namespace flowctl::ai

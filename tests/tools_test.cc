@@ -1,0 +1,118 @@
+// The agent tool registry: argument validation, the preview -> token -> apply
+// flow, read-only tools, and the export formats.
+#include "flowctl/ai/tools.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace flowctl {
+namespace {
+
+using nlohmann::json;
+
+class ToolsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine::EngineOptions eo;
+    eo.workers = 1;  // in-memory store
+    auto e = engine::Engine::Open(eo);
+    ASSERT_TRUE(e.ok());
+    engine_ = std::move(e).value();
+    ai::RegisterBuiltinTools(tools_, engine_.get());
+  }
+  void TearDown() override { engine_->Shutdown(); }
+
+  std::unique_ptr<engine::Engine> engine_;
+  ai::ToolRegistry tools_;
+};
+
+const char* kDoc =
+    "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: t}\nspec:\n  sources:\n"
+    "    - {id: gen, type: generator, config: {count: 0, rate: 100, shape: counter}}\n"
+    "  sinks:\n    - {id: out, type: \"null\", inputs: [gen]}\n";
+
+TEST_F(ToolsTest, BadArgumentsNameTheFieldAndTheValidValues) {
+  auto r = tools_.Call("analyze_pipeline_performance",
+                       {{"pipeline_id", "t"}, {"time_range", "2h"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("time_range"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("1h, 24h, 7d, 30d"), std::string::npos);
+  auto missing = tools_.Call("validate_pipeline", json::object());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("yaml"), std::string::npos);
+  EXPECT_EQ(tools_.Call("no_such_tool", json::object()).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ToolsTest, ApplyNeedsTheTokenOfThePreviewOfTheSameDocument) {
+  auto no_token = tools_.Call("apply_pipeline", {{"yaml", kDoc}, {"plan_token", "made-up"}});
+  ASSERT_FALSE(no_token.ok());
+  EXPECT_EQ(no_token.status().code(), StatusCode::kFailedPrecondition);
+  auto preview = tools_.Call("preview_apply", {{"yaml", kDoc}});
+  ASSERT_TRUE(preview.ok()) << preview.status().ToString();
+  EXPECT_EQ(preview.value()["version"], 1);
+  EXPECT_TRUE(engine_->List().empty());  // a preview changes nothing
+  std::string token = preview.value()["plan_token"];
+  std::string other = std::string(kDoc) + "# changed\n";
+  EXPECT_FALSE(tools_.Call("apply_pipeline", {{"yaml", other}, {"plan_token", token}}).ok());
+  auto applied = tools_.Call("apply_pipeline",
+                             {{"yaml", kDoc}, {"plan_token", token}, {"reason", "test"}});
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied.value()["state"], "running");
+  // A token is good for one apply.
+  EXPECT_FALSE(tools_.Call("apply_pipeline", {{"yaml", kDoc}, {"plan_token", token}}).ok());
+  auto status = tools_.Call("get_pipeline_status", {{"name", "t"}});
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status.value()["nodes"].size(), 2u);
+  auto audit = tools_.Call("get_audit_log", {{"target", "t"}});
+  ASSERT_TRUE(audit.ok());
+  EXPECT_EQ(audit.value()["entries"][0]["caller"], "agent");
+  EXPECT_EQ(audit.value()["entries"][0]["reason"], "test");
+  auto stop = tools_.Call("stop_pipeline", {{"name", "t"}, {"reason", "done"}});
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(engine_->Get("t")->state, "stopped");
+}
+
+TEST_F(ToolsTest, ValidateAndCatalogTools) {
+  auto v = tools_.Call("validate_pipeline", {{"yaml", "apiVersion: v1\nkind: Pipeline\n"
+                                                      "metadata: {name: x}\nspec:\n  sources:\n"
+                                                      "    - {id: a, type: nope}\n"}});
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v.value()["valid"].get<bool>());
+  bool named = false;
+  for (const auto& d : v.value()["diagnostics"])
+    if (d["message"].get<std::string>().find("'nope'") != std::string::npos)
+      named = d["line"] == 6 && d["node"] == "a";
+  EXPECT_TRUE(named) << v.value().dump();
+  auto sinks = tools_.Call("list_components", {{"kind", "sink"}});
+  ASSERT_TRUE(sinks.ok());
+  for (const auto& c : sinks.value()["components"]) EXPECT_EQ(c["kind"], "sink");
+  auto d = tools_.Call("describe_component", {{"type", "route"}});
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d.value()["config_schema"]["properties"].contains("routes"));
+  // The planner is not built: the tool says so instead of inventing a pipeline.
+  auto create = tools_.Call("create_pipeline", {{"goal", "anything"}});
+  ASSERT_FALSE(create.ok());
+  EXPECT_EQ(create.status().code(), StatusCode::kUnimplemented);
+}
+
+TEST_F(ToolsTest, ExportFormatsCarryAnnotationsAndSchemas) {
+  json mcp = tools_.ToMcp();
+  bool saw_apply = false;
+  for (const auto& t : mcp["tools"]) {
+    EXPECT_TRUE(t.contains("inputSchema"));
+    if (t["name"] == "apply_pipeline") {
+      saw_apply = true;
+      EXPECT_TRUE(t["annotations"]["destructiveHint"].get<bool>());
+      EXPECT_FALSE(t["annotations"]["readOnlyHint"].get<bool>());
+    }
+  }
+  EXPECT_TRUE(saw_apply);
+  json anthropic = tools_.ToAnthropic();
+  EXPECT_EQ(anthropic[0]["name"], "create_pipeline");
+  EXPECT_TRUE(anthropic[0].contains("input_schema"));
+}
+
+}  // namespace
+}  // namespace flowctl
