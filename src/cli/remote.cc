@@ -72,7 +72,8 @@ class Client {
       std::cerr << "flowctl: " << token_error_ << "\n";
       return false;
     }
-    if (channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(2)))
+    // Generous: a loaded machine may take a while to accept.
+    if (channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5)))
       return true;
     std::cerr << "flowctl: no flowctl server at " << addr_
               << ": start one with `flowctl serve` (or set --server / FLOWCTL_SERVER)\n";
