@@ -24,6 +24,15 @@ namespace flowctl::cli {
 
 using nlohmann::json;
 
+sigset_t BlockTerminationSignals() {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  return sigs;
+}
+
 bool ParseSets(const std::vector<std::string>& sets,
                std::vector<std::pair<std::string, std::string>>* out) {
   for (const auto& s : sets) {
@@ -162,13 +171,7 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
     return kExitOk;
   }
 
-  // Signals are taken synchronously by this thread (sigtimedwait); workers
-  // inherit the blocked mask, so no handler ever runs on them.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  sigset_t sigs = BlockTerminationSignals();
 
   RuntimeOptions ro;
   ro.workers = a.workers;

@@ -3,6 +3,8 @@
 #ifndef FLOWCTL_CLI_COMMANDS_H_
 #define FLOWCTL_CLI_COMMANDS_H_
 
+#include <signal.h>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +42,11 @@ int GraphCmd(const std::string& file, const std::string& format, const CommonOpt
 int Version(const CommonOptions& o);
 // The agent tools in a function-calling format: openai, anthropic, mcp, json.
 int AiTools(const std::string& format);
+
+// Blocks SIGINT and SIGTERM in the calling thread (and every thread it
+// starts later) and returns that set, for sigwait/sigtimedwait: signals are
+// then taken synchronously by one thread, never by a worker.
+sigset_t BlockTerminationSignals();
 
 // Parses "k=v" pairs; false (with a message on stderr) when one has no '='.
 bool ParseSets(const std::vector<std::string>& sets,

@@ -257,11 +257,7 @@ int Serve(const ServeOptions& o) {
               << " (beyond loopback) needs --token-file with a bearer token\n";
     return kExitUsage;
   }
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  sigset_t sigs = BlockTerminationSignals();
 
   engine::EngineOptions eo;
   eo.state_dir = state_dir;
@@ -322,11 +318,7 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
     if (k.find('.') == std::string::npos) req.vars[k] = v;
     else req.sets.emplace_back(k, v);
   }
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  sigset_t sigs = BlockTerminationSignals();
 
   engine::EngineOptions eo;
   eo.state_dir = a.state_dir;
