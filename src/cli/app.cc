@@ -65,6 +65,11 @@ int RunCli(int argc, char** argv) {
   app.add_option("--log-format", log_format, "log records on stderr as text or json lines")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  std::string ai_provider;
+  app.add_option("--ai-provider", ai_provider,
+                 "model provider for every AI node: openai, anthropic, ollama or embedded "
+                 "(default: by model name; also $FLOWCTL_AI_PROVIDER)")
+      ->check(CLI::IsMember({"openai", "anthropic", "ollama", "embedded"}));
 
   auto add_output = [&](CLI::App* cmd, std::vector<std::string> allowed) {
     cmd->add_option("-o,--output", common.output, "output format")
@@ -121,6 +126,14 @@ int RunCli(int argc, char** argv) {
   ai_tools->add_option("--format", tools_format, "openai, anthropic, mcp or json")
       ->check(CLI::IsMember({"openai", "anthropic", "mcp", "json"}))
       ->capture_default_str();
+
+  std::string explain_id, explain_state;
+  auto* explain = app.add_subcommand(
+      "explain", "Explain an AI/ML decision: input, model, output, confidence, cost, evidence");
+  explain->add_option("id", explain_id, "decision id, as in an event's _ai.decision")->required();
+  explain->add_option("--state-dir", explain_state,
+                      "state directory of the run (default ~/.flowctl)");
+  add_output(explain, {"text", "json"});
 
   auto* version = app.add_subcommand("version", "Print the version");
   add_output(version, {"text", "json"});
@@ -205,6 +218,8 @@ int RunCli(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitUsage;
   }
   SetupLogging(log_level, log_format);
+  // Components read the choice where they are built (validate and run).
+  if (!ai_provider.empty()) setenv("FLOWCTL_AI_PROVIDER", ai_provider.c_str(), 1);
 
   if (validate->parsed()) return Validate(validate_files, common);
   if (apply->parsed()) {
@@ -227,6 +242,7 @@ int RunCli(int argc, char** argv) {
   if (components->parsed()) return Components(comp_type, common);
   if (graph->parsed()) return GraphCmd(graph_file, graph_format, common);
   if (version->parsed()) return Version(common);
+  if (explain->parsed()) return Explain(explain_id, explain_state, common);
   if (ai_tools->parsed()) return AiTools(tools_format);
   return kExitUsage;
 }

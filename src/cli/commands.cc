@@ -58,7 +58,9 @@ const Registry& BuiltinRegistry() {
 }
 
 json DiagJson(const Diagnostic& d) {
-  return {{"severity", d.severity == Diagnostic::Severity::kError ? "error" : "warning"},
+  return {{"severity", d.severity == Diagnostic::Severity::kError     ? "error"
+                : d.severity == Diagnostic::Severity::kWarning ? "warning"
+                                                               : "note"},
           {"file", d.mark.file},
           {"line", d.mark.line},
           {"column", d.mark.column},

@@ -43,6 +43,10 @@ int Version(const CommonOptions& o);
 // The agent tools in a function-calling format: openai, anthropic, mcp, json.
 int AiTools(const std::string& format);
 
+// Prints a decision record found under state_dir (default ~/.flowctl).
+int Explain(const std::string& id, const std::string& state_dir, const CommonOptions& o);
+std::string DefaultStateDir();
+
 // Blocks SIGINT and SIGTERM in the calling thread (and every thread it
 // starts later) and returns that set, for sigwait/sigtimedwait: signals are
 // then taken synchronously by one thread, never by a worker.

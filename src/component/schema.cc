@@ -149,4 +149,47 @@ void ApplyDefaults(const json& schema, json* value) {
   }
 }
 
+namespace {
+void NormalizeAt(const nlohmann::json& schema, nlohmann::json* value, const std::string& ptr,
+                 std::vector<std::pair<std::string, std::string>>* renamed) {
+  if (!schema.is_object()) return;
+  if (value->is_object() && schema.contains("properties") && schema["properties"].is_object()) {
+    const auto& props = schema["properties"];
+    std::vector<std::pair<std::string, std::string>> moves;
+    for (auto it = value->begin(); it != value->end(); ++it) {
+      if (props.contains(it.key())) continue;
+      std::string snake = it.key();
+      for (char& c : snake)
+        if (c == '-') c = '_';
+      if (snake != it.key() && props.contains(snake) && !value->contains(snake))
+        moves.emplace_back(it.key(), snake);
+    }
+    for (const auto& [from, to] : moves) {
+      (*value)[to] = std::move((*value)[from]);
+      value->erase(from);
+      renamed->emplace_back(ptr + "/" + from, ptr + "/" + to);
+    }
+    for (auto it = value->begin(); it != value->end(); ++it)
+      if (props.contains(it.key()))
+        NormalizeAt(props[it.key()], &it.value(), ptr + "/" + it.key(), renamed);
+  }
+  if (value->is_object() && schema.contains("additionalProperties") &&
+      schema["additionalProperties"].is_object()) {
+    for (auto it = value->begin(); it != value->end(); ++it)
+      if (!schema.contains("properties") || !schema["properties"].contains(it.key()))
+        NormalizeAt(schema["additionalProperties"], &it.value(), ptr + "/" + it.key(), renamed);
+  }
+  if (value->is_array() && schema.contains("items"))
+    for (size_t i = 0; i < value->size(); ++i)
+      NormalizeAt(schema["items"], &(*value)[i], ptr + "/" + std::to_string(i), renamed);
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> NormalizeKeys(const nlohmann::json& schema,
+                                                               nlohmann::json* value) {
+  std::vector<std::pair<std::string, std::string>> renamed;
+  NormalizeAt(schema, value, "", &renamed);
+  return renamed;
+}
+
 }  // namespace flowctl

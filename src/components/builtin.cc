@@ -10,7 +10,8 @@ void RegisterBuiltins(Registry& registry) {
   for (auto make : {GeneratorDescriptor, FileSourceDescriptor, StdinSourceDescriptor,
                     FilterDescriptor, TransformDescriptor, RouteDescriptor, ParseJsonDescriptor,
                     DedupeDescriptor, StdoutSinkDescriptor, FileSinkDescriptor,
-                    SelectiveSinkDescriptor, DeadLetterSinkDescriptor, NullSinkDescriptor}) {
+                    SelectiveSinkDescriptor, DeadLetterSinkDescriptor, NullSinkDescriptor,
+                    AiProcessorDescriptor, AiRouterDescriptor}) {
     Status st = registry.Register(make());
     if (!st.ok()) {
       // A broken built-in is a programming error caught by every test run.

@@ -19,6 +19,8 @@ ComponentDescriptor FileSinkDescriptor();
 ComponentDescriptor SelectiveSinkDescriptor();
 ComponentDescriptor DeadLetterSinkDescriptor();
 ComponentDescriptor NullSinkDescriptor();
+ComponentDescriptor AiProcessorDescriptor();
+ComponentDescriptor AiRouterDescriptor();
 
 }  // namespace flowctl::components
 

@@ -241,7 +241,7 @@ class Engine::Impl {
     r.dry_run = req.dry_run;
     r.plan = built->graph->ToPlanText();
     for (const auto& d : *diags)
-      if (d.severity == Diagnostic::Severity::kWarning) r.diagnostics.push_back(d);
+      if (d.severity != Diagnostic::Severity::kError) r.diagnostics.push_back(d);
     auto current = store_->GetPipeline(r.name);
     std::string before;
     int current_version = 0;

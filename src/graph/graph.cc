@@ -18,6 +18,7 @@ struct GraphBuilder {
   std::vector<const NodeSpec*> specs;  // declaration order
   std::vector<GraphNode> nodes;        // declaration order, topo-sorted later
   std::map<std::string, size_t> index;
+  std::string reads_sources_;  // the first processor, when it has no inputs:
 
   void Error(const Mark& m, const std::string& node, std::string msg, std::string hint = "") {
     diags.push_back({Diagnostic::Severity::kError, m, node, std::move(msg), std::move(hint)});
@@ -122,12 +123,32 @@ struct GraphBuilder {
       }
       if (!n.descriptor) continue;
       const auto& schema = n.descriptor->config_schema;
+      // Both spellings are accepted (prompt-template, prompt_template); marks
+      // are kept under the spelling the user wrote.
+      auto renamed = NormalizeKeys(schema, &n.config);
+      auto mark_of = [&](const std::string& ptr) {
+        for (const auto& [from, to] : renamed)
+          if (ptr.compare(0, to.size(), to) == 0 &&
+              (ptr.size() == to.size() || ptr[to.size()] == '/'))
+            return s.ConfigMark(from + ptr.substr(to.size()));
+        return s.ConfigMark(ptr);
+      };
       for (const auto& e : ValidateSchema(schema, n.config)) {
         std::string where = e.pointer.empty() ? "config" : "config" + e.pointer;
-        Error(s.ConfigMark(e.pointer), s.id, where + ": " + e.message, e.hint);
+        Error(mark_of(e.pointer), s.id, where + ": " + e.message, e.hint);
       }
       ApplyDefaults(schema, &n.config);
       CheckExpressions(s, schema, n.config, "");
+      if (n.descriptor->check) {
+        using L = ComponentDescriptor::Check::Level;
+        for (const auto& c : n.descriptor->check(n.config)) {
+          std::string msg = c.pointer.empty() ? c.message : "config" + c.pointer + ": " + c.message;
+          Diagnostic::Severity sev = c.level == L::kError     ? Diagnostic::Severity::kError
+                                     : c.level == L::kWarning ? Diagnostic::Severity::kWarning
+                                                              : Diagnostic::Severity::kNote;
+          diags.push_back({sev, mark_of(c.pointer), s.id, msg, c.hint});
+        }
+      }
       n.ports = {""};
       if (n.descriptor->output_ports) {
         auto ports = n.descriptor->output_ports(n.config);
@@ -141,7 +162,62 @@ struct GraphBuilder {
     }
   }
 
+  // Edges declared inside configs (ComponentDescriptor::routes_to), by target.
+  std::map<std::string, std::vector<PortRef>> ImplicitInputs() {
+    std::map<std::string, std::vector<PortRef>> out;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      auto& up = nodes[i];
+      if (!up.descriptor || !up.descriptor->routes_to) continue;
+      for (const auto& r : up.descriptor->routes_to(up.config)) {
+        auto pit = std::find(up.ports.begin(), up.ports.end(), r.port);
+        auto it = index.find(r.target);
+        if (it == index.end()) {
+          std::vector<std::string> ids;
+          for (auto& n : nodes)
+            if (n.spec->kind != NodeKind::kSource) ids.push_back(n.spec->id);
+          std::string dym = DidYouMean(r.target, ids);
+          Error(up.spec->ConfigMark(r.pointer), up.spec->id,
+                "config" + r.pointer + ": '" + r.target + "' does not exist",
+                (dym.empty() ? "" : "did you mean '" + dym + "'? ") +
+                    "name a processor or sink: " + Join(ids, ", "));
+          continue;
+        }
+        if (nodes[it->second].spec->kind == NodeKind::kSource) {
+          Error(up.spec->ConfigMark(r.pointer), up.spec->id,
+                "config" + r.pointer + ": '" + r.target + "' is a source; sources have no inputs");
+          continue;
+        }
+        if (pit == up.ports.end()) continue;
+        out[r.target].push_back({i, static_cast<size_t>(pit - up.ports.begin())});
+      }
+    }
+    return out;
+  }
+
   void CheckInputs() {
+    auto implicit = ImplicitInputs();
+    // The seed writes the first processor without inputs: it reads the
+    // sources. Only the first processor: anywhere else a missing inputs: is
+    // more likely a mistake than a convention.
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const NodeSpec& s = *nodes[i].spec;
+      if (s.kind != NodeKind::kProcessor) continue;
+      if (!s.inputs.empty() || implicit.count(s.id) > 0) break;
+      std::vector<std::string> srcs;
+      for (size_t k = 0; k < nodes.size(); ++k)
+        if (nodes[k].spec->kind == NodeKind::kSource) {
+          // A source of an unknown type is reported already; no edge then.
+          if (nodes[k].descriptor) implicit[s.id].push_back({k, 0});
+          reads_sources_ = s.id;
+          srcs.push_back(nodes[k].spec->id);
+        }
+      if (!srcs.empty())
+        diags.push_back({Diagnostic::Severity::kNote, s.mark, s.id,
+                         "no inputs: the first processor reads every source (" +
+                             Join(srcs, ", ") + ")",
+                         ""});
+      break;
+    }
     for (size_t i = 0; i < nodes.size(); ++i) {
       auto& n = nodes[i];
       const NodeSpec& s = *n.spec;
@@ -189,7 +265,14 @@ struct GraphBuilder {
         }
         n.inputs.push_back({it->second, static_cast<size_t>(pit - up.ports.begin())});
       }
-      if (s.kind != NodeKind::kSource && s.inputs.empty() &&
+      if (auto it = implicit.find(s.id); it != implicit.end())
+        for (const PortRef& ref : it->second) {
+          bool dup = false;
+          for (const PortRef& have : n.inputs) dup = dup || (have.node == ref.node && have.port == ref.port);
+          if (!dup) n.inputs.push_back(ref);
+        }
+      if (s.kind != NodeKind::kSource && n.inputs.empty() && s.inputs.empty() &&
+          s.id != reads_sources_ &&
           !(n.descriptor && n.descriptor->inputs_optional)) {
         Error(s.mark, s.id, std::string("a ") + NodeKindName(s.kind) + " needs inputs",
               "add 'inputs: [ID]' naming a source or processor");

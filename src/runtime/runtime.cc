@@ -57,6 +57,8 @@ struct RtNode {
   bool finished = false;
 
   NodeMetrics metrics;
+  NodeCounters counters;
+  std::shared_ptr<void> shared;  // the node's instances share it (ComponentContext)
   std::atomic<int> logged_errors{0};
 };
 
@@ -232,6 +234,8 @@ Status RunImpl::Init() {
     ctx.node_id = g.id();
     ctx.config = g.config;
     if (!pipeline_dir.empty()) ctx.state_dir = pipeline_dir;
+    ctx.counters = &n->counters;
+    ctx.shared = &n->shared;
     const auto& d = *g.descriptor;
     if (g.kind() == NodeKind::kSource) {
       auto src = d.make_source(ctx);
@@ -624,6 +628,7 @@ RunSnapshot RunImpl::Snapshot() const {
     ns.busy_ms = static_cast<double>(m.busy_ns.load()) / 1e6;
     ns.latency_buckets = m.batch_latency.Buckets();
     ns.latency_sum_us = m.batch_latency.SumMicros();
+    ns.counters = n->counters.Read();
     s.nodes.push_back(std::move(ns));
   }
   return s;

@@ -79,7 +79,9 @@ std::string Diagnostic::ToString() const {
   std::string out;
   std::string where = mark.ToString();
   if (!where.empty()) out = where + ": ";
-  out += severity == Severity::kWarning ? "warning: " : "error: ";
+  out += severity == Severity::kWarning ? "warning: "
+         : severity == Severity::kNote  ? "note: "
+                                        : "error: ";
   if (!node_id.empty()) out += "node '" + node_id + "': ";
   out += message;
   if (!hint.empty()) out += " (" + hint + ")";

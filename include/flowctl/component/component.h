@@ -15,8 +15,13 @@
 #ifndef FLOWCTL_COMPONENT_COMPONENT_H_
 #define FLOWCTL_COMPONENT_COMPONENT_H_
 
+#include <atomic>
+#include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +31,31 @@
 
 namespace flowctl {
 
+// Named counters a node reports beside its standard metrics (model calls,
+// tokens, cost in micro-dollars, cache hits). Get() may be called from
+// factories and workers; the returned counter lives as long as the run.
+class NodeCounters {
+ public:
+  std::atomic<int64_t>* Get(const std::string& name) {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (auto& [n, v] : items_)
+      if (n == name) return &v;
+    items_.emplace_back(std::piecewise_construct, std::forward_as_tuple(name),
+                        std::forward_as_tuple(0));
+    return &items_.back().second;
+  }
+  std::vector<std::pair<std::string, int64_t>> Read() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (const auto& [n, v] : items_) out.emplace_back(n, v.load(std::memory_order_relaxed));
+    return out;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::deque<std::pair<std::string, std::atomic<int64_t>>> items_;
+};
+
 struct ComponentContext {
   std::string pipeline;
   std::string node_id;
@@ -34,6 +64,13 @@ struct ComponentContext {
   // indexes). Empty when the run has no state dir.
   std::string state_dir;
   int instance = 0;  // 0..concurrency-1
+  // Per-node counters, shared by all instances (never null in a run; may be
+  // null when a test builds a component by hand).
+  NodeCounters* counters = nullptr;
+  // One slot per node shared by its parallel instances for the run (a model
+  // client with its concurrency limit, cache and circuit breaker). Factories
+  // run one at a time, so the first may fill it and later ones reuse it.
+  std::shared_ptr<void>* shared = nullptr;
 };
 
 // Where a processor (or a source's decode step) sends its results.

@@ -41,6 +41,27 @@ struct ComponentDescriptor {
   // Named output ports for a given config; empty = one unnamed port.
   std::function<std::vector<std::string>(const nlohmann::json& config)> output_ports;
 
+  // Checks beyond the schema, run by validate on the config with defaults
+  // applied: problems a factory would fail on, and notes the user should
+  // see (which model provider a node will use, and why).
+  struct Check {
+    enum class Level { kError, kWarning, kNote };
+    Level level = Level::kError;
+    std::string pointer;  // inside config; "" = the node
+    std::string message;
+    std::string hint;
+  };
+  std::function<std::vector<Check>(const nlohmann::json& config)> check;
+  // Edges the config itself declares: output port -> node id (an ai-router's
+  // destinations: {billing: {sink: billing-queue}}). The named node needs no
+  // inputs: of its own for them.
+  struct Route {
+    std::string port;
+    std::string target;
+    std::string pointer;  // where in config the target is named
+  };
+  std::function<std::vector<Route>(const nlohmann::json& config)> routes_to;
+
   std::function<Result<std::unique_ptr<Source>>(const ComponentContext&)> make_source;
   std::function<Result<std::unique_ptr<Processor>>(const ComponentContext&)> make_processor;
   std::function<Result<std::unique_ptr<Sink>>(const ComponentContext&)> make_sink;

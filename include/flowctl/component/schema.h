@@ -24,6 +24,13 @@ std::vector<SchemaError> ValidateSchema(const nlohmann::json& schema,
 
 // Fills missing properties that have a "default" in the schema (top level
 // and nested objects).
+// Renames kebab-case keys (prompt-template) to the snake_case property the
+// schema declares (prompt_template), at every level the schema describes;
+// keys of free-form maps are left alone. Returns the renamed JSON pointers
+// (old -> new) so callers can keep their source marks.
+std::vector<std::pair<std::string, std::string>> NormalizeKeys(const nlohmann::json& schema,
+                                                               nlohmann::json* value);
+
 void ApplyDefaults(const nlohmann::json& schema, nlohmann::json* value);
 
 }  // namespace flowctl

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace flowctl {
@@ -54,6 +55,8 @@ struct NodeSnapshot {
   // Batch latency histogram: bucket k counts batches under 2^k us.
   std::array<uint64_t, LatencyHistogram::kBuckets> latency_buckets{};
   uint64_t latency_sum_us = 0;
+  // Counters the component reports itself (ai_calls, ai_cost_micro_usd, ...).
+  std::vector<std::pair<std::string, int64_t>> counters;
 };
 
 struct RunSnapshot {

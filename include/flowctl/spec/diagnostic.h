@@ -14,7 +14,8 @@
 namespace flowctl {
 
 struct Diagnostic {
-  enum class Severity { kError, kWarning };
+  // kNote: information, e.g. which model provider a node will use and why.
+  enum class Severity { kError, kWarning, kNote };
   Severity severity = Severity::kError;
   Mark mark;
   std::string node_id;  // empty when not about one node

@@ -1,0 +1,409 @@
+// The remote providers: OpenAI-compatible chat completions, Anthropic
+// Messages and Ollama's native /api/chat, over cpp-httplib (HTTP and HTTPS).
+// Each call opens its own client: calls run concurrently and an LLM call
+// costs far more than a connection.
+#include <httplib.h>
+
+#include "internal.h"
+
+namespace flowctl::ai::internal {
+namespace {
+
+using nlohmann::json;
+
+struct Endpoint {
+  std::string origin;  // scheme://host:port
+  std::string prefix;  // path before the API's own path ("/v1")
+};
+
+Endpoint SplitUrl(const std::string& url) {
+  Endpoint e;
+  size_t scheme = url.find("://");
+  size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  e.origin = path == std::string::npos ? url : url.substr(0, path);
+  e.prefix = path == std::string::npos ? "" : url.substr(path);
+  while (!e.prefix.empty() && e.prefix.back() == '/') e.prefix.pop_back();
+  return e;
+}
+
+std::string Excerpt(const std::string& body) {
+  std::string s = body.substr(0, 300);
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+Result<json> PostJson(const std::string& provider, const std::string& base_url,
+                      const std::string& path, const httplib::Headers& headers, const json& body,
+                      int timeout_ms) {
+  Endpoint ep = SplitUrl(base_url);
+  httplib::Client cli(ep.origin);
+  if (!cli.is_valid()) return Status::Invalid(provider + ": bad base URL '" + base_url + "'");
+  time_t sec = timeout_ms / 1000;
+  time_t usec = static_cast<time_t>(timeout_ms % 1000) * 1000;
+  cli.set_connection_timeout(sec, usec);
+  cli.set_read_timeout(sec, usec);
+  cli.set_write_timeout(sec, usec);
+  std::string url = ep.prefix + path;
+  auto res = cli.Post(url, headers, body.dump(), "application/json");
+  if (!res)
+    return Status::Unavailable(provider + ": cannot reach " + ep.origin + url + ": " +
+                               httplib::to_string(res.error()));
+  int code = res->status;
+  if (code == 429 || code == 408 || code >= 500)
+    return Status::Unavailable(provider + ": HTTP " + std::to_string(code) + ": " +
+                               Excerpt(res->body));
+  if (code == 401 || code == 403)
+    return Status(StatusCode::kFailedPrecondition,
+                  provider + ": HTTP " + std::to_string(code) + " (key rejected?): " +
+                      Excerpt(res->body));
+  if (code < 200 || code >= 300)
+    return Status::Invalid(provider + ": HTTP " + std::to_string(code) + ": " +
+                           Excerpt(res->body));
+  json parsed = json::parse(res->body, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object())
+    return Status::Invalid(provider + ": the answer is not a JSON object: " +
+                           Excerpt(res->body));
+  return parsed;
+}
+
+// The answer text as the structured result the request asked for.
+Status ParseStructured(const std::string& provider, CompletionResponse* r) {
+  std::string t = r->text;
+  // Models often wrap JSON in a fenced block despite being told not to.
+  size_t fence = t.find("```");
+  if (fence != std::string::npos) {
+    size_t start = t.find('\n', fence);
+    size_t end = t.rfind("```");
+    if (start != std::string::npos && end > start) t = t.substr(start + 1, end - start - 1);
+  }
+  json j = json::parse(t, nullptr, false);
+  if (j.is_discarded())
+    return Status::Invalid(provider + ": the model's answer is not JSON: " + Excerpt(r->text));
+  r->structured = std::move(j);
+  return Status::OK();
+}
+
+Result<json> GetPath(const json& j, std::initializer_list<const char*> path,
+                     const std::string& provider) {
+  const json* cur = &j;
+  std::string where;
+  for (const char* p : path) {
+    where += std::string("/") + p;
+    if (cur->is_array()) {
+      size_t i = static_cast<size_t>(std::atoi(p));
+      if (i >= cur->size())
+        return Status::Invalid(provider + ": malformed answer: no " + where);
+      cur = &(*cur)[i];
+    } else if (cur->is_object() && cur->contains(p)) {
+      cur = &(*cur)[p];
+    } else {
+      return Status::Invalid(provider + ": malformed answer: no " + where);
+    }
+  }
+  return *cur;
+}
+
+class OpenAIProvider : public Provider {
+ public:
+  OpenAIProvider(std::string base, std::string key, int timeout_ms)
+      : base_(std::move(base)), key_(std::move(key)), timeout_ms_(timeout_ms) {}
+  const std::string& name() const override { return name_; }
+
+  Result<CompletionResponse> Complete(const CompletionRequest& req) override {
+    json messages = json::array();
+    if (!req.system.empty()) messages.push_back({{"role", "system"}, {"content", req.system}});
+    for (const auto& m : req.messages) {
+      json msg = {{"role", m.role}, {"content", m.content}};
+      if (m.role == "tool") msg["tool_call_id"] = m.tool_call_id;
+      if (m.role == "assistant" && m.tool_calls.is_array() && !m.tool_calls.empty()) {
+        json calls = json::array();
+        for (const auto& c : m.tool_calls)
+          calls.push_back({{"id", c.value("id", "")},
+                           {"type", "function"},
+                           {"function",
+                            {{"name", c.value("name", "")},
+                             {"arguments", c.value("arguments", json::object()).dump()}}}});
+        msg["tool_calls"] = calls;
+      }
+      messages.push_back(msg);
+    }
+    json body = {{"model", req.model},
+                 {"messages", messages},
+                 {"max_tokens", req.max_tokens},
+                 {"temperature", req.temperature}};
+    if (!req.output_schema.is_null())
+      body["response_format"] = {
+          {"type", "json_schema"},
+          {"json_schema", {{"name", "output"}, {"schema", req.output_schema}, {"strict", false}}}};
+    if (!req.tools.empty()) {
+      json tools = json::array();
+      for (const auto& t : req.tools)
+        tools.push_back({{"type", "function"},
+                         {"function",
+                          {{"name", t.name},
+                           {"description", t.description},
+                           {"parameters", t.parameters}}}});
+      body["tools"] = tools;
+    }
+    httplib::Headers h = {{"Authorization", "Bearer " + key_}};
+    auto res = PostJson(name_, base_, "/chat/completions", h, body, timeout_ms_);
+    if (!res.ok()) return res.status();
+    const json& j = res.value();
+    auto msg = GetPath(j, {"choices", "0", "message"}, name_);
+    if (!msg.ok()) return msg.status();
+    CompletionResponse r;
+    r.provider = name_;
+    r.model = j.value("model", req.model);
+    const json& m = msg.value();
+    if (m.contains("content") && m["content"].is_string()) r.text = m["content"].get<std::string>();
+    if (m.contains("tool_calls") && m["tool_calls"].is_array()) {
+      for (const auto& c : m["tool_calls"]) {
+        ToolCall tc;
+        tc.id = c.value("id", "");
+        auto fn = c.value("function", json::object());
+        tc.name = fn.value("name", "");
+        // OpenAI sends the arguments as a JSON string.
+        std::string args = fn.contains("arguments") && fn["arguments"].is_string()
+                               ? fn["arguments"].get<std::string>()
+                               : fn.value("arguments", json::object()).dump();
+        tc.arguments = json::parse(args, nullptr, false);
+        if (tc.arguments.is_discarded() || !tc.arguments.is_object())
+          return Status::Invalid(name_ + ": tool call '" + tc.name +
+                                 "' has arguments that are not a JSON object: " + Excerpt(args));
+        r.tool_calls.push_back(std::move(tc));
+      }
+    }
+    r.stop_reason = j["choices"][0].value("finish_reason", "");
+    if (j.contains("usage") && j["usage"].is_object()) {
+      r.usage.input_tokens = j["usage"].value("prompt_tokens", 0);
+      r.usage.output_tokens = j["usage"].value("completion_tokens", 0);
+    }
+    if (!req.output_schema.is_null() && r.tool_calls.empty()) {
+      Status st = ParseStructured(name_, &r);
+      if (!st.ok()) return st;
+    }
+    return r;
+  }
+
+  Result<std::vector<std::vector<float>>> Embed(const std::string& model,
+                                                const std::vector<std::string>& texts) override {
+    json body = {{"model", model}, {"input", texts}};
+    httplib::Headers h = {{"Authorization", "Bearer " + key_}};
+    auto res = PostJson(name_, base_, "/embeddings", h, body, timeout_ms_);
+    if (!res.ok()) return res.status();
+    auto data = GetPath(res.value(), {"data"}, name_);
+    if (!data.ok()) return data.status();
+    std::vector<std::vector<float>> out(texts.size());
+    for (const auto& d : data.value()) {
+      size_t i = d.value("index", 0);
+      if (i >= out.size() || !d.contains("embedding"))
+        return Status::Invalid(name_ + ": malformed embeddings answer");
+      out[i] = d["embedding"].get<std::vector<float>>();
+    }
+    return out;
+  }
+
+ private:
+  std::string name_ = "openai";
+  std::string base_, key_;
+  int timeout_ms_;
+};
+
+constexpr char kStructuredTool[] = "structured_output";
+
+class AnthropicProvider : public Provider {
+ public:
+  AnthropicProvider(std::string base, std::string key, int timeout_ms)
+      : base_(std::move(base)), key_(std::move(key)), timeout_ms_(timeout_ms) {}
+  const std::string& name() const override { return name_; }
+
+  Result<CompletionResponse> Complete(const CompletionRequest& req) override {
+    json messages = json::array();
+    for (const auto& m : req.messages) {
+      if (m.role == "tool") {
+        messages.push_back(
+            {{"role", "user"},
+             {"content",
+              {{{"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.content}}}}});
+      } else if (m.role == "assistant" && m.tool_calls.is_array() && !m.tool_calls.empty()) {
+        json content = json::array();
+        if (!m.content.empty()) content.push_back({{"type", "text"}, {"text", m.content}});
+        for (const auto& c : m.tool_calls)
+          content.push_back({{"type", "tool_use"},
+                             {"id", c.value("id", "")},
+                             {"name", c.value("name", "")},
+                             {"input", c.value("arguments", json::object())}});
+        messages.push_back({{"role", "assistant"}, {"content", content}});
+      } else {
+        messages.push_back({{"role", m.role}, {"content", m.content}});
+      }
+    }
+    json body = {{"model", req.model},
+                 {"max_tokens", req.max_tokens},  // required by the Messages API
+                 {"messages", messages},
+                 {"temperature", req.temperature}};
+    if (!req.system.empty()) body["system"] = req.system;
+    json tools = json::array();
+    for (const auto& t : req.tools)
+      tools.push_back(
+          {{"name", t.name}, {"description", t.description}, {"input_schema", t.parameters}});
+    // Schema-constrained output: a tool whose input is the answer, forced.
+    bool forced = !req.output_schema.is_null() && req.tools.empty();
+    if (forced) {
+      tools.push_back({{"name", kStructuredTool},
+                       {"description", "Return the answer with exactly this structure."},
+                       {"input_schema", req.output_schema}});
+      body["tool_choice"] = {{"type", "tool"}, {"name", kStructuredTool}};
+    }
+    if (!tools.empty()) body["tools"] = tools;
+    httplib::Headers h = {{"x-api-key", key_}, {"anthropic-version", "2023-06-01"}};
+    auto res = PostJson(name_, base_, "/v1/messages", h, body, timeout_ms_);
+    if (!res.ok()) return res.status();
+    const json& j = res.value();
+    auto content = GetPath(j, {"content"}, name_);
+    if (!content.ok()) return content.status();
+    if (!content.value().is_array()) return Status::Invalid(name_ + ": malformed answer: content");
+    CompletionResponse r;
+    r.provider = name_;
+    r.model = j.value("model", req.model);
+    r.stop_reason = j.value("stop_reason", "");
+    bool got_structured = false;
+    for (const auto& block : content.value()) {
+      std::string type = block.value("type", "");
+      if (type == "text") {
+        r.text += block.value("text", "");
+      } else if (type == "tool_use") {
+        json input = block.value("input", json::object());
+        if (!input.is_object())
+          return Status::Invalid(name_ + ": tool_use input is not an object");
+        if (forced && block.value("name", "") == kStructuredTool) {
+          r.structured = input;
+          r.text = input.dump();
+          got_structured = true;
+        } else {
+          r.tool_calls.push_back({block.value("id", ""), block.value("name", ""), input});
+        }
+      }
+    }
+    if (j.contains("usage") && j["usage"].is_object()) {
+      r.usage.input_tokens = j["usage"].value("input_tokens", 0);
+      r.usage.output_tokens = j["usage"].value("output_tokens", 0);
+    }
+    if (!req.output_schema.is_null() && !got_structured && r.tool_calls.empty()) {
+      Status st = ParseStructured(name_, &r);
+      if (!st.ok()) return st;
+    }
+    return r;
+  }
+
+  Result<std::vector<std::vector<float>>> Embed(const std::string& model,
+                                                const std::vector<std::string>&) override {
+    return Status::Unimplemented(
+        "anthropic has no embeddings API: use embedding_provider: openai, ollama or embedded");
+  }
+
+ private:
+  std::string name_ = "anthropic";
+  std::string base_, key_;
+  int timeout_ms_;
+};
+
+class OllamaProvider : public Provider {
+ public:
+  OllamaProvider(std::string base, int timeout_ms) : base_(std::move(base)), timeout_ms_(timeout_ms) {}
+  const std::string& name() const override { return name_; }
+
+  Result<CompletionResponse> Complete(const CompletionRequest& req) override {
+    json messages = json::array();
+    if (!req.system.empty()) messages.push_back({{"role", "system"}, {"content", req.system}});
+    for (const auto& m : req.messages) {
+      json msg = {{"role", m.role}, {"content", m.content}};
+      if (m.role == "assistant" && m.tool_calls.is_array() && !m.tool_calls.empty()) {
+        json calls = json::array();
+        for (const auto& c : m.tool_calls)
+          calls.push_back({{"function",
+                            {{"name", c.value("name", "")},
+                             {"arguments", c.value("arguments", json::object())}}}});
+        msg["tool_calls"] = calls;
+      }
+      messages.push_back(msg);
+    }
+    json body = {{"model", req.model},
+                 {"messages", messages},
+                 {"stream", false},
+                 {"options", {{"temperature", req.temperature}, {"num_predict", req.max_tokens}}}};
+    if (!req.output_schema.is_null()) body["format"] = req.output_schema;
+    if (!req.tools.empty()) {
+      json tools = json::array();
+      for (const auto& t : req.tools)
+        tools.push_back({{"type", "function"},
+                         {"function",
+                          {{"name", t.name},
+                           {"description", t.description},
+                           {"parameters", t.parameters}}}});
+      body["tools"] = tools;
+    }
+    auto res = PostJson(name_, base_, "/api/chat", {}, body, timeout_ms_);
+    if (!res.ok()) return res.status();
+    const json& j = res.value();
+    auto msg = GetPath(j, {"message"}, name_);
+    if (!msg.ok()) return msg.status();
+    CompletionResponse r;
+    r.provider = name_;
+    r.model = j.value("model", req.model);
+    r.text = msg.value().value("content", "");
+    if (msg.value().contains("tool_calls") && msg.value()["tool_calls"].is_array()) {
+      int n = 0;
+      for (const auto& c : msg.value()["tool_calls"]) {
+        auto fn = c.value("function", json::object());
+        json args = fn.value("arguments", json::object());
+        if (args.is_string()) args = json::parse(args.get<std::string>(), nullptr, false);
+        if (!args.is_object())
+          return Status::Invalid(name_ + ": tool call arguments are not an object");
+        r.tool_calls.push_back({"call_" + std::to_string(n++), fn.value("name", ""), args});
+      }
+    }
+    r.stop_reason = j.value("done_reason", "");
+    r.usage.input_tokens = j.value("prompt_eval_count", 0);
+    r.usage.output_tokens = j.value("eval_count", 0);
+    if (!req.output_schema.is_null() && r.tool_calls.empty()) {
+      Status st = ParseStructured(name_, &r);
+      if (!st.ok()) return st;
+    }
+    return r;
+  }
+
+  Result<std::vector<std::vector<float>>> Embed(const std::string& model,
+                                                const std::vector<std::string>& texts) override {
+    json body = {{"model", model}, {"input", texts}};
+    auto res = PostJson(name_, base_, "/api/embed", {}, body, timeout_ms_);
+    if (!res.ok()) return res.status();
+    auto e = GetPath(res.value(), {"embeddings"}, name_);
+    if (!e.ok()) return e.status();
+    if (!e.value().is_array() || e.value().size() != texts.size())
+      return Status::Invalid(name_ + ": malformed embeddings answer");
+    return e.value().get<std::vector<std::vector<float>>>();
+  }
+
+ private:
+  std::string name_ = "ollama";
+  std::string base_;
+  int timeout_ms_;
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> MakeOpenAIProvider(std::string base_url, std::string api_key,
+                                             int timeout_ms) {
+  return std::make_unique<OpenAIProvider>(std::move(base_url), std::move(api_key), timeout_ms);
+}
+std::unique_ptr<Provider> MakeAnthropicProvider(std::string base_url, std::string api_key,
+                                                int timeout_ms) {
+  return std::make_unique<AnthropicProvider>(std::move(base_url), std::move(api_key), timeout_ms);
+}
+std::unique_ptr<Provider> MakeOllamaProvider(std::string base_url, int timeout_ms) {
+  return std::make_unique<OllamaProvider>(std::move(base_url), timeout_ms);
+}
+
+}  // namespace flowctl::ai::internal

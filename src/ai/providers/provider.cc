@@ -1,0 +1,187 @@
+// Provider selection, pricing, the factory, and the embedded provider.
+#include <cstdlib>
+
+#include "flowctl/ai/embedded.h"
+#include "flowctl/base/strings.h"
+#include "internal.h"
+
+namespace flowctl::ai {
+namespace {
+
+class EmbeddedProvider : public Provider {
+ public:
+  const std::string& name() const override { return name_; }
+
+  Result<CompletionResponse> Complete(const CompletionRequest& req) override {
+    std::vector<std::string> tasks = {req.task.empty() ? "classify-and-enrich" : req.task};
+    std::vector<embedded::CategoryDef> cats;
+    for (const auto& c : req.categories) cats.push_back({c, {}});
+    auto filler = embedded::Filler::Make(tasks, req.output_schema, std::move(cats));
+    if (!filler.ok()) return filler.status();
+    std::string text = req.text;
+    if (text.empty())
+      for (const auto& m : req.messages)
+        if (m.role == "user") text += m.content + "\n";
+    std::vector<Member> fields;
+    double confidence = 0;
+    filler.value().Fill(text, &fields, &confidence);
+    Value obj(std::move(fields));
+    CompletionResponse r;
+    r.text = obj.ToJson();
+    r.structured = nlohmann::json::parse(r.text);
+    r.model = embedded::kModelName;
+    r.provider = name_;
+    r.confidence = confidence;
+    r.stop_reason = "end";
+    // Tokens are counted the way a model would see them, roughly (4 bytes a
+    // token), so that cost and volume figures stay comparable; the price is 0.
+    r.usage.input_tokens = static_cast<int64_t>(text.size() / 4 + 1);
+    r.usage.output_tokens = static_cast<int64_t>(r.text.size() / 4 + 1);
+    return r;
+  }
+
+  Result<std::vector<std::vector<float>>> Embed(const std::string& model,
+                                                const std::vector<std::string>& texts) override {
+    std::vector<std::vector<float>> out;
+    out.reserve(texts.size());
+    for (const auto& t : texts) out.push_back(embedded::Embed(t));
+    return out;
+  }
+
+ private:
+  std::string name_ = "embedded";
+};
+
+bool IsProvider(const std::string& p) {
+  return p == "openai" || p == "anthropic" || p == "ollama" || p == "embedded";
+}
+
+std::string KeyVar(const std::string& provider) {
+  if (provider == "openai") return "OPENAI_API_KEY";
+  if (provider == "anthropic") return "ANTHROPIC_API_KEY";
+  return "";
+}
+
+}  // namespace
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) {
+    const char* v = std::getenv(name.c_str());
+    return v == nullptr ? std::string() : std::string(v);
+  };
+}
+
+ProviderChoice ChooseProvider(const std::string& model, const std::string& explicit_provider,
+                              const std::string& override_provider, const EnvLookup& env) {
+  ProviderChoice c;
+  std::string m = ToLower(model);
+  if (!override_provider.empty()) {
+    c.provider = override_provider;
+    c.reason = "chosen by --ai-provider / FLOWCTL_AI_PROVIDER";
+  } else if (!explicit_provider.empty()) {
+    c.provider = explicit_provider;
+    c.reason = "the node's provider: field";
+  } else if (m.empty() || m == "embedded" || StartsWith(m, "embedded-")) {
+    c.provider = "embedded";
+    c.reason = m.empty() ? "no model named: the embedded models" : "model '" + model + "'";
+  } else if (StartsWith(m, "gpt-") || StartsWith(m, "o1") || StartsWith(m, "o3") ||
+             StartsWith(m, "o4") || StartsWith(m, "text-embedding-") ||
+             StartsWith(m, "chatgpt")) {
+    c.provider = "openai";
+    c.reason = "model '" + model + "' maps to openai";
+  } else if (StartsWith(m, "claude")) {
+    c.provider = "anthropic";
+    c.reason = "model '" + model + "' maps to anthropic";
+  } else if (m.find(':') != std::string::npos || StartsWith(m, "llama") ||
+             StartsWith(m, "mistral") || StartsWith(m, "qwen") || StartsWith(m, "gemma") ||
+             StartsWith(m, "phi") || StartsWith(m, "nomic-embed")) {
+    c.provider = "ollama";
+    c.reason = "model '" + model + "' maps to ollama";
+  } else {
+    c.provider = "";
+    c.reason = "model '" + model + "' maps to no provider";
+    c.usable = Status::Invalid("model '" + model +
+                               "' maps to no provider: set provider: openai | anthropic | "
+                               "ollama | embedded on the node, or pass --ai-provider");
+    return c;
+  }
+  if (!IsProvider(c.provider)) {
+    c.usable = Status::Invalid("unknown provider '" + c.provider +
+                               "'; valid: openai, anthropic, ollama, embedded");
+    return c;
+  }
+  std::string key = KeyVar(c.provider);
+  if (!key.empty()) {
+    if (env(key).empty()) {
+      c.usable = Status(StatusCode::kFailedPrecondition,
+                        key + " is not set: " + c.provider + " cannot be called (set " + key +
+                            ", or use --ai-provider embedded to run on the local models)");
+    } else {
+      c.reason += "; " + key + " is set";
+    }
+  } else if (c.provider == "ollama") {
+    std::string host = env("OLLAMA_HOST");
+    c.reason += "; OLLAMA_HOST=" + (host.empty() ? std::string("http://localhost:11434") : host);
+  }
+  return c;
+}
+
+Pricing DefaultPricing(const std::string& provider, const std::string& model) {
+  if (provider != "openai" && provider != "anthropic") return {};
+  std::string m = ToLower(model);
+  // USD per million tokens, list prices of the vendors' public pages.
+  struct Row {
+    const char* prefix;
+    double in, out;
+  };
+  static const Row kRows[] = {
+      {"gpt-4o-mini", 0.15, 0.60},     {"gpt-4o", 2.50, 10.0},
+      {"gpt-4.1-mini", 0.40, 1.60},    {"gpt-4.1", 2.00, 8.00},
+      {"gpt-4-turbo", 10.0, 30.0},     {"gpt-4", 30.0, 60.0},
+      {"gpt-3.5", 0.50, 1.50},         {"text-embedding-3-small", 0.02, 0},
+      {"text-embedding-3-large", 0.13, 0}, {"claude-3-haiku", 0.25, 1.25},
+      {"claude-3-5-haiku", 0.80, 4.00}, {"claude-3-opus", 15.0, 75.0},
+      {"claude-3-5-sonnet", 3.00, 15.0}, {"claude-3", 3.00, 15.0},
+      {"claude-sonnet", 3.00, 15.0},   {"claude-opus", 15.0, 75.0},
+      {"claude-haiku", 0.80, 4.00},
+  };
+  for (const auto& r : kRows)
+    if (StartsWith(m, r.prefix)) return {r.in, r.out};
+  return provider == "openai" ? Pricing{2.50, 10.0} : Pricing{3.00, 15.0};
+}
+
+Result<std::unique_ptr<Provider>> MakeProvider(const ProviderOptions& o, const EnvLookup& env) {
+  if (o.name == "embedded") return internal::MakeEmbeddedProvider();
+  auto pick = [&](const std::string& given, const std::string& var, const std::string& def) {
+    if (!given.empty()) return given;
+    std::string v = env(var);
+    return v.empty() ? def : v;
+  };
+  if (o.name == "openai") {
+    std::string key = pick(o.api_key, "OPENAI_API_KEY", "");
+    if (key.empty())
+      return Status(StatusCode::kFailedPrecondition, "OPENAI_API_KEY is not set");
+    return internal::MakeOpenAIProvider(
+        pick(o.base_url, "OPENAI_BASE_URL", "https://api.openai.com/v1"), key, o.timeout_ms);
+  }
+  if (o.name == "anthropic") {
+    std::string key = pick(o.api_key, "ANTHROPIC_API_KEY", "");
+    if (key.empty())
+      return Status(StatusCode::kFailedPrecondition, "ANTHROPIC_API_KEY is not set");
+    return internal::MakeAnthropicProvider(
+        pick(o.base_url, "ANTHROPIC_BASE_URL", "https://api.anthropic.com"), key, o.timeout_ms);
+  }
+  if (o.name == "ollama") {
+    std::string host = pick(o.base_url, "OLLAMA_HOST", "http://localhost:11434");
+    if (host.find("://") == std::string::npos) host = "http://" + host;
+    return internal::MakeOllamaProvider(host, o.timeout_ms);
+  }
+  return Status::Invalid("unknown provider '" + o.name +
+                         "'; valid: openai, anthropic, ollama, embedded");
+}
+
+namespace internal {
+std::unique_ptr<Provider> MakeEmbeddedProvider() { return std::make_unique<EmbeddedProvider>(); }
+}  // namespace internal
+
+}  // namespace flowctl::ai
