@@ -1,13 +1,18 @@
 // AI commands that need no server: explain a decision record.
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "flowctl/ai/decisions.h"
+#include "flowctl/ai/client.h"
 #include "flowctl/ai/embedded.h"
+#include "flowctl/ai/vector_store.h"
 
 namespace flowctl::cli {
 
@@ -62,6 +67,135 @@ int Explain(const std::string& id, const std::string& state_dir, const CommonOpt
                 e["shouted_words"].get<int>(), e["exclamations"].get<int>());
     std::printf("              (embedded models are heuristics: a lexicon, keyword lists and "
                 "rules; see docs/ai.md)\n");
+  }
+  return kExitOk;
+}
+
+}  // namespace flowctl::cli
+
+namespace flowctl::cli {
+namespace {
+
+Result<std::vector<std::vector<float>>> EmbedAll(const std::string& model,
+                                                 const std::vector<std::string>& texts) {
+  if (model == ai::embedded::kModelName) {
+    std::vector<std::vector<float>> out;
+    for (const auto& t : texts) out.push_back(ai::embedded::Embed(t));
+    return out;
+  }
+  auto env = ai::ProcessEnv();
+  auto choice = ai::ChooseProvider(model, "", "", env);
+  if (!choice.usable.ok()) return choice.usable;
+  ai::ProviderOptions po;
+  po.name = choice.provider;
+  auto provider = ai::MakeProvider(po, env);
+  if (!provider.ok()) return provider.status();
+  ai::ModelClient client(std::move(provider).value(), ai::ClientOptions{}, ai::ClientCounters{});
+  std::vector<std::vector<float>> out;
+  for (size_t i = 0; i < texts.size(); i += 64) {
+    std::vector<std::string> part(texts.begin() + static_cast<std::ptrdiff_t>(i),
+                                  texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), i + 64)));
+    auto r = client.Embed(model, part);
+    if (!r.ok()) return r.status();
+    for (auto& v : r.value()) out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::string CanonicalEmbeddingModel(const std::string& m) {
+  return m.empty() || m == "embedded" ? ai::embedded::kModelName : m;
+}
+
+}  // namespace
+
+int IndexAdd(const std::vector<std::string>& files, const IndexOptions& o) {
+  std::string model = CanonicalEmbeddingModel(o.embedding_model);
+  auto idx = ai::VectorIndex::OpenOrCreate(o.dir, o.index, model);
+  if (!idx.ok()) {
+    std::cerr << "flowctl index: " << idx.status().message() << "\n";
+    return kExitInvalid;
+  }
+  std::vector<ai::Chunk> chunks;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    if (!in) {
+      std::cerr << "flowctl index: cannot read " << f << "\n";
+      return kExitUsage;
+    }
+    std::string name = std::filesystem::path(f).filename().string();
+    if (f.size() > 6 && f.compare(f.size() - 6, 6, ".jsonl") == 0) {
+      std::string line;
+      int n = 0;
+      while (std::getline(in, line)) {
+        ++n;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string()) {
+          std::cerr << f << ":" << n << ": expected a JSON object with a \"text\" string\n";
+          return kExitInvalid;
+        }
+        ai::Chunk c;
+        c.id = j.contains("id") ? (j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump())
+                                : name + "#" + std::to_string(n);
+        c.source = j.value("source", name);
+        c.text = j["text"].get<std::string>();
+        chunks.push_back(std::move(c));
+      }
+    } else {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      int n = 0;
+      for (auto& t : ai::ChunkText(ss.str(), o.chunk_words)) {
+        ai::Chunk c;
+        c.id = name + "#" + std::to_string(++n);
+        c.source = name;
+        c.text = std::move(t);
+        chunks.push_back(std::move(c));
+      }
+    }
+  }
+  std::vector<std::string> texts;
+  for (const auto& c : chunks) texts.push_back(c.text);
+  auto vecs = EmbedAll(model, texts);
+  if (!vecs.ok()) {
+    std::cerr << "flowctl index: embeddings: " << vecs.status().message() << "\n";
+    return kExitRuntime;
+  }
+  for (size_t i = 0; i < chunks.size(); ++i) chunks[i].embedding = std::move(vecs.value()[i]);
+  Status st = idx.value().Add(std::move(chunks));
+  if (st.ok()) st = idx.value().Save();
+  if (!st.ok()) {
+    std::cerr << "flowctl index: " << st.message() << "\n";
+    return kExitRuntime;
+  }
+  std::cout << "index '" << o.index << "': " << texts.size() << " chunks added, "
+            << idx.value().size() << " in all (" << model << ", " << idx.value().dims()
+            << " dimensions) at " << idx.value().path() << "\n";
+  return kExitOk;
+}
+
+int IndexQuery(const std::string& text, const IndexOptions& o, const CommonOptions& common) {
+  auto idx = ai::VectorIndex::Load(o.dir, o.index);
+  if (!idx.ok()) {
+    std::cerr << "flowctl index: " << idx.status().message() << "\n";
+    return kExitInvalid;
+  }
+  auto vecs = EmbedAll(idx.value().embedding_model(), {text});
+  if (!vecs.ok()) {
+    std::cerr << "flowctl index: embeddings: " << vecs.status().message() << "\n";
+    return kExitRuntime;
+  }
+  auto matches = idx.value().Search(vecs.value()[0], static_cast<size_t>(o.top_k), -1.0);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : matches)
+    out.push_back({{"id", m.chunk->id}, {"source", m.chunk->source}, {"score", m.score},
+                   {"text", m.chunk->text}});
+  if (common.output == "json") {
+    std::cout << out.dump(2) << "\n";
+  } else {
+    for (const auto& m : matches)
+      std::printf("%.3f  %-24s %s\n", m.score, m.chunk->id.c_str(),
+                  m.chunk->text.substr(0, 100).c_str());
   }
   return kExitOk;
 }

@@ -135,6 +135,31 @@ int RunCli(int argc, char** argv) {
                       "state directory of the run (default ~/.flowctl)");
   add_output(explain, {"text", "json"});
 
+  IndexOptions index_opts;
+  std::vector<std::string> index_files;
+  std::string index_text;
+  auto* index = app.add_subcommand("index", "Load documents into the vector store rag-processor reads");
+  index->require_subcommand(1);
+  auto* index_add = index->add_subcommand("add", "Chunk, embed and store files in an index");
+  index_add->add_option("files", index_files, "text/markdown files, or .jsonl with a text field")
+      ->required()
+      ->check(CLI::ExistingFile);
+  auto* index_query = index->add_subcommand("query", "The chunks most similar to a text");
+  index_query->add_option("text", index_text, "query text")->required();
+  index_query->add_option("-k,--top-k", index_opts.top_k, "how many")->capture_default_str();
+  add_output(index_query, {"text", "json"});
+  for (auto* cmd : {index_add, index_query}) {
+    cmd->add_option("--index", index_opts.index, "index name")->required();
+    cmd->add_option("--dir", index_opts.dir,
+                    "directory of indexes (default $FLOWCTL_VECTOR_DIR or ~/.flowctl/vectors)");
+  }
+  index_add->add_option("--embedding-model", index_opts.embedding_model,
+                        "embedded, an OpenAI model (text-embedding-3-small) or an Ollama one")
+      ->capture_default_str();
+  index_add->add_option("--chunk-words", index_opts.chunk_words, "words per chunk")
+      ->check(CLI::Range(10, 10000))
+      ->capture_default_str();
+
   auto* version = app.add_subcommand("version", "Print the version");
   add_output(version, {"text", "json"});
 
@@ -243,6 +268,8 @@ int RunCli(int argc, char** argv) {
   if (graph->parsed()) return GraphCmd(graph_file, graph_format, common);
   if (version->parsed()) return Version(common);
   if (explain->parsed()) return Explain(explain_id, explain_state, common);
+  if (index_add->parsed()) return IndexAdd(index_files, index_opts);
+  if (index_query->parsed()) return IndexQuery(index_text, index_opts, common);
   if (ai_tools->parsed()) return AiTools(tools_format);
   return kExitUsage;
 }

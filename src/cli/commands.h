@@ -47,6 +47,18 @@ int AiTools(const std::string& format);
 int Explain(const std::string& id, const std::string& state_dir, const CommonOptions& o);
 std::string DefaultStateDir();
 
+// The embedded vector store behind rag-processor.
+struct IndexOptions {
+  std::string index;
+  std::string dir;  // "" = $FLOWCTL_VECTOR_DIR or ~/.flowctl/vectors
+  std::string embedding_model = "embedded";
+  int chunk_words = 120;
+  int top_k = 5;
+};
+// Adds files (text: chunked by paragraphs; .jsonl: one {"text", "id"?} a line).
+int IndexAdd(const std::vector<std::string>& files, const IndexOptions& o);
+int IndexQuery(const std::string& text, const IndexOptions& o, const CommonOptions& common);
+
 // Blocks SIGINT and SIGTERM in the calling thread (and every thread it
 // starts later) and returns that set, for sigwait/sigtimedwait: signals are
 // then taken synchronously by one thread, never by a worker.

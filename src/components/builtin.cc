@@ -11,7 +11,8 @@ void RegisterBuiltins(Registry& registry) {
                     FilterDescriptor, TransformDescriptor, RouteDescriptor, ParseJsonDescriptor,
                     DedupeDescriptor, StdoutSinkDescriptor, FileSinkDescriptor,
                     SelectiveSinkDescriptor, DeadLetterSinkDescriptor, NullSinkDescriptor,
-                    AiProcessorDescriptor, AiRouterDescriptor}) {
+                    AiProcessorDescriptor, AiRouterDescriptor, MlProcessorDescriptor,
+                    RagProcessorDescriptor, RetrievalAugmentedProcessorDescriptor}) {
     Status st = registry.Register(make());
     if (!st.ok()) {
       // A broken built-in is a programming error caught by every test run.

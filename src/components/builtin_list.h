@@ -21,6 +21,9 @@ ComponentDescriptor DeadLetterSinkDescriptor();
 ComponentDescriptor NullSinkDescriptor();
 ComponentDescriptor AiProcessorDescriptor();
 ComponentDescriptor AiRouterDescriptor();
+ComponentDescriptor MlProcessorDescriptor();
+ComponentDescriptor RagProcessorDescriptor();
+ComponentDescriptor RetrievalAugmentedProcessorDescriptor();
 
 }  // namespace flowctl::components
 
