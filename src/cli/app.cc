@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "commands.h"
+#include "mcp.h"
 #include "remote.h"
 #include "flowctl/data/json.h"
 
@@ -119,7 +120,7 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str();
   add_set(graph);
 
-  auto* ai = app.add_subcommand("ai", "AI agent interface (the planner and MCP are not built yet)");
+  auto* ai = app.add_subcommand("ai", "AI agent interface (the planner is not built yet)");
   ai->require_subcommand(1);
   std::string tools_format = "json";
   auto* ai_tools = ai->add_subcommand("tools", "Print the agent tools with their JSON schemas");
@@ -134,6 +135,29 @@ int RunCli(int argc, char** argv) {
   explain->add_option("--state-dir", explain_state,
                       "state directory of the run (default ~/.flowctl)");
   add_output(explain, {"text", "json"});
+
+  McpOptions mcp_opts;
+  auto* mcp = app.add_subcommand(
+      "mcp",
+      "Serve the agent tools, resources and prompts over MCP (stdio, or HTTP with --http).\n"
+      "Standalone: it runs its own engine on --state-dir; do not share that directory with a\n"
+      "running `flowctl serve`.");
+  mcp->add_option("--http", mcp_opts.http,
+                  "streamable HTTP on HOST:PORT (endpoint /mcp; port 0 = a free port, printed "
+                  "on stderr) instead of stdio");
+  mcp->add_flag("--read-only", mcp_opts.read_only,
+                "serve only read-only tools: nothing can change a pipeline");
+  mcp->add_option("--state-dir", mcp_opts.state_dir, "state directory (default ~/.flowctl)");
+  mcp->add_option("--server", mcp_opts.server,
+                  "act on a running daemon instead of an own engine (not built yet)");
+  mcp->add_option("--workers", mcp_opts.workers, "worker threads per pipeline")
+      ->check(CLI::Range(1, 1024));
+  mcp->add_flag("--allow-remote", mcp_opts.allow_remote,
+                "with --http: allow a non-loopback address (needs --token-file)");
+  mcp->add_option("--token-file", mcp_opts.token_file,
+                  "with --http: bearer token every request must send");
+  mcp->add_option("--allow-origin", mcp_opts.allowed_origins,
+                  "with --http: a browser Origin to accept besides loopback ones (repeatable)");
 
   auto* version = app.add_subcommand("version", "Print the version");
   add_output(version, {"text", "json"});
@@ -244,6 +268,7 @@ int RunCli(int argc, char** argv) {
   if (version->parsed()) return Version(common);
   if (explain->parsed()) return Explain(explain_id, explain_state, common);
   if (ai_tools->parsed()) return AiTools(tools_format);
+  if (mcp->parsed()) return Mcp(mcp_opts);
   return kExitUsage;
 }
 
