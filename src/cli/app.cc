@@ -138,10 +138,13 @@ int RunCli(int argc, char** argv) {
 
   McpOptions mcp_opts;
   auto* mcp = app.add_subcommand(
-      "mcp",
-      "Serve the agent tools, resources and prompts over MCP (stdio, or HTTP with --http).\n"
-      "Standalone: it runs its own engine on --state-dir; do not share that directory with a\n"
-      "running `flowctl serve`.");
+      "mcp", "Serve the agent tools, resources and prompts over MCP (stdio or HTTP)");
+  mcp->footer(
+      "It runs its own engine on --state-dir: do not share that directory with a running\n"
+      "`flowctl serve`. Logs go to stderr. A client config (Claude Desktop, Cursor):\n"
+      "  {\"mcpServers\": {\"flowctl\": {\"command\": \"flowctl\", \"args\": [\"mcp\"]}}}\n"
+      "Resources: flowctl://components[/{type}], flowctl://pipelines/{name}[/status].\n"
+      "Prompts: create-pipeline (goal), debug-pipeline (pipeline). See docs/ai.md.");
   mcp->add_option("--http", mcp_opts.http,
                   "streamable HTTP on HOST:PORT (endpoint /mcp; port 0 = a free port, printed "
                   "on stderr) instead of stdio");
