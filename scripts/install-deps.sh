@@ -18,6 +18,12 @@ for p in "${PKGS[@]}"; do
   fi
 done
 
+# The MCP e2e test runs the official TypeScript SDK client. Any Node >= 18
+# with npm will do (Debian's nodejs is 18); install it only when absent.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PKGS[@]} packages present"
   exit 0

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "commands.h"
+#include "mcp.h"
 #include "remote.h"
 #include "flowctl/data/json.h"
 
@@ -119,7 +120,7 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str();
   add_set(graph);
 
-  auto* ai = app.add_subcommand("ai", "AI agent interface (the planner and MCP are not built yet)");
+  auto* ai = app.add_subcommand("ai", "AI agent interface (the planner is not built yet)");
   ai->require_subcommand(1);
   std::string tools_format = "json";
   auto* ai_tools = ai->add_subcommand("tools", "Print the agent tools with their JSON schemas");
@@ -159,6 +160,31 @@ int RunCli(int argc, char** argv) {
   index_add->add_option("--chunk-words", index_opts.chunk_words, "words per chunk")
       ->check(CLI::Range(10, 10000))
       ->capture_default_str();
+  McpOptions mcp_opts;
+  auto* mcp = app.add_subcommand(
+      "mcp", "Serve the agent tools, resources and prompts over MCP (stdio or HTTP)");
+  mcp->footer(
+      "It runs its own engine on --state-dir: do not share that directory with a running\n"
+      "`flowctl serve`. Logs go to stderr. A client config (Claude Desktop, Cursor):\n"
+      "  {\"mcpServers\": {\"flowctl\": {\"command\": \"flowctl\", \"args\": [\"mcp\"]}}}\n"
+      "Resources: flowctl://components[/{type}], flowctl://pipelines/{name}[/status].\n"
+      "Prompts: create-pipeline (goal), debug-pipeline (pipeline). See docs/ai.md.");
+  mcp->add_option("--http", mcp_opts.http,
+                  "streamable HTTP on HOST:PORT (endpoint /mcp; port 0 = a free port, printed "
+                  "on stderr) instead of stdio");
+  mcp->add_flag("--read-only", mcp_opts.read_only,
+                "serve only read-only tools: nothing can change a pipeline");
+  mcp->add_option("--state-dir", mcp_opts.state_dir, "state directory (default ~/.flowctl)");
+  mcp->add_option("--server", mcp_opts.server,
+                  "act on a running daemon instead of an own engine (not built yet)");
+  mcp->add_option("--workers", mcp_opts.workers, "worker threads per pipeline")
+      ->check(CLI::Range(1, 1024));
+  mcp->add_flag("--allow-remote", mcp_opts.allow_remote,
+                "with --http: allow a non-loopback address (needs --token-file)");
+  mcp->add_option("--token-file", mcp_opts.token_file,
+                  "with --http: bearer token every request must send");
+  mcp->add_option("--allow-origin", mcp_opts.allowed_origins,
+                  "with --http: a browser Origin to accept besides loopback ones (repeatable)");
 
   auto* version = app.add_subcommand("version", "Print the version");
   add_output(version, {"text", "json"});
@@ -271,6 +297,7 @@ int RunCli(int argc, char** argv) {
   if (index_add->parsed()) return IndexAdd(index_files, index_opts);
   if (index_query->parsed()) return IndexQuery(index_text, index_opts, common);
   if (ai_tools->parsed()) return AiTools(tools_format);
+  if (mcp->parsed()) return Mcp(mcp_opts);
   return kExitUsage;
 }
 

@@ -1,0 +1,119 @@
+#include "mcp.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "flowctl/ai/mcp.h"
+#include "flowctl/base/version.h"
+
+namespace flowctl::cli {
+
+namespace {
+
+// Gives the protocol private copies of stdin/stdout and points fds 0 and 1
+// at /dev/null and stderr, so a pipeline's stdin source or stdout sink can
+// never read or corrupt the JSON-RPC stream.
+bool DetachStdio(int* in_fd, int* out_fd) {
+  *in_fd = ::dup(0);
+  *out_fd = ::dup(1);
+  int null_fd = ::open("/dev/null", O_RDONLY);
+  if (*in_fd < 0 || *out_fd < 0 || null_fd < 0) return false;
+  bool ok = ::dup2(null_fd, 0) == 0 && ::dup2(2, 1) == 1;
+  ::close(null_fd);
+  return ok;
+}
+
+bool ReadToken(const std::string& path, std::string* token) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *token = ss.str();
+  while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back())))
+    token->pop_back();
+  return !token->empty();
+}
+
+}  // namespace
+
+int Mcp(const McpOptions& o) {
+  if (!o.server.empty()) {
+    std::cerr << "flowctl mcp --server: not built yet. The MCP server runs its own engine for "
+                 "now: drop --server (and give --state-dir a directory no daemon uses).\n";
+    return kExitUsage;
+  }
+  ai::mcp::HttpOptions http_opts;
+  if (!o.http.empty()) {
+    http_opts.listen = o.http;
+    http_opts.allow_remote = o.allow_remote;
+    http_opts.allowed_origins = o.allowed_origins;
+    if (!o.token_file.empty() && !ReadToken(o.token_file, &http_opts.bearer_token)) {
+      std::cerr << "flowctl: cannot read a token from " << o.token_file << "\n";
+      return kExitUsage;
+    }
+  }
+  // A client that goes away mid-answer is an error value, not a signal.
+  ::signal(SIGPIPE, SIG_IGN);
+  sigset_t sigs = BlockTerminationSignals();
+  int in_fd = 0, out_fd = 1;
+  if (o.http.empty() && !DetachStdio(&in_fd, &out_fd)) {
+    std::cerr << "flowctl: cannot set up stdio\n";
+    return kExitRuntime;
+  }
+
+  engine::EngineOptions eo;
+  eo.state_dir = o.state_dir;
+  if (eo.state_dir.empty()) {
+    const char* home = std::getenv("HOME");
+    eo.state_dir = std::string(home ? home : ".") + "/.flowctl";
+  }
+  eo.workers = o.workers;
+  auto eng = engine::Engine::Open(eo);
+  if (!eng.ok()) {
+    std::cerr << "flowctl: cannot open state in " << eo.state_dir << ": " << eng.status().message()
+              << "\n";
+    return kExitRuntime;
+  }
+  ai::ToolRegistry tools;
+  ai::RegisterBuiltinTools(tools, eng.value().get());
+  ai::mcp::ServerOptions so;
+  so.read_only = o.read_only;
+  so.version = kVersion;
+  ai::mcp::Server server(&tools, eng.value().get(), so);
+
+  Status st;
+  if (o.http.empty()) {
+    std::cerr << "flowctl mcp: serving on stdio (state dir " << eo.state_dir
+              << (o.read_only ? ", read-only" : "") << ")" << std::endl;
+    st = ai::mcp::ServeStdio(server, in_fd, out_fd, &sigs);
+  } else {
+    auto http = ai::mcp::HttpTransport::Start(&server, http_opts);
+    if (!http.ok()) {
+      std::cerr << "flowctl: " << http.status().message() << "\n";
+      eng.value()->Shutdown();
+      return http.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitRuntime;
+    }
+    std::cerr << "flowctl mcp listening on http://" << http.value()->address() << "/mcp (state dir "
+              << eo.state_dir << (o.read_only ? ", read-only" : "") << ")" << std::endl;
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    http.value()->Shutdown();
+  }
+  // Pipelines keep their desired state: the next start brings them back.
+  eng.value()->Shutdown();
+  if (!st.ok()) {
+    std::cerr << "flowctl mcp: " << st.message() << "\n";
+    return kExitRuntime;
+  }
+  return kExitOk;
+}
+
+}  // namespace flowctl::cli
