@@ -115,45 +115,12 @@ int IndexAdd(const std::vector<std::string>& files, const IndexOptions& o) {
     std::cerr << "flowctl index: " << idx.status().message() << "\n";
     return kExitInvalid;
   }
-  std::vector<ai::Chunk> chunks;
-  for (const auto& f : files) {
-    std::ifstream in(f);
-    if (!in) {
-      std::cerr << "flowctl index: cannot read " << f << "\n";
-      return kExitUsage;
-    }
-    std::string name = std::filesystem::path(f).filename().string();
-    if (f.size() > 6 && f.compare(f.size() - 6, 6, ".jsonl") == 0) {
-      std::string line;
-      int n = 0;
-      while (std::getline(in, line)) {
-        ++n;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        auto j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string()) {
-          std::cerr << f << ":" << n << ": expected a JSON object with a \"text\" string\n";
-          return kExitInvalid;
-        }
-        ai::Chunk c;
-        c.id = j.contains("id") ? (j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump())
-                                : name + "#" + std::to_string(n);
-        c.source = j.value("source", name);
-        c.text = j["text"].get<std::string>();
-        chunks.push_back(std::move(c));
-      }
-    } else {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      int n = 0;
-      for (auto& t : ai::ChunkText(ss.str(), o.chunk_words)) {
-        ai::Chunk c;
-        c.id = name + "#" + std::to_string(++n);
-        c.source = name;
-        c.text = std::move(t);
-        chunks.push_back(std::move(c));
-      }
-    }
+  auto loaded = ai::ChunksFromFiles(files, o.chunk_words);
+  if (!loaded.ok()) {
+    std::cerr << "flowctl index: " << loaded.status().message() << "\n";
+    return kExitInvalid;
   }
+  std::vector<ai::Chunk> chunks = std::move(loaded).value();
   std::vector<std::string> texts;
   for (const auto& c : chunks) texts.push_back(c.text);
   auto vecs = EmbedAll(model, texts);

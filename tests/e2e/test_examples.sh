@@ -77,6 +77,62 @@ P
       expect_exit 1 "$FLOWCTL" explain "classify.none.1" --state-dir "$WORK/fb-state"
       expect_out "no decision 'classify.none.1'"
       ;;
+    fraud-detection)
+      "$FLOWCTL" apply "$ex" -q --state-dir "$WORK/fraud-state"
+      python3 - out 0.2 <<'P' || fail "fraud-detection content"
+import json, sys
+d, threshold = sys.argv[1], float(sys.argv[2])
+alerts = [json.loads(l) for l in open(d + "/fraud-alerts.jsonl")]
+cleared = [json.loads(l) for l in open(d + "/fraud-cleared.jsonl")]
+assert len(alerts) + len(cleared) == 200, (len(alerts), len(cleared))
+assert 10 < len(alerts) < 120, len(alerts)
+assert all(a["fraud_flag"] and a["fraud_score"] >= threshold and a["fraud_reasons"] for a in alerts)
+assert all(not c["fraud_flag"] and c["fraud_score"] < threshold for c in cleared)
+risky = {"gambling", "crypto", "gift_cards"}
+share = lambda rows: sum(r["merchant_category"] in risky for r in rows) / max(1, len(rows))
+assert share(alerts) > 2 * share(cleared), (share(alerts), share(cleared))
+P
+      high=$(wc -l < out/fraud-alerts.jsonl)
+      id=$(python3 -c "import json; print(json.loads(open('out/fraud-alerts.jsonl').readline())['_ml']['decision'])")
+      expect_exit 0 "$FLOWCTL" explain "$id" --state-dir "$WORK/fraud-state" -o json
+      expect_out '"component": "ml-processor"'
+      expect_out '"fraud_score"'
+      # Lower sensitivity flags fewer transactions.
+      "$FLOWCTL" apply "$ex" -q --set SENSITIVITY=0.3
+      low=$(wc -l < out/fraud-alerts.jsonl)
+      [ "$low" -lt "$high" ] || fail "sensitivity 0.3 flagged $low, 0.8 flagged $high"
+      # A feature the model lacks is a validation error naming it.
+      sed 's/device_fingerprint\]/device_fingerprnt]/' "$ex" > bad-fraud.yaml
+      expect_exit 1 "$FLOWCTL" validate bad-fraud.yaml
+      expect_out "feature 'device_fingerprnt' is not in model fraud-detector-v2"
+      expect_out "did you mean 'device_fingerprint'"
+      ;;
+    rag-enrichment)
+      "$FLOWCTL" apply "$ex" -q
+      [ -f out/vectors/support-kb/index.json ] || fail "rag: the index was not built"
+      python3 - out <<'P' || fail "rag-enrichment content"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1] + "/tickets-enriched.jsonl")]
+assert len(rows) == 60
+def top(text):
+    for r in rows:
+        if text in r["message"]:
+            m = r["rag"]["matches"]
+            return m[0]["source"] if m else None
+assert top("charged twice") == "refunds.md", top("charged twice")
+assert top("reset my password") == "accounts.md"
+assert top("box arrived damaged") == "shipping.md"
+assert top("office in Berlin") is None       # nothing similar enough
+for r in rows:
+    ms = r["rag"]["matches"]
+    assert len(ms) <= 2 and all(m["score"] >= 0.1 and m["text"] for m in ms)
+    assert [m["score"] for m in ms] == sorted((m["score"] for m in ms), reverse=True)
+P
+      expect_exit 0 "$FLOWCTL" index query --index support-kb --dir out/vectors "parcel lost in delivery" -o json
+      expect_out '"source": "shipping.md"'
+      expect_exit 1 "$FLOWCTL" index query --index nope --dir out/vectors "x"
+      expect_out "flowctl index add --index nope"
+      ;;
     *) fail "example $name has no check in $0" ;;
   esac
   checked=$((checked + 1))

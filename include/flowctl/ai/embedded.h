@@ -96,7 +96,7 @@ std::string Summarize(std::string_view text, int max_words);
 std::vector<std::string> SuggestActions(const std::string& category, size_t level,
                                         size_t levels, bool negative);
 // Hashed word and character-trigram features, L2-normalized.
-std::vector<float> Embed(std::string_view text, int dims = 256);
+std::vector<float> Embed(std::string_view text, int dims = 512);
 double Cosine(const std::vector<float>& a, const std::vector<float>& b);
 
 // Why the models decided as they did on a text: the opinion words with their

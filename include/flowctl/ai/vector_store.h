@@ -59,6 +59,10 @@ class VectorIndex {
 // sentence boundaries.
 std::vector<std::string> ChunkText(const std::string& text, int max_words);
 
+// Chunks of files, without embeddings: text files split by ChunkText; .jsonl
+// files one chunk per line ({"text", "id"?, "source"?}). Errors name file:line.
+Result<std::vector<Chunk>> ChunksFromFiles(const std::vector<std::string>& files, int max_words);
+
 }  // namespace flowctl::ai
 
 #endif  // FLOWCTL_AI_VECTOR_STORE_H_

@@ -91,7 +91,9 @@ constexpr char kCategoryWords[] =
 constexpr char kStopwords[] =
     "a an the my your our their his her its i me we you he she it they them to of in on at for "
     "with by from and or but is are was were be been am this that these those do does did "
-    "have has had will would can could should please just so as if not no";
+    "have has had will would can could should please just so as if not no all any some "
+    "there here what when where which who how why about after before into over than then "
+    "also very get got been being out up";
 
 constexpr const char* kFallbackNames[] = {"other",   "general", "normal", "misc",
                                           "unknown", "default", "none",   "activity"};
@@ -109,6 +111,15 @@ std::vector<std::string> SplitWords(const char* text) {
     }
   }
   return out;
+}
+
+const std::unordered_map<std::string, bool>& Stopwords() {
+  static const auto* stop = [] {
+    auto* s = new std::unordered_map<std::string, bool>();
+    for (const auto& w : SplitWords(kStopwords)) (*s)[w] = true;
+    return s;
+  }();
+  return *stop;
 }
 
 std::unordered_map<std::string, double> ParseScores(const char* text) {
@@ -229,11 +240,7 @@ Classifier::Classifier(std::vector<CategoryDef> categories) : categories_(std::m
   fallback_ = categories_.empty() ? 0 : categories_.size() - 1;
   bool fallback_named = false;
   const auto& table = CategoryTable();
-  static const auto* stop = [] {
-    auto* s = new std::unordered_map<std::string, bool>();
-    for (const auto& w : SplitWords(kStopwords)) (*s)[w] = true;
-    return s;
-  }();
+  const auto* stop = &Stopwords();
   for (size_t i = 0; i < categories_.size(); ++i) {
     auto add = [&](const std::string& word, double weight) {
       if (word.empty() || stop->count(word) > 0) return;
@@ -493,13 +500,17 @@ std::vector<float> Embed(std::string_view text, int dims) {
     size_t i = h % static_cast<uint64_t>(dims);
     v[i] += (h >> 63) ? -w : w;
   };
+  // Content words carry the meaning: stopwords are left out, and character
+  // trigrams weigh little (they only catch spelling variants).
+  const auto& stop = Stopwords();
   std::string prev;
   ForEachWord(text, [&](const std::string& w, bool) {
+    if (stop.count(w) > 0) return;
     std::string s = Stem(w);
     bump(s, 1.0f);
-    if (!prev.empty()) bump(prev + " " + s, 0.5f);
+    if (!prev.empty()) bump(prev + " " + s, 0.4f);
     std::string padded = "#" + s + "#";
-    for (size_t i = 0; i + 3 <= padded.size(); ++i) bump(std::string_view(padded).substr(i, 3), 0.25f);
+    for (size_t i = 0; i + 3 <= padded.size(); ++i) bump(std::string_view(padded).substr(i, 3), 0.1f);
     prev = s;
   });
   double norm = 0;

@@ -195,4 +195,44 @@ std::vector<std::string> ChunkText(const std::string& text, int max_words) {
   return out;
 }
 
+Result<std::vector<Chunk>> ChunksFromFiles(const std::vector<std::string>& files,
+                                           int max_words) {
+  std::vector<Chunk> chunks;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    if (!in) return Status::NotFound("cannot read " + f);
+    std::string name = fs::path(f).filename().string();
+    if (f.size() > 6 && f.compare(f.size() - 6, 6, ".jsonl") == 0) {
+      std::string line;
+      int n = 0;
+      while (std::getline(in, line)) {
+        ++n;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        auto j = json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string())
+          return Status::Invalid(f + ":" + std::to_string(n) +
+                                 ": expected a JSON object with a \"text\" string");
+        Chunk c;
+        c.id = j.contains("id") ? (j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump())
+                                : name + "#" + std::to_string(n);
+        c.source = j.value("source", name);
+        c.text = j["text"].get<std::string>();
+        chunks.push_back(std::move(c));
+      }
+    } else {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      int n = 0;
+      for (auto& t : ChunkText(ss.str(), max_words)) {
+        Chunk c;
+        c.id = name + "#" + std::to_string(++n);
+        c.source = name;
+        c.text = std::move(t);
+        chunks.push_back(std::move(c));
+      }
+    }
+  }
+  return chunks;
+}
+
 }  // namespace flowctl::ai

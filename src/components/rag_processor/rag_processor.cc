@@ -202,7 +202,13 @@ ComponentDescriptor RagProcessorDescriptor() {
         {"properties",
          {{"type", {{"type", "string"}, {"enum", {"embedded", "pinecone"}}, {"default", "embedded"}}},
           {"index", {{"type", "string"}, {"minLength", 1}}},
-          {"dir", {{"type", "string"}}}}},
+          {"dir", {{"type", "string"}}},
+          {"documents",
+           {{"type", "array"},
+            {"items", {{"type", "string"}}},
+            {"description",
+             "files indexed on start when the index does not exist yet (text, markdown, "
+             ".jsonl with a text field)"}}}}},
         {"required", {"index"}},
         {"additionalProperties", false}}},
       {"embedding_model",
@@ -284,6 +290,20 @@ ComponentDescriptor RagProcessorDescriptor() {
     if (!p->state_->extra) {
       auto shared = std::make_shared<RagShared>();
       auto idx = ai::VectorIndex::Load(vs.value("dir", ""), vs.value("index", ""));
+      if (!idx.ok() && idx.status().code() == StatusCode::kNotFound &&
+          vs.contains("documents") && p->embedding_model_ == ai::embedded::kModelName) {
+        // Build the index from the listed documents (embedded embeddings).
+        auto chunks = ai::ChunksFromFiles(vs["documents"].get<std::vector<std::string>>(), 120);
+        if (!chunks.ok()) return chunks.status();
+        auto fresh = ai::VectorIndex::OpenOrCreate(vs.value("dir", ""), vs.value("index", ""),
+                                                   p->embedding_model_);
+        if (!fresh.ok()) return fresh.status();
+        for (auto& ch : chunks.value()) ch.embedding = ai::embedded::Embed(ch.text);
+        Status st = fresh.value().Add(std::move(chunks).value());
+        if (st.ok()) st = fresh.value().Save();
+        if (!st.ok()) return st;
+        idx = ai::VectorIndex::Load(vs.value("dir", ""), vs.value("index", ""));
+      }
       if (!idx.ok()) return idx.status();
       shared->index = std::move(idx).value();
       if (shared->index.embedding_model() != p->embedding_model_)
