@@ -8,6 +8,7 @@ PKGS=(
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libsimdjson-dev libre2-dev libsqlite3-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libcpp-httplib-dev
+  libhiredis-dev redis-server
   python3 jq curl openssl python3-grpcio python3-protobuf grpc-proto python3-prometheus-client
 )
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "flowctl/ai/agent_tools.h"
 #include "flowctl/ai/client.h"
 #include "flowctl/ai/embedded.h"
 #include "flowctl/ai/provider.h"
@@ -37,6 +38,7 @@ class FakeModelServer {
       h(req, res);
     };
     server_.Post(".*", route);
+    server_.Get(".*", route);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -570,6 +572,133 @@ TEST_F(AiPipelineTest, ValidateNamesTheProviderAndAMissingKey) {
   r = testing::RunCommand("cd " + dir_.path() + " && env -u OPENAI_API_KEY " +
                           testing::Flowctl() + " --ai-provider embedded apply p.yaml -q");
   EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
+std::string AgentPipeline(const std::string& limits) {
+  return "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: agent}\nspec:\n"
+         "  sources:\n    - id: in\n      type: file\n      config: {path: in.jsonl}\n"
+         "  processors:\n    - id: agent\n      type: agent-processor\n      inputs: [in]\n"
+         "      config:\n        agent: {model: gpt-4o-mini, capabilities: [data-enrichment]}\n"
+         "        max_retries: 0\n"
+         "        tools:\n          - {name: query-database, type: sql, database: db.sql}\n"
+         "        output_schema: {type: object, properties: {tier: {type: string}}, required: [tier]}\n"
+         "        limits: " + limits + "\n"
+         "      on_error: {dead_letter: {to: dlq}}\n"
+         "  sinks:\n    - id: out\n      type: file\n      inputs: [agent]\n      config: {path: out.jsonl}\n"
+         "    - id: dlq\n      type: dead-letter\n      config: {path: dead.jsonl}\n";
+}
+
+TEST_F(AiPipelineTest, AgentCallsAToolThenAnswers) {
+  testing::WriteFile(dir_.File("db.sql"),
+                     "CREATE TABLE customers (id TEXT, tier TEXT);"
+                     "INSERT INTO customers VALUES ('ada', 'gold'), ('bob', 'silver');");
+  testing::WriteFile(dir_.File("in.jsonl"), "{\"customer\":\"ada\"}\n");
+  std::mutex mu;
+  std::vector<json> bodies;
+  server_.Set([&](const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body);
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      bodies.push_back(body);
+    }
+    bool has_result = false;
+    for (const auto& m : body["messages"]) has_result = has_result || m["role"] == "tool";
+    json msg;
+    if (!has_result) {
+      msg = {{"role", "assistant"},
+             {"content", nullptr},
+             {"tool_calls",
+              {{{"id", "call_1"},
+                {"type", "function"},
+                {"function",
+                 {{"name", "query-database"},
+                  {"arguments", "{\"query\":\"SELECT tier FROM customers WHERE id = :id\","
+                                "\"params\":{\"id\":\"ada\"}}"}}}}}}};
+    } else {
+      msg = {{"role", "assistant"}, {"content", "{\"tier\":\"gold\"}"}};
+    }
+    res.set_content(json({{"choices", {{{"message", msg}}}},
+                          {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 10}}}})
+                        .dump(),
+                    "application/json");
+  });
+  int rc = -1;
+  std::string out = Run(AgentPipeline("{max_steps: 4}"), &rc);
+  ASSERT_EQ(rc, 0) << out;
+  auto lines = testing::ReadLines(dir_.File("out.jsonl"));
+  ASSERT_EQ(lines.size(), 1u) << out;
+  json e = json::parse(lines[0]);
+  EXPECT_EQ(e["agent"]["answer"]["tier"], "gold");
+  EXPECT_EQ(e["agent"]["steps"], 2);
+  EXPECT_EQ(e["agent"]["tools_used"], json::array({"query-database"}));
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0]["tools"][0]["function"]["name"], "query-database");
+  const json& tool_msg = bodies[1]["messages"].back();
+  EXPECT_EQ(tool_msg["role"], "tool");
+  EXPECT_EQ(tool_msg["tool_call_id"], "call_1");
+  EXPECT_NE(tool_msg["content"].get<std::string>().find("gold"), std::string::npos);
+}
+
+TEST_F(AiPipelineTest, AgentThatNeverAnswersIsStoppedByItsStepLimit) {
+  testing::WriteFile(dir_.File("db.sql"), "CREATE TABLE t (x INTEGER);");
+  testing::WriteFile(dir_.File("in.jsonl"), "{\"customer\":\"ada\"}\n");
+  server_.Set([](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"choices":[{"message":{"role":"assistant","tool_calls":[{"id":"c",
+      "type":"function","function":{"name":"query-database","arguments":"{\"query\":\"SELECT 1\"}"}}]}}]})",
+                    "application/json");
+  });
+  int rc = -1;
+  std::string out = Run(AgentPipeline("{max_steps: 3}"), &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(server_.hits(), 3);
+  auto dead = testing::ReadLines(dir_.File("dead.jsonl"));
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_NE(dead[0].find("max_steps 3 reached"), std::string::npos) << dead[0];
+}
+
+TEST(AgentTools, SqlIsReadOnlyAndHttpStaysUnderItsBase) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("db.sql"), "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2);");
+  auto sql = ai::MakeAgentTool({{"name", "db"}, {"type", "sql"}, {"database", dir.File("db.sql")}});
+  ASSERT_TRUE(sql.ok()) << sql.status().ToString();
+  EXPECT_EQ(sql.value()->Run({{"query", "SELECT count(*) AS n FROM t"}})["rows"][0]["n"], 2);
+  EXPECT_TRUE(sql.value()->Run({{"query", "DELETE FROM t"}}).contains("error"));
+  EXPECT_TRUE(sql.value()->Run({{"query", "WITH x AS (SELECT 1) DELETE FROM t"}}).contains("error"));
+  EXPECT_EQ(sql.value()->Run({{"query", "SELECT count(*) AS n FROM t"}})["rows"][0]["n"], 2);
+  FakeModelServer s;
+  s.Set([](const httplib::Request& req, httplib::Response& res) {
+    res.set_content("{\"path\":\"" + req.path + "\"}", "application/json");
+  });
+  auto http = ai::MakeAgentTool({{"name", "api"}, {"type", "http"}, {"base_url", s.url() + "/v2"}});
+  ASSERT_TRUE(http.ok());
+  json r = http.value()->Run({{"path", "/users/7"}});
+  EXPECT_EQ(r["status"], 200);
+  EXPECT_EQ(r["body"]["path"], "/v2/users/7");
+  EXPECT_TRUE(http.value()->Run({{"path", "http://evil.example/x"}}).contains("error"));
+  EXPECT_TRUE(http.value()->Run({{"path", "/../admin"}}).contains("error"));
+  EXPECT_FALSE(ai::MakeAgentTool({{"name", "x"}, {"type", "ftp"}}).ok());
+}
+
+TEST(AgentTools, RedisAgainstARealServer) {
+  if (std::system("command -v redis-server >/dev/null") != 0) GTEST_SKIP() << "redis-server missing";
+  testing::TempDir dir;
+  std::string sock = dir.File("r.sock");
+  std::string cmd = "redis-server --port 0 --unixsocket " + sock + " --daemonize yes --save '' --pidfile " +
+                    dir.File("r.pid") + " --dir " + dir.path() + " > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  for (int i = 0; i < 200 && !std::filesystem::exists(sock); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto t = ai::MakeAgentTool({{"name", "cache"}, {"type", "redis"}, {"address", "unix:" + sock}});
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t.value()->Run({{"op", "get"}, {"key", "k"}})["found"], false);
+  EXPECT_EQ(t.value()->Run({{"op", "set"}, {"key", "k"}, {"value", {{"n", 42}}}})["ok"], true);
+  json got = t.value()->Run({{"op", "get"}, {"key", "k"}});
+  EXPECT_EQ(got["found"], true);
+  EXPECT_EQ(got["value"]["n"], 42);
+  std::system(("kill $(cat " + dir.File("r.pid") + ")").c_str());
+  auto down = ai::MakeAgentTool({{"name", "cache"}, {"type", "redis"}, {"address", "unix:" + sock}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(down.value()->Run({{"op", "get"}, {"key", "k"}}).contains("error"));
 }
 
 }  // namespace

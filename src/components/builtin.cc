@@ -12,7 +12,8 @@ void RegisterBuiltins(Registry& registry) {
                     DedupeDescriptor, StdoutSinkDescriptor, FileSinkDescriptor,
                     SelectiveSinkDescriptor, DeadLetterSinkDescriptor, NullSinkDescriptor,
                     AiProcessorDescriptor, AiRouterDescriptor, MlProcessorDescriptor,
-                    RagProcessorDescriptor, RetrievalAugmentedProcessorDescriptor}) {
+                    RagProcessorDescriptor, RetrievalAugmentedProcessorDescriptor,
+                    AgentProcessorDescriptor}) {
     Status st = registry.Register(make());
     if (!st.ok()) {
       // A broken built-in is a programming error caught by every test run.

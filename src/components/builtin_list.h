@@ -24,6 +24,7 @@ ComponentDescriptor AiRouterDescriptor();
 ComponentDescriptor MlProcessorDescriptor();
 ComponentDescriptor RagProcessorDescriptor();
 ComponentDescriptor RetrievalAugmentedProcessorDescriptor();
+ComponentDescriptor AgentProcessorDescriptor();
 
 }  // namespace flowctl::components
 

@@ -133,6 +133,22 @@ P
       expect_exit 1 "$FLOWCTL" index query --index nope --dir out/vectors "x"
       expect_out "flowctl index add --index nope"
       ;;
+    ai-agent)
+      "$FLOWCTL" apply "$ex" -q
+      python3 - out <<'P' || fail "ai-agent content"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1] + "/orders-agent.jsonl")]
+assert len(rows) == 7 and len(open(sys.argv[1] + "/orders-agent-dead.jsonl").readlines()) == 1
+tiers = {"ada": "gold", "bob": "silver", "cy": "bronze", "dee": "gold"}
+for r in rows:
+    a = r["agent"]
+    assert a["steps"] == 2 and a["tools_used"] == ["query-database", "update-cache"], a
+    got = a["results"]["query-database"]["rows"]
+    want = tiers.get(r["customer"])
+    assert (got[0]["tier"] if got else None) == want, (r["customer"], got)
+    assert a["results"]["update-cache"] == {"ok": True}
+P
+      ;;
     *) fail "example $name has no check in $0" ;;
   esac
   checked=$((checked + 1))

@@ -4,6 +4,7 @@
 // costs far more than a connection.
 #include <httplib.h>
 
+#include "flowctl/ai/agent_tools.h"
 #include "internal.h"
 
 namespace flowctl::ai::internal {
@@ -404,6 +405,51 @@ std::unique_ptr<Provider> MakeAnthropicProvider(std::string base_url, std::strin
 }
 std::unique_ptr<Provider> MakeOllamaProvider(std::string base_url, int timeout_ms) {
   return std::make_unique<OllamaProvider>(std::move(base_url), timeout_ms);
+}
+
+namespace {
+
+// HTTP GET under one origin, for agent-processor.
+class HttpGetTool : public AgentTool {
+ public:
+  HttpGetTool(ToolDefinition def, std::string base, int timeout_ms, size_t max_bytes)
+      : def_(std::move(def)), base_(std::move(base)), timeout_ms_(timeout_ms), max_bytes_(max_bytes) {}
+  const ToolDefinition& definition() const override { return def_; }
+  json Run(const json& args) override {
+    std::string path = args.value("path", "");
+    // The model names a path only: a full URL, or a path that climbs out of
+    // the base, would reach somewhere the config did not allow.
+    if (path.empty() || path[0] != '/' || path.find("://") != std::string::npos ||
+        path.find("..") != std::string::npos || path.find('@') != std::string::npos)
+      return {{"error", "path must start with / and stay under " + base_}};
+    Endpoint ep = SplitUrl(base_);
+    httplib::Client cli(ep.origin);
+    time_t sec = timeout_ms_ / 1000;
+    time_t usec = static_cast<time_t>(timeout_ms_ % 1000) * 1000;
+    cli.set_connection_timeout(sec, usec);
+    cli.set_read_timeout(sec, usec);
+    auto res = cli.Get(ep.prefix + path);
+    if (!res) return {{"error", "GET " + base_ + path + " failed: " + httplib::to_string(res.error())}};
+    std::string body = res->body.substr(0, max_bytes_);
+    json parsed = json::parse(body, nullptr, false);
+    json out = {{"status", res->status}, {"truncated", res->body.size() > max_bytes_}};
+    out["body"] = parsed.is_discarded() ? json(body) : parsed;
+    return out;
+  }
+
+ private:
+  ToolDefinition def_;
+  std::string base_;
+  int timeout_ms_;
+  size_t max_bytes_;
+};
+
+}  // namespace
+
+std::unique_ptr<AgentTool> MakeHttpGetTool(ToolDefinition def, std::string base_url,
+                                           int timeout_ms, size_t max_bytes) {
+  return std::make_unique<HttpGetTool>(std::move(def), std::move(base_url), timeout_ms,
+                                       max_bytes);
 }
 
 }  // namespace flowctl::ai::internal

@@ -1,0 +1,41 @@
+// The tools an agent-processor may use on each event: read-only SQL against
+// a SQLite file, HTTP GET against one allowed origin, and a key-value cache
+// (in-process, or Redis). Each tool states its JSON schema for the model and
+// runs with bounds: rows, bytes, time.
+//
+// Contract: a Tool is thread-safe (sql opens a connection per call; http a
+// client per call; the caches lock). Run never throws; a tool failure is a
+// result the model can read ({"error": ...}), not a Status, unless the call
+// itself is malformed.
+#ifndef FLOWCTL_AI_AGENT_TOOLS_H_
+#define FLOWCTL_AI_AGENT_TOOLS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "flowctl/ai/provider.h"
+#include "flowctl/base/status.h"
+
+namespace flowctl::ai {
+
+class AgentTool {
+ public:
+  virtual ~AgentTool() = default;
+  virtual const ToolDefinition& definition() const = 0;
+  // Arguments as the model (or a scripted call) gives them.
+  virtual nlohmann::json Run(const nlohmann::json& args) = 0;
+};
+
+// config: {name, type: sql|http|cache|redis, description?, ...}:
+//   sql:   database (path), max_rows (100)
+//   http:  base_url (the only origin allowed), timeout_ms (5000), max_bytes (4096)
+//   cache: max_entries (10000)
+//   redis: address (host:port, or unix:PATH), ttl_s (0 = none)
+Result<std::unique_ptr<AgentTool>> MakeAgentTool(const nlohmann::json& config);
+
+}  // namespace flowctl::ai
+
+#endif  // FLOWCTL_AI_AGENT_TOOLS_H_
