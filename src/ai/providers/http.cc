@@ -1,8 +1,11 @@
 // The remote providers: OpenAI-compatible chat completions, Anthropic
 // Messages and Ollama's native /api/chat, over cpp-httplib (HTTP and HTTPS).
-// Each call opens its own client: calls run concurrently and an LLM call
-// costs far more than a connection.
+// Connections are kept alive in a pool per provider: a TLS handshake per
+// call would cost more than many answers, and a burst of new connections
+// overflows small listen backlogs.
 #include <httplib.h>
+
+#include <mutex>
 
 #include "flowctl/ai/agent_tools.h"
 #include "internal.h"
@@ -34,19 +37,55 @@ std::string Excerpt(const std::string& body) {
   return s;
 }
 
-Result<json> PostJson(const std::string& provider, const std::string& base_url,
-                      const std::string& path, const httplib::Headers& headers, const json& body,
-                      int timeout_ms) {
-  Endpoint ep = SplitUrl(base_url);
-  httplib::Client cli(ep.origin);
-  if (!cli.is_valid()) return Status::Invalid(provider + ": bad base URL '" + base_url + "'");
-  time_t sec = timeout_ms / 1000;
-  time_t usec = static_cast<time_t>(timeout_ms % 1000) * 1000;
-  cli.set_connection_timeout(sec, usec);
-  cli.set_read_timeout(sec, usec);
-  cli.set_write_timeout(sec, usec);
+// Idle keep-alive clients of one origin; a call takes one (or makes one)
+// and gives it back.
+class ClientPool {
+ public:
+  ClientPool(std::string base_url, int timeout_ms)
+      : ep_(SplitUrl(base_url)), timeout_ms_(timeout_ms) {}
+  const Endpoint& endpoint() const { return ep_; }
+  std::unique_ptr<httplib::Client> Take() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    auto c = std::make_unique<httplib::Client>(ep_.origin);
+    time_t sec = timeout_ms_ / 1000;
+    time_t usec = static_cast<time_t>(timeout_ms_ % 1000) * 1000;
+    c->set_connection_timeout(sec, usec);
+    c->set_read_timeout(sec, usec);
+    c->set_write_timeout(sec, usec);
+    c->set_keep_alive(true);
+    // Headers and body go out in separate writes: without this, Nagle waits
+    // for the delayed ACK (40 ms) on every reused connection.
+    c->set_tcp_nodelay(true);
+    return c;
+  }
+  void Give(std::unique_ptr<httplib::Client> c) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (idle_.size() < 64) idle_.push_back(std::move(c));
+  }
+
+ private:
+  Endpoint ep_;
+  int timeout_ms_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<httplib::Client>> idle_;
+};
+
+Result<json> PostJson(const std::string& provider, ClientPool& pool, const std::string& base_url,
+                      const std::string& path, const httplib::Headers& headers, const json& body) {
+  const Endpoint& ep = pool.endpoint();
+  auto cli = pool.Take();
+  if (!cli->is_valid()) return Status::Invalid(provider + ": bad base URL '" + base_url + "'");
   std::string url = ep.prefix + path;
-  auto res = cli.Post(url, headers, body.dump(), "application/json");
+  auto res = cli->Post(url, headers, body.dump(), "application/json");
+  // A broken connection is not put back; a fresh one is made next time.
+  if (res) pool.Give(std::move(cli));
   if (!res)
     return Status::Unavailable(provider + ": cannot reach " + ep.origin + url + ": " +
                                httplib::to_string(res.error()));
@@ -108,7 +147,8 @@ Result<json> GetPath(const json& j, std::initializer_list<const char*> path,
 class OpenAIProvider : public Provider {
  public:
   OpenAIProvider(std::string base, std::string key, int timeout_ms)
-      : base_(std::move(base)), key_(std::move(key)), timeout_ms_(timeout_ms) {}
+      : base_(std::move(base)), key_(std::move(key)), timeout_ms_(timeout_ms),
+        pool_(base_, timeout_ms) {}
   const std::string& name() const override { return name_; }
 
   Result<CompletionResponse> Complete(const CompletionRequest& req) override {
@@ -148,7 +188,7 @@ class OpenAIProvider : public Provider {
       body["tools"] = tools;
     }
     httplib::Headers h = {{"Authorization", "Bearer " + key_}};
-    auto res = PostJson(name_, base_, "/chat/completions", h, body, timeout_ms_);
+    auto res = PostJson(name_, pool_, base_, "/chat/completions", h, body);
     if (!res.ok()) return res.status();
     const json& j = res.value();
     auto msg = GetPath(j, {"choices", "0", "message"}, name_);
@@ -191,7 +231,7 @@ class OpenAIProvider : public Provider {
                                                 const std::vector<std::string>& texts) override {
     json body = {{"model", model}, {"input", texts}};
     httplib::Headers h = {{"Authorization", "Bearer " + key_}};
-    auto res = PostJson(name_, base_, "/embeddings", h, body, timeout_ms_);
+    auto res = PostJson(name_, pool_, base_, "/embeddings", h, body);
     if (!res.ok()) return res.status();
     auto data = GetPath(res.value(), {"data"}, name_);
     if (!data.ok()) return data.status();
@@ -209,6 +249,7 @@ class OpenAIProvider : public Provider {
   std::string name_ = "openai";
   std::string base_, key_;
   int timeout_ms_;
+  ClientPool pool_;
 };
 
 constexpr char kStructuredTool[] = "structured_output";
@@ -216,7 +257,8 @@ constexpr char kStructuredTool[] = "structured_output";
 class AnthropicProvider : public Provider {
  public:
   AnthropicProvider(std::string base, std::string key, int timeout_ms)
-      : base_(std::move(base)), key_(std::move(key)), timeout_ms_(timeout_ms) {}
+      : base_(std::move(base)), key_(std::move(key)), timeout_ms_(timeout_ms),
+        pool_(base_, timeout_ms) {}
   const std::string& name() const override { return name_; }
 
   Result<CompletionResponse> Complete(const CompletionRequest& req) override {
@@ -259,7 +301,7 @@ class AnthropicProvider : public Provider {
     }
     if (!tools.empty()) body["tools"] = tools;
     httplib::Headers h = {{"x-api-key", key_}, {"anthropic-version", "2023-06-01"}};
-    auto res = PostJson(name_, base_, "/v1/messages", h, body, timeout_ms_);
+    auto res = PostJson(name_, pool_, base_, "/v1/messages", h, body);
     if (!res.ok()) return res.status();
     const json& j = res.value();
     auto content = GetPath(j, {"content"}, name_);
@@ -308,11 +350,13 @@ class AnthropicProvider : public Provider {
   std::string name_ = "anthropic";
   std::string base_, key_;
   int timeout_ms_;
+  ClientPool pool_;
 };
 
 class OllamaProvider : public Provider {
  public:
-  OllamaProvider(std::string base, int timeout_ms) : base_(std::move(base)), timeout_ms_(timeout_ms) {}
+  OllamaProvider(std::string base, int timeout_ms)
+      : base_(std::move(base)), timeout_ms_(timeout_ms), pool_(base_, timeout_ms) {}
   const std::string& name() const override { return name_; }
 
   Result<CompletionResponse> Complete(const CompletionRequest& req) override {
@@ -345,7 +389,7 @@ class OllamaProvider : public Provider {
                            {"parameters", t.parameters}}}});
       body["tools"] = tools;
     }
-    auto res = PostJson(name_, base_, "/api/chat", {}, body, timeout_ms_);
+    auto res = PostJson(name_, pool_, base_, "/api/chat", {}, body);
     if (!res.ok()) return res.status();
     const json& j = res.value();
     auto msg = GetPath(j, {"message"}, name_);
@@ -378,7 +422,7 @@ class OllamaProvider : public Provider {
   Result<std::vector<std::vector<float>>> Embed(const std::string& model,
                                                 const std::vector<std::string>& texts) override {
     json body = {{"model", model}, {"input", texts}};
-    auto res = PostJson(name_, base_, "/api/embed", {}, body, timeout_ms_);
+    auto res = PostJson(name_, pool_, base_, "/api/embed", {}, body);
     if (!res.ok()) return res.status();
     auto e = GetPath(res.value(), {"embeddings"}, name_);
     if (!e.ok()) return e.status();
@@ -391,6 +435,7 @@ class OllamaProvider : public Provider {
   std::string name_ = "ollama";
   std::string base_;
   int timeout_ms_;
+  ClientPool pool_;
 };
 
 }  // namespace
