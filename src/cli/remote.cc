@@ -1,5 +1,6 @@
 #include "remote.h"
 
+#include <map>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -210,6 +211,18 @@ void PrintNodes(const v1::PipelineStatus& s) {
     std::printf("%-20s %-14s %12lu %12lu %9lu %8lu %7lu %3lu/%-2lu %8.0fus\n", n.id().c_str(),
                 n.type().c_str(), n.in(), n.out(), n.dropped(), n.errors(), n.dead_lettered(),
                 n.queue_depth(), n.queue_capacity(), n.p99_us());
+  for (const auto& n : s.nodes()) {
+    if (n.counters().empty()) continue;
+    // Sorted, so the line reads the same every time.
+    std::map<std::string, int64_t> sorted(n.counters().begin(), n.counters().end());
+    std::string line;
+    for (const auto& [k, v] : sorted)
+      if (v != 0)
+        line += " " + k + "=" +
+                (k == "ai_cost_micro_usd" ? "$" + std::to_string(static_cast<double>(v) / 1e6)
+                                          : std::to_string(v));
+    if (!line.empty()) std::printf("  %s:%s\n", n.id().c_str(), line.c_str());
+  }
 }
 
 

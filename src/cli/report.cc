@@ -82,6 +82,11 @@ json SnapshotJson(const RunSnapshot& s) {
                      {"queue_depth", n.queue_depth},
                      {"queue_capacity", n.queue_capacity},
                      {"busy_ms", n.busy_ms}});
+    if (!n.counters.empty()) {
+      json c = json::object();
+      for (const auto& [k, v] : n.counters) c[k] = v;
+      nodes.back()["counters"] = c;
+    }
   }
   json j = {{"pipeline", s.pipeline}, {"state", s.state}, {"elapsed_s", s.elapsed_s},
             {"nodes", nodes}};
@@ -99,6 +104,22 @@ void PrintSummary(const RunSnapshot& s) {
                  n.type.c_str(), Human(n.in).c_str(), Human(n.out).c_str(),
                  Human(n.dropped).c_str(), Human(n.errors).c_str(),
                  Human(n.dead_lettered).c_str(), n.p99_us);
+  }
+  // What the AI nodes did and cost.
+  for (const auto& n : s.nodes) {
+    if (n.counters.empty()) continue;
+    std::string line;
+    for (const auto& [k, v] : n.counters) {
+      if (v == 0) continue;
+      if (k == "ai_cost_micro_usd") {
+        char buf[64];
+        std::snprintf(buf, sizeof(buf), " cost=$%.6f", static_cast<double>(v) / 1e6);
+        line += buf;
+      } else {
+        line += " " + k + "=" + std::to_string(v);
+      }
+    }
+    if (!line.empty()) std::fprintf(stderr, "  %-20s%s\n", n.id.c_str(), line.c_str());
   }
 }
 

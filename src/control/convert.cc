@@ -47,6 +47,7 @@ void ToProto(const RunSnapshot& s, int version, v1::PipelineStatus* out) {
     m->set_queue_capacity(n.queue_capacity);
     m->set_busy_ms(n.busy_ms);
     m->set_concurrency(n.concurrency);
+    for (const auto& [k, v] : n.counters) (*m->mutable_counters())[k] = v;
   }
 }
 

@@ -81,6 +81,14 @@ std::string PrometheusText(const std::vector<engine::PipelineInfo>& pipelines) {
       for (const auto& n : p.snapshot.nodes)
         out << c.family.name << "{" << labels(p, n) << "} " << n.*c.field << "\n";
   }
+  // Component counters (model calls, tokens, cost in micro-dollars, ...).
+  header({"flowctl_node_component_total", "counter",
+          "Counters a component reports itself, by name (ai_calls, ai_cost_micro_usd, ...)."});
+  for (const auto& p : pipelines)
+    for (const auto& n : p.snapshot.nodes)
+      for (const auto& [name, v] : n.counters)
+        out << "flowctl_node_component_total{" << labels(p, n) << ",name=\"" << Escape(name)
+            << "\"} " << v << "\n";
   header({"flowctl_node_queue_depth", "gauge", "Batches waiting in the node's input queue."});
   for (const auto& p : pipelines)
     for (const auto& n : p.snapshot.nodes)

@@ -149,6 +149,29 @@ for r in rows:
     assert a["results"]["update-cache"] == {"ok": True}
 P
       ;;
+    ai-powered-router)
+      "$FLOWCTL" apply "$ex" -q -o json > router-summary.json
+      python3 - out router-summary.json <<'P' || fail "ai-powered-router content"
+import json, sys
+d = sys.argv[1]
+load = lambda f: [json.loads(l) for l in open(d + "/" + f)]
+want = {"premium.jsonl": ("high-value-customer", ("renewed", "Platinum")),
+        "retention.jsonl": ("potential-churn", ("cancel", "competitor")),
+        "sales.jsonl": ("upsell-opportunity", ("seat limit", "addon"))}
+for f, (cat, words) in want.items():
+    rows = load(f)
+    assert len(rows) == 10, (f, len(rows))
+    for r in rows:
+        assert r["category"] == cat and r["_route"]["destination"] == cat, r
+        assert any(w in r["activity"] for w in words), r
+assert all(r["_route"]["alert"] == "customer-success-team" for r in load("retention.jsonl"))
+other = load("activity-other.jsonl")
+assert len(other) == 20 and {r["category"] for r in other} == {"support-needed", "normal-activity"}
+s = json.load(open(sys.argv[2]))
+router = [n for n in s["nodes"] if n["id"] == "dynamic-router"][0]
+assert router["counters"]["ai_decisions"] == 50, router
+P
+      ;;
     *) fail "example $name has no check in $0" ;;
   esac
   checked=$((checked + 1))

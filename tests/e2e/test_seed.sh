@@ -66,4 +66,33 @@ for r in rows:
     assert -1 <= r["sentiment"] <= 1 and isinstance(r["actions"], list), r
     assert r["category"] and r["_route"]["destination"] == r["category"], r
 P
+# The seed's processor fragments (agent-processor, RAG) validate inside a
+# pipeline: a generator in front, stdout behind.
+python3 - "$SEED" <<'P'
+import re, sys
+text = open(sys.argv[1]).read()
+n = 0
+for b in re.findall(r"```yaml\n(.*?)```", text, re.S):
+    if b.startswith("processors:"):
+        n += 1
+        body = "\n".join("  " + l for l in b.rstrip().splitlines())
+        first = re.search(r"- id: (\S+)", b).group(1)
+        open(f"fragment-{n}.yaml", "w").write(
+            "apiVersion: v1\nkind: Pipeline\nmetadata: {name: fragment-%d}\nspec:\n"
+            "  sources:\n    - {id: src, type: generator, config: {count: 5}}\n%s\n"
+            "  sinks:\n    - {id: out, type: stdout, inputs: [%s]}\n" % (n, body, first))
+print(n)
+P
+[ "$(ls fragment-*.yaml | wc -l)" -ge 2 ] || fail "expected the agent and RAG fragments"
+for f in fragment-*.yaml; do
+  expect_exit 0 "$FLOWCTL" validate "$f"
+  echo "$f: valid"
+done
+grep -l "retrieval-augmented-processor" fragment-*.yaml >/dev/null || fail "RAG fragment missing"
+f=$(grep -l "retrieval-augmented-processor" fragment-*.yaml)
+expect_exit 0 "$FLOWCTL" validate "$f"
+expect_out "pinecone store is not built"     # warned, never faked
+f=$(grep -l "agent-processor" fragment-*.yaml)
+expect_exit 0 "$FLOWCTL" validate "$f"
+expect_out "memory is accepted but not acted on yet"
 echo "seed: $count Pipeline documents checked"

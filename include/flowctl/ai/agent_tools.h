@@ -34,6 +34,8 @@ class AgentTool {
 //   http:  base_url (the only origin allowed), timeout_ms (5000), max_bytes (4096)
 //   cache: max_entries (10000)
 //   redis: address (host:port, or unix:PATH), ttl_s (0 = none)
+// A tool whose connection is not configured (no database, base_url or
+// address) is kFailedPrecondition; the others kInvalidArgument.
 Result<std::unique_ptr<AgentTool>> MakeAgentTool(const nlohmann::json& config);
 
 }  // namespace flowctl::ai

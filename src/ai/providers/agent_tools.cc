@@ -260,7 +260,8 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-')) ch = '_';
   if (type == "sql") {
     std::string db = c.value("database", "");
-    if (db.empty()) return Status::Invalid("tool " + name + ": sql needs database: PATH");
+    if (db.empty())
+      return Status(StatusCode::kFailedPrecondition, "tool " + name + ": sql needs database: PATH");
     def.description = c.value("description", "Read-only SQL (SQLite dialect) against " + db +
                                                  ". SELECT only; at most " +
                                                  std::to_string(c.value("max_rows", 100)) +
@@ -277,7 +278,8 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
   }
   if (type == "http") {
     std::string base = c.value("base_url", "");
-    if (base.empty()) return Status::Invalid("tool " + name + ": http needs base_url");
+    if (base.empty())
+      return Status(StatusCode::kFailedPrecondition, "tool " + name + ": http needs base_url");
     def.description = c.value("description", "HTTP GET of a path under " + base +
                                                  " (the only origin allowed); returns status and "
                                                  "body (JSON when it parses).");
@@ -295,8 +297,9 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
   if (type == "redis") {
     std::string addr = c.value("address", "");
     if (addr.empty())
-      return Status::Invalid("tool " + name + ": redis needs address: HOST:PORT or unix:PATH "
-                             "(or use type: cache for an in-process cache)");
+      return Status(StatusCode::kFailedPrecondition,
+                    "tool " + name + ": redis needs address: HOST:PORT or unix:PATH (or use "
+                    "type: cache for an in-process cache)");
     def.description = c.value("description", "GET/SET keys in Redis at " + addr + ".");
     def.parameters = kCacheArgs;
     return std::unique_ptr<AgentTool>(new RedisTool(def, addr, c.value("ttl_s", 0)));

@@ -26,6 +26,21 @@ struct Limits {
   double max_cost_usd = 0.05;
 };
 
+class UnconfiguredTool : public ai::AgentTool {
+ public:
+  UnconfiguredTool(const json& c, std::string why) : why_(std::move(why)) {
+    def_.name = c.value("name", "tool");
+    def_.description = c.value("description", "(not configured: " + why_ + ")");
+    def_.parameters = {{"type", "object"}};
+  }
+  const ai::ToolDefinition& definition() const override { return def_; }
+  json Run(const json&) override { return {{"error", "not configured: " + why_}}; }
+
+ private:
+  ai::ToolDefinition def_;
+  std::string why_;
+};
+
 struct AgentShared {
   std::vector<std::unique_ptr<ai::AgentTool>> tools;
   std::vector<json> calls;  // scripted call per tool (null = none)
@@ -326,8 +341,12 @@ ComponentDescriptor AgentProcessorDescriptor() {
     if (c.contains("tools"))
       for (size_t i = 0; i < c["tools"].size(); ++i) {
         auto t = ai::MakeAgentTool(c["tools"][i]);
-        if (!t.ok())
-          out.push_back({L::kError, "/tools/" + std::to_string(i), t.status().message(), ""});
+        if (t.ok()) continue;
+        bool unconfigured = t.status().code() == StatusCode::kFailedPrecondition;
+        out.push_back({unconfigured ? L::kWarning : L::kError, "/tools/" + std::to_string(i),
+                       t.status().message() +
+                           (unconfigured ? ": until it is set, calls to it answer that error" : ""),
+                       ""});
       }
     auto env = ai::ProcessEnv();
     json mc = AgentModelConfig(c);
@@ -358,8 +377,14 @@ ComponentDescriptor AgentProcessorDescriptor() {
       if (c.contains("tools"))
         for (const auto& tj : c["tools"]) {
           auto t = ai::MakeAgentTool(tj);
-          if (!t.ok()) return t.status();
-          shared->tools.push_back(std::move(t).value());
+          if (!t.ok() && t.status().code() == StatusCode::kFailedPrecondition) {
+            // The model sees the tool and, when it calls it, why it cannot work.
+            shared->tools.push_back(std::make_unique<UnconfiguredTool>(tj, t.status().message()));
+          } else if (!t.ok()) {
+            return t.status();
+          } else {
+            shared->tools.push_back(std::move(t).value());
+          }
           shared->calls.push_back(tj.contains("call") ? tj["call"] : json());
         }
       p->state_->extra = shared;

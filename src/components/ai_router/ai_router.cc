@@ -67,6 +67,8 @@ class AiRouter : public Processor {
   json destinations_ = json::object();
   std::unique_ptr<ai::embedded::Classifier> classifier_;
   bool embedded_ = true, learn_ = false, use_field_ = true, use_model_ = true;
+  std::atomic<int64_t>* learned_rules_ = nullptr;
+  std::atomic<int64_t>* via_learned_ = nullptr;
 
   int PortOf(const std::string& name) const {
     for (size_t i = 0; i < ports_.size(); ++i)
@@ -110,6 +112,7 @@ class AiRouter : public Processor {
       parts.push_back(p + " <- " + Join(words_for, "|"));
     }
     learner_->description = parts.empty() ? "no rule found" : Join(parts, "; ");
+    if (learned_rules_) learned_rules_->store(static_cast<int64_t>(learner_->rules.size()));
     learner_->counts.clear();
     if (!state_dir_.empty()) {
       std::error_code ec;
@@ -158,6 +161,8 @@ class AiRouter : public Processor {
           if (learn_) Learn(text, static_cast<size_t>(p));
           return {p, "field", 1.0, field_};
         }
+        // The upstream node decided on a class without a destination.
+        return {-1, "field", 1.0, v->as_string() + " has no destination"};
       }
     }
     if (learn_ && metric_ != "accuracy") {
@@ -166,7 +171,10 @@ class AiRouter : public Processor {
         std::vector<std::string> words = ai::embedded::Words(text);
         for (const auto& [w, p] : learner_->rules)
           if (std::find(words.begin(), words.end(), w) != words.end())
+          {
+            if (via_learned_) via_learned_->fetch_add(1, std::memory_order_relaxed);
             return {static_cast<int>(p), "learned", 0.8, "contains '" + w + "'"};
+          }
       }
     }
     if (!use_model_ || ports_.empty()) return c;
@@ -417,6 +425,10 @@ ComponentDescriptor AiRouterDescriptor() {
       p->state_->extra = learner;
     }
     p->learner_ = std::static_pointer_cast<Learner>(p->state_->extra);
+    if (ctx.counters) {
+      p->learned_rules_ = ctx.counters->Get("router_learned_rules");
+      p->via_learned_ = ctx.counters->Get("router_routed_by_learned_rules");
+    }
     return std::unique_ptr<Processor>(std::move(p));
   };
   return d;
