@@ -1,6 +1,7 @@
 // Tests of PipelineTemplate documents: parameters, instantiation (typed
 // ${param}), --param, a Pipeline referencing a template (same file and
 // template.path), every error with its place, and the engine path.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "flowctl/config/loader.h"
 #include "flowctl/engine/engine.h"
@@ -173,20 +172,20 @@ TEST(TemplateTest, InstantiatesWithTypedDefaults) {
   ASSERT_EQ(p.sources.size(), 1u);
   const NodeSpec& gen = p.sources[0];
   EXPECT_EQ(gen.id, "gen-high");
-  EXPECT_EQ(gen.concurrency, 2);               // an int where one must be
-  EXPECT_EQ(gen.config["count"], 2);           // quoted, yet the number
+  EXPECT_EQ(gen.concurrency, 2);      // an int where one must be
+  EXPECT_EQ(gen.config["count"], 2);  // quoted, yet the number
   EXPECT_EQ(gen.config["label"], "model 123 at 0.8");  // inside text: text
-  EXPECT_EQ(gen.mark.line, 32);                // marks of the template file
+  EXPECT_EQ(gen.mark.line, 32);  // marks of the template file
   EXPECT_EQ(gen.ConfigMark("/count").line, 35);
   const NodeSpec& score = p.processors[0];
   EXPECT_EQ(score.inputs, std::vector<std::string>{"gen-high"});
   EXPECT_TRUE(score.config["sensitivity"].is_number_float());
   EXPECT_EQ(score.config["sensitivity"], 0.8);
-  EXPECT_EQ(score.config["model"], "123");     // a string stays a string
+  EXPECT_EQ(score.config["model"], "123");  // a string stays a string
   EXPECT_EQ(score.config["flag"], false);
   EXPECT_EQ(score.config["literal"], "${level}");  // $${ escapes
-  EXPECT_EQ(score.config["fallback"], "high");  // the parameter wins
-  EXPECT_EQ(score.config["topic"], "tx");      // a variable as before
+  EXPECT_EQ(score.config["fallback"], "high");     // the parameter wins
+  EXPECT_EQ(score.config["topic"], "tx");          // a variable as before
 
   ASSERT_TRUE(doc.instance.has_value());
   EXPECT_EQ(doc.instance->template_name, "scoring");
@@ -197,8 +196,11 @@ TEST(TemplateTest, InstantiatesWithTypedDefaults) {
 
 TEST(TemplateTest, ParamsOverrideDefaultsAndAreTyped) {
   LoadOptions o = NoEnv();
-  o.params = {{"sensitivity", "0.9"}, {"append", "true"}, {"ml-model", "v3"},
-              {"workers", "4"}, {"level", "low"}};
+  o.params = {{"sensitivity", "0.9"},
+              {"append", "true"},
+              {"ml-model", "v3"},
+              {"workers", "4"},
+              {"level", "low"}};
   LoadResult r = Load(kTemplate, o);
   ASSERT_TRUE(r.ok()) << AllDiags(r);
   const PipelineSpec& p = r.documents[0].pipeline;
@@ -211,7 +213,9 @@ TEST(TemplateTest, ParamsOverrideDefaultsAndAreTyped) {
   o.params = {{"sensitivity", "1"}};
   r = Load(kTemplate, o);
   ASSERT_TRUE(r.ok()) << AllDiags(r);
-  EXPECT_TRUE(r.documents[0].pipeline.processors[0].config["sensitivity"]
+  EXPECT_TRUE(r.documents[0]
+                  .pipeline.processors[0]
+                  .config["sensitivity"]
                   .is_number_float());
 }
 
@@ -243,7 +247,9 @@ TEST(TemplateTest, ParamErrorsNameTheParameter) {
             "Fraud detection sensitivity (0-1)");
   EXPECT_FALSE(r.documents[0].Runnable());
 
-  o.params = {{"sensitivity", "1.5"}, {"workers", "2.5"}, {"append", "yes"},
+  o.params = {{"sensitivity", "1.5"},
+              {"workers", "2.5"},
+              {"append", "yes"},
               {"level", "hihg"}};
   r = Load(kTemplate, o);
   ExpectError(r, "parameter 'sensitivity': 1.5 is above the maximum 1",
@@ -268,8 +274,7 @@ TEST(TemplateTest, ParamErrorsNameTheParameter) {
   ExpectError(r, "unknown parameter 'sensitivty'", "--param", 0);
   const std::string& hint = FindDiag(r, "sensitivty")->hint;
   EXPECT_NE(hint.find("did you mean 'sensitivity'?"), std::string::npos);
-  EXPECT_NE(hint.find("parameters: append, level, ml-model"),
-            std::string::npos)
+  EXPECT_NE(hint.find("parameters: append, level, ml-model"), std::string::npos)
       << hint;
 }
 
@@ -336,11 +341,13 @@ spec:
 }
 
 TEST(TemplateTest, MissingBodyAndBadBody) {
-  LoadResult r = Load("apiVersion: v1\nkind: PipelineTemplate\n"
-                      "metadata: {name: t}\nspec:\n  parameters: []\n");
+  LoadResult r = Load(
+      "apiVersion: v1\nkind: PipelineTemplate\n"
+      "metadata: {name: t}\nspec:\n  parameters: []\n");
   ExpectError(r, "missing 'spec.template'", "t.yaml", 5);
-  r = Load("apiVersion: v1\nkind: PipelineTemplate\nmetadata: {}\n"
-           "spec: {template: {}}\n");
+  r = Load(
+      "apiVersion: v1\nkind: PipelineTemplate\nmetadata: {}\n"
+      "spec: {template: {}}\n");
   ExpectError(r, "missing 'metadata.name'", "t.yaml", 3);
   // Problems in the body are reported once, by the instantiation, at the
   // template's lines.

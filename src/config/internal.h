@@ -237,12 +237,6 @@ std::optional<nlohmann::json> CheckParameterValue(const TemplateParameter& p,
 // A value as text where it stands inside a longer string: 0.9, true, abc.
 std::string ParameterText(const nlohmann::json& value);
 
-// Replaces ${NAME} / ${NAME:-x} of the parameters in values in every scalar
-// under node (in place), and $${NAME} by a literal ${NAME}. A scalar that is
-// exactly one reference becomes the typed value.
-void ResolveParameters(YAML::Node node,
-                       const std::map<std::string, nlohmann::json>& values);
-
 // kind: PipelineTemplate (before the document is loaded).
 bool IsTemplateDocument(const YAML::Node& root);
 

@@ -35,12 +35,6 @@ bool FindEntry(const YAML::Node& map, const std::string& key, Entry* out) {
   return false;
 }
 
-bool IsTemplateRoot(const YAML::Node& root) {
-  Entry kind;
-  return FindEntry(root, "kind", &kind) && kind.value.IsScalar() &&
-         kind.value.Scalar() == kTemplateKind;
-}
-
 // NAME of "${NAME}" or "${NAME:-default}" when text is exactly that.
 bool SingleReference(const std::string& text, std::string* name) {
   if (text.size() < 4 || text.compare(0, 2, "${") != 0 || text.back() != '}') {
@@ -104,6 +98,9 @@ void ResolveScalar(YAML::Node n, const std::map<std::string, json>& values) {
   n.SetTag("!");  // text with a value inside is text
 }
 
+// Replaces ${NAME} / ${NAME:-x} of the parameters in values in every scalar
+// under n, in place, and $${NAME} by a literal ${NAME}. A scalar that is
+// exactly one reference becomes the typed value; keys are always text.
 void Resolve(YAML::Node n, const std::map<std::string, json>& values,
              int depth) {
   if (depth > kMaxResolveDepth) return;  // an alias loop; loading reports it
@@ -138,8 +135,8 @@ std::string NamesHint(const std::string& name,
                       const std::vector<std::string>& names,
                       const std::string& what) {
   std::string guess = DidYouMean(name, names);
-  return (guess.empty() ? "" : "did you mean '" + guess + "'? ") + what +
-         ": " + (names.empty() ? "none" : Join(names, ", "));
+  return (guess.empty() ? "" : "did you mean '" + guess + "'? ") + what + ": " +
+         (names.empty() ? "none" : Join(names, ", "));
 }
 
 // A PipelineTemplate document of a parsed file.
@@ -153,8 +150,7 @@ class Instantiator {
  public:
   Instantiator(const LoadOptions& options, ParsedFile* file,
                std::vector<Diagnostic>* diags)
-      : options_(options), file_(file), diags_(diags),
-        r_(file->file, diags) {}
+      : options_(options), file_(file), diags_(diags), r_(file->file, diags) {}
 
   void Run();
 
@@ -222,8 +218,7 @@ const ParsedFile* Instantiator::ReadTemplateFile(const TemplateRef& ref) {
   std::ostringstream text;
   if (in) text << in.rdbuf();
   if (!in || in.bad() || fs::is_directory(key)) {
-    r_.Error(ref.path_mark, "",
-             "cannot read template file '" + key + "'",
+    r_.Error(ref.path_mark, "", "cannot read template file '" + key + "'",
              "template.path is relative to " +
                  (fs::path(file_->file).parent_path().empty()
                       ? std::string("the current directory")
@@ -251,8 +246,7 @@ std::optional<TemplateSource> Instantiator::Find(const TemplateRef& ref) {
   r_.Error(ref.name_mark, "",
            "no PipelineTemplate '" + ref.name + "' in " + file->file,
            NamesHint(ref.name, names, "templates there") +
-               (ref.path.empty() ? "; or name its file in template.path"
-                                 : ""));
+               (ref.path.empty() ? "; or name its file in template.path" : ""));
   return std::nullopt;
 }
 
@@ -398,11 +392,6 @@ void Instantiator::ReportUnknownParams() {
 
 }  // namespace
 
-void ResolveParameters(YAML::Node node,
-                       const std::map<std::string, json>& values) {
-  Resolve(node, values, 0);
-}
-
 // text with every ${...} overwritten by as many 'x's: references may stand
 // where YAML would not take "${" ("inputs: [${a}]"), and the same length
 // keeps every offset.
@@ -432,7 +421,7 @@ std::vector<ParamScope> FindParamScopes(const std::string& text) {
   for (size_t k = 0; k < roots.size(); ++k) {
     const YAML::Node& root = *roots[k];
     Entry spec, params;
-    if (!IsTemplateRoot(root) || !FindEntry(root, "spec", &spec) ||
+    if (!IsTemplateDocument(root) || !FindEntry(root, "spec", &spec) ||
         !FindEntry(spec.value, "parameters", &params) ||
         !params.value.IsSequence()) {
       continue;
@@ -453,7 +442,11 @@ std::vector<ParamScope> FindParamScopes(const std::string& text) {
   return out;
 }
 
-bool IsTemplateDocument(const YAML::Node& root) { return IsTemplateRoot(root); }
+bool IsTemplateDocument(const YAML::Node& root) {
+  Entry kind;
+  return FindEntry(root, "kind", &kind) && kind.value.IsScalar() &&
+         kind.value.Scalar() == kTemplateKind;
+}
 
 void InstantiateTemplates(const LoadOptions& options, ParsedFile* file,
                           std::vector<Diagnostic>* diags) {

@@ -72,11 +72,11 @@ void LoadTemplateSpec(const Entry& e, Reporter& r, TemplateSpec* out) {
 void LoadTemplateRef(const Entry& e, Reporter& r, TemplateRef* out) {
   out->mark = r.MarkOf(e.key_node);
   if (!e.value.IsMap()) {
-    r.Error(r.MarkOf(e.value.IsNull() ? e.key_node : e.value), "",
-            std::string("'template' must be a map, got ") +
-                YamlTypeName(e.value),
-            "template: {name: my-template, path: templates/t.yaml, "
-            "parameters: {p: 1}}");
+    r.Error(
+        r.MarkOf(e.value.IsNull() ? e.key_node : e.value), "",
+        std::string("'template' must be a map, got ") + YamlTypeName(e.value),
+        "template: {name: my-template, path: templates/t.yaml, "
+        "parameters: {p: 1}}");
     return;
   }
   Entries entries =

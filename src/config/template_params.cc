@@ -15,13 +15,15 @@ using nlohmann::json;
 using Type = TemplateParameter::Type;
 
 const std::vector<std::string> kParameterKeys = {
-    "name",    "description", "type",    "default", "ai_tunable",
-    "ai_recommendations",     "enum",    "minimum", "maximum"};
+    "name",    "description", "type",
+    "default", "ai_tunable",  "ai_recommendations",
+    "enum",    "minimum",     "maximum"};
 
 // Every spelling the seed and common schema languages use.
 const std::vector<std::pair<std::string, Type>> kTypeNames = {
-    {"string", Type::kString}, {"int", Type::kInt},   {"integer", Type::kInt},
-    {"float", Type::kFloat},   {"number", Type::kFloat}, {"bool", Type::kBool},
+    {"string", Type::kString}, {"int", Type::kInt},
+    {"integer", Type::kInt},   {"float", Type::kFloat},
+    {"number", Type::kFloat},  {"bool", Type::kBool},
     {"boolean", Type::kBool}};
 
 std::vector<std::string> TypeNames() {
@@ -84,8 +86,7 @@ class ParameterLoader {
  private:
   void Error(const Mark& mark, const TemplateParameter& p, std::string what,
              std::string hint = "") {
-    r_.Error(mark, "", "parameter '" + p.name + "': " + what,
-             std::move(hint));
+    r_.Error(mark, "", "parameter '" + p.name + "': " + what, std::move(hint));
   }
   bool LoadType(const Entry* type, const Entry* def, TemplateParameter* p);
   void LoadEnum(const Entry& e, TemplateParameter* p);
@@ -135,8 +136,8 @@ bool ParameterLoader::Load(const YAML::Node& n, TemplateParameter* p) {
   if (def != nullptr && def->value.IsNull()) def = nullptr;  // no default
   if (!LoadType(entries.Find("type"), def, p)) return false;
   if (const Entry* t = entries.Find("ai_tunable")) {
-    json v = t->value.IsScalar() ? ScalarToJson(t->value.Scalar(), true)
-                                 : json();
+    json v =
+        t->value.IsScalar() ? ScalarToJson(t->value.Scalar(), true) : json();
     if (v.is_boolean()) {
       p->ai_tunable = v.get<bool>();
     } else {
@@ -228,8 +229,8 @@ void ParameterLoader::LoadBound(const Entry& e, TemplateParameter* p,
   json v = YamlToJson(e.value, "", nullptr, &r_, "");
   std::optional<json> typed = ConvertToType(p->type, v);
   if (!typed) {
-    Error(mark, *p, "'" + e.key + "' must be a " + p->type_name + ", got " +
-                        Shown(v));
+    Error(mark, *p,
+          "'" + e.key + "' must be a " + p->type_name + ", got " + Shown(v));
     return;
   }
   *out = std::move(*typed);
@@ -283,23 +284,24 @@ std::optional<json> CheckParameterValue(const TemplateParameter& p,
     std::vector<std::string> allowed;
     for (const json& a : p.enum_values) allowed.push_back(ParameterText(a));
     std::string guess = DidYouMean(ParameterText(*typed), allowed);
-    r.Error(mark, "", prefix + Shown(*typed) + " is not one of the allowed values",
+    r.Error(mark, "",
+            prefix + Shown(*typed) + " is not one of the allowed values",
             (guess.empty() ? "" : "did you mean '" + guess + "'? ") +
                 "allowed: " + Join(allowed, ", "));
     return std::nullopt;
   }
   if (p.minimum.is_number() && *typed < p.minimum) {
-    r.Error(mark, "",
-            prefix + typed->dump() + " is below the minimum " +
-                p.minimum.dump(),
-            p.description);
+    r.Error(
+        mark, "",
+        prefix + typed->dump() + " is below the minimum " + p.minimum.dump(),
+        p.description);
     return std::nullopt;
   }
   if (p.maximum.is_number() && p.maximum < *typed) {
-    r.Error(mark, "",
-            prefix + typed->dump() + " is above the maximum " +
-                p.maximum.dump(),
-            p.description);
+    r.Error(
+        mark, "",
+        prefix + typed->dump() + " is above the maximum " + p.maximum.dump(),
+        p.description);
     return std::nullopt;
   }
   return typed;

@@ -155,10 +155,10 @@ struct Document {
   // template and for a PipelineTemplate instantiated on its own, it is the
   // instantiation (kind "Pipeline", references resolved).
   PipelineSpec pipeline;
-  TemplateSpec template_spec;           // valid when kind == "PipelineTemplate"
+  TemplateSpec template_spec;  // valid when kind == "PipelineTemplate"
   std::optional<TemplateRef> template_ref;  // a Pipeline's spec.template
-  std::optional<Instantiation> instance;    // set when pipeline came from one
-  nlohmann::json raw;           // the whole document as JSON
+  std::optional<Instantiation> instance;  // set when pipeline came from one
+  nlohmann::json raw;                     // the whole document as JSON
 
   // A Pipeline (one referencing a template only once instantiated), or a
   // PipelineTemplate that the loader instantiated because no Pipeline of its
