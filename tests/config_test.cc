@@ -328,6 +328,8 @@ metadata:
   name: tmpl
 spec:
   parameters: [{name: p, default: 0.8}]
+  template:
+    sources: [{id: b, type: gen, config: {rate: "${p}"}}]
 )");
   ASSERT_TRUE(r.ok()) << AllDiags(r);
   ASSERT_EQ(r.documents.size(), 2u);
@@ -340,11 +342,12 @@ spec:
   EXPECT_EQ(t.metadata.name, "tmpl");
   EXPECT_EQ(t.mark.line, 10);
   EXPECT_EQ(t.raw["spec"]["parameters"][0]["default"], 0.8);
-  EXPECT_TRUE(t.pipeline.AllNodes().empty());
-  const Diagnostic* w = FindDiag(r, "not runnable");
-  ASSERT_NE(w, nullptr);
-  EXPECT_EQ(w->severity, Diagnostic::Severity::kWarning);
-  EXPECT_EQ(w->mark.line, 10);
+  // No Pipeline of the file references it: it is instantiated on its own
+  // (tests/template_test.cc has the details).
+  EXPECT_TRUE(t.Runnable());
+  ASSERT_EQ(t.pipeline.sources.size(), 1u);
+  EXPECT_EQ(t.pipeline.sources[0].config["rate"], 0.8);
+  EXPECT_EQ(FindDiag(r, "not runnable"), nullptr);
 }
 
 TEST(LoaderTest, EmptyInputHasNoDocumentsAndNoErrors) {
@@ -866,9 +869,50 @@ TEST(SeedTest, EveryPipelineBlockLoads) {
   const LoadResult& tmpl = by_name.at("fraud-detection-pattern");
   EXPECT_EQ(tmpl.documents[0].kind, "PipelineTemplate");
   EXPECT_EQ(tmpl.documents[0].metadata.labels.at("ai-optimized"), "true");
-  // Template parameters are not variables of the loader (yet).
+  // Template parameters are not variables; TRANSACTION_TOPIC still is one.
   EXPECT_NE(FindDiag(tmpl, "variable 'TRANSACTION_TOPIC'"), nullptr);
-  EXPECT_NE(FindDiag(tmpl, "variable 'ml-model'"), nullptr);
+  EXPECT_EQ(FindDiag(tmpl, "variable 'ml-model'"), nullptr) << AllDiags(tmpl);
+  EXPECT_EQ(FindDiag(tmpl, "variable 'sensitivity'"), nullptr);
+}
+
+// The seed's PipelineTemplate instantiates with its defaults: the quoted
+// "${sensitivity}" becomes the float parameter's number.
+TEST(SeedTest, TemplateInstantiates) {
+  std::vector<std::string> blocks = SeedBlocks([](const std::string& b) {
+    return b.find("kind: PipelineTemplate") != std::string::npos;
+  });
+  ASSERT_EQ(blocks.size(), 1u);
+  LoadOptions o = NoEnv();
+  o.vars = {{"TRANSACTION_TOPIC", "transactions"}};
+  LoadResult r = LoadString(blocks[0], "seed-template.yaml", o);
+  ASSERT_TRUE(r.ok()) << AllDiags(r);
+  ASSERT_EQ(r.documents.size(), 1u);
+  const Document& doc = r.documents[0];
+  ASSERT_TRUE(doc.Runnable());
+  const TemplateSpec& t = doc.template_spec;
+  ASSERT_EQ(t.parameters.size(), 2u);
+  EXPECT_EQ(t.parameters[0].name, "sensitivity");
+  EXPECT_EQ(t.parameters[0].type, TemplateParameter::Type::kFloat);
+  EXPECT_TRUE(t.parameters[0].ai_tunable);
+  EXPECT_EQ(t.parameters[1].name, "ml-model");
+  EXPECT_FALSE(t.parameters[1].ai_tunable);
+  EXPECT_EQ(t.parameters[1].ai_recommendations[1]["model"],
+            "fraud-detector-lite");
+  const PipelineSpec& p = doc.pipeline;
+  EXPECT_EQ(p.metadata.name, "fraud-detection-pattern");
+  const NodeSpec* scorer = p.FindNode("fraud-scorer");
+  ASSERT_NE(scorer, nullptr);
+  EXPECT_EQ(scorer->type, "ml-processor");
+  EXPECT_EQ(scorer->config["sensitivity"], 0.8);
+  EXPECT_EQ(scorer->config["model"], "fraud-detector-v2");
+  EXPECT_EQ(scorer->config["features"].size(), 4u);
+  EXPECT_EQ(p.FindNode("transaction-stream")->config["topic"], "transactions");
+  o.params = {{"sensitivity", "0.9"}, {"ml-model", "fraud-detector-v3-beta"}};
+  r = LoadString(blocks[0], "seed-template.yaml", o);
+  ASSERT_TRUE(r.ok()) << AllDiags(r);
+  scorer = r.documents[0].pipeline.FindNode("fraud-scorer");
+  EXPECT_EQ(scorer->config["sensitivity"], 0.9);
+  EXPECT_EQ(scorer->config["model"], "fraud-detector-v3-beta");
 }
 
 // The other kinds of the seed load as raw documents with a warning.

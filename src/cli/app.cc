@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <iostream>
 #include <mutex>
 
 #include "commands.h"
@@ -80,6 +81,8 @@ int RunCli(int argc, char** argv) {
   auto add_set = [&](CLI::App* cmd) {
     cmd->add_option("--set", common.sets,
                     "KEY=VALUE: a ${KEY} variable, or NODE.FIELD=VALUE to override config");
+    cmd->add_option("--param", common.params,
+                    "NAME=VALUE: a PipelineTemplate parameter (repeatable)");
   };
 
   std::vector<std::string> validate_files;
@@ -275,6 +278,11 @@ int RunCli(int argc, char** argv) {
   if (validate->parsed()) return Validate(validate_files, common);
   if (apply->parsed()) {
     if (!remote.server.empty() || std::getenv("FLOWCTL_SERVER")) {
+      if (!common.params.empty()) {
+        std::cerr << "flowctl: --param is not sent to a server yet; apply the template here, "
+                     "or write the values into a Pipeline's spec.template.parameters\n";
+        return kExitUsage;
+      }
       remote.output = common.output == "json" ? "json" : "table";
       return RemoteApply(apply_file, apply_opts.dry_run, wait, common, remote);
     }

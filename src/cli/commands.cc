@@ -33,17 +33,22 @@ sigset_t BlockTerminationSignals() {
   return sigs;
 }
 
-bool ParseSets(const std::vector<std::string>& sets,
-               std::vector<std::pair<std::string, std::string>>* out) {
-  for (const auto& s : sets) {
+bool ParsePairs(const std::vector<std::string>& pairs, const std::string& flag,
+                std::vector<std::pair<std::string, std::string>>* out) {
+  for (const auto& s : pairs) {
     size_t eq = s.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::cerr << "flowctl: --set expects KEY=VALUE, got '" << s << "'\n";
+      std::cerr << "flowctl: " << flag << " expects KEY=VALUE, got '" << s << "'\n";
       return false;
     }
     out->emplace_back(s.substr(0, eq), s.substr(eq + 1));
   }
   return true;
+}
+
+bool ParseSets(const std::vector<std::string>& sets,
+               std::vector<std::pair<std::string, std::string>>* out) {
+  return ParsePairs(sets, "--set", out);
 }
 
 namespace {
@@ -75,13 +80,14 @@ void PrintDiags(const std::vector<Diagnostic>& diags) {
 
 struct Loaded {
   config::LoadResult load;
-  std::vector<BuildResult> builds;  // one per Pipeline document
+  std::vector<BuildResult> builds;  // one per runnable document
+  std::vector<size_t> build_docs;   // parallel: its index in load.documents
   std::vector<Diagnostic> diagnostics;
   bool ok = true;
 };
 
 bool MakeLoadOptions(const CommonOptions& o, config::LoadOptions* lo) {
-  return ParseSets(o.sets, &lo->overrides);
+  return ParseSets(o.sets, &lo->overrides) && ParsePairs(o.params, "--param", &lo->params);
 }
 
 Loaded LoadAndBuild(const std::string& file, const config::LoadOptions& lo) {
@@ -93,8 +99,12 @@ Loaded LoadAndBuild(const std::string& file, const config::LoadOptions& lo) {
     // Still build graphs of the documents that loaded, so that every
     // problem is reported at once.
   }
-  for (const auto& doc : l.load.documents) {
-    if (doc.kind != "Pipeline") {
+  for (size_t i = 0; i < l.load.documents.size(); ++i) {
+    const Document& doc = l.load.documents[i];
+    if (!doc.Runnable()) {
+      // A template a Pipeline of the file instantiates is not run itself; a
+      // Pipeline whose template failed to instantiate has its errors.
+      if (doc.kind == "PipelineTemplate" || doc.kind == "Pipeline") continue;
       l.diagnostics.push_back({Diagnostic::Severity::kWarning, doc.mark, "",
                                "kind " + doc.kind + " '" + doc.metadata.name +
                                    "' is accepted but cannot run yet",
@@ -105,8 +115,36 @@ Loaded LoadAndBuild(const std::string& file, const config::LoadOptions& lo) {
     for (auto& d : b.diagnostics) l.diagnostics.push_back(d);
     if (!b.ok()) l.ok = false;
     l.builds.push_back(std::move(b));
+    l.build_docs.push_back(i);
   }
   return l;
+}
+
+// Which template a pipeline came from and the value of each parameter, so
+// that users (and agents) see what they can tune.
+json InstanceJson(const Instantiation& inst) {
+  json params = json::array();
+  for (const auto& p : inst.parameters) {
+    auto v = inst.values.find(p.name);
+    params.push_back({{"name", p.name},
+                      {"type", ParameterTypeName(p.type)},
+                      {"value", v != inst.values.end() ? v->second : json()},
+                      {"default", p.has_default ? p.default_value : json()},
+                      {"ai_tunable", p.ai_tunable},
+                      {"description", p.description}});
+    if (!p.ai_recommendations.is_null()) params.back()["ai_recommendations"] = p.ai_recommendations;
+  }
+  return {{"name", inst.template_name}, {"parameters", params}};
+}
+
+void PrintInstance(const Instantiation& inst) {
+  for (const auto& p : inst.parameters) {
+    auto v = inst.values.find(p.name);
+    std::cout << "  parameter " << p.name << " = "
+              << (v != inst.values.end() ? v->second.dump() : "?") << " ("
+              << ParameterTypeName(p.type) << (p.ai_tunable ? ", ai-tunable" : "") << ")"
+              << (p.description.empty() ? "" : ": " + p.description) << "\n";
+  }
 }
 
 }  // namespace
@@ -120,10 +158,16 @@ int Validate(const std::vector<std::string>& files, const CommonOptions& o) {
     Loaded l = LoadAndBuild(f, lo);
     all_ok = all_ok && l.ok;
     json pipelines = json::array();
-    for (const auto& b : l.builds)
-      if (b.ok())
-        pipelines.push_back({{"name", b.graph->spec().metadata.name},
-                             {"nodes", b.graph->nodes().size()}});
+    std::vector<const Document*> docs;  // parallel to pipelines
+    for (size_t i = 0; i < l.builds.size(); ++i) {
+      const BuildResult& b = l.builds[i];
+      if (!b.ok()) continue;
+      const Document& doc = l.load.documents[l.build_docs[i]];
+      json p = {{"name", b.graph->spec().metadata.name}, {"nodes", b.graph->nodes().size()}};
+      if (doc.instance) p["template"] = InstanceJson(*doc.instance);
+      pipelines.push_back(p);
+      docs.push_back(&doc);
+    }
     if (o.output == "json") {
       json diags = json::array();
       for (const auto& d : l.diagnostics) diags.push_back(DiagJson(d));
@@ -133,9 +177,17 @@ int Validate(const std::vector<std::string>& files, const CommonOptions& o) {
     }
     PrintDiags(l.diagnostics);
     if (l.ok && !o.quiet) {
-      for (const auto& p : pipelines)
+      for (size_t i = 0; i < pipelines.size(); ++i) {
+        const json& p = pipelines[i];
         std::cout << f << ": pipeline '" << p["name"].get<std::string>() << "' is valid ("
-                  << p["nodes"].get<size_t>() << " nodes)\n";
+                  << p["nodes"].get<size_t>() << " nodes)";
+        if (docs[i]->instance) {
+          std::cout << ", from template '" << docs[i]->instance->template_name << "'\n";
+          PrintInstance(*docs[i]->instance);
+        } else {
+          std::cout << "\n";
+        }
+      }
       if (pipelines.empty()) std::cout << f << ": no runnable pipeline in this file\n";
     } else if (!l.ok) {
       size_t errors = 0;

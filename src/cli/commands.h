@@ -20,6 +20,7 @@ enum ExitCode {
 
 struct CommonOptions {
   std::vector<std::string> sets;  // --set k=v
+  std::vector<std::string> params;  // --param NAME=VALUE (template parameters)
   std::string output = "text";    // text | json (| markdown | yaml where offered)
   bool quiet = false;
 };
@@ -67,6 +68,9 @@ sigset_t BlockTerminationSignals();
 // Parses "k=v" pairs; false (with a message on stderr) when one has no '='.
 bool ParseSets(const std::vector<std::string>& sets,
                std::vector<std::pair<std::string, std::string>>* out);
+// The same for the values of another flag (named in the message).
+bool ParsePairs(const std::vector<std::string>& pairs, const std::string& flag,
+                std::vector<std::pair<std::string, std::string>>* out);
 
 }  // namespace flowctl::cli
 

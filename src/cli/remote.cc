@@ -331,6 +331,7 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
     if (k.find('.') == std::string::npos) req.vars[k] = v;
     else req.sets.emplace_back(k, v);
   }
+  if (!ParsePairs(c.params, "--param", &req.params)) return kExitUsage;
   sigset_t sigs = BlockTerminationSignals();
 
   engine::EngineOptions eo;

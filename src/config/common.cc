@@ -1,4 +1,5 @@
 // Marks, diagnostics and key handling shared by the loader files.
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,6 +74,57 @@ std::string KeyHint(const std::string& key,
   std::string guess = DidYouMean(key, valid);
   if (!guess.empty()) hint = "did you mean '" + guess + "'? ";
   return hint + "valid keys: " + Join(valid, ", ");
+}
+
+Entries KnownEntries(const YAML::Node& map,
+                     const std::vector<std::string>& valid,
+                     const std::string& where, const std::string& node_id,
+                     Reporter& r) {
+  Entries out;
+  for (const auto& kv : map) {
+    const YAML::Node& k = kv.first;
+    if (!k.IsScalar()) {
+      r.Error(r.MarkOf(k), node_id,
+               std::string("keys ") + where + " must be strings, got " +
+                   YamlTypeName(k));
+      continue;
+    }
+    std::string key = NormalizeKey(k.Scalar());
+    if (std::find(valid.begin(), valid.end(), key) == valid.end()) {
+      std::vector<std::string> shown = valid;
+      std::replace(shown.begin(), shown.end(), std::string("api_version"),
+                   std::string("apiVersion"));
+      r.Error(r.MarkOf(k), node_id,
+               "unknown key '" + k.Scalar() + "' " + where,
+               KeyHint(key, shown));
+      continue;
+    }
+    if (out.Find(key) != nullptr) {
+      // Also catches on_error given next to on-error.
+      r.Error(r.MarkOf(k), node_id,
+               "duplicate key '" + k.Scalar() + "' " + where);
+      continue;
+    }
+    out.Add({key, k, kv.second});
+  }
+  return out;
+}
+
+std::optional<std::string> ReadString(const Entry& e,
+                                      const std::string& node_id,
+                                      Reporter& r) {
+  if (e.value.IsScalar() && !e.value.Scalar().empty()) return e.value.Scalar();
+  // `type: null` names the null sink; YAML reads the word as a null value.
+  // An empty value would be marked at the next token, on a later line.
+  if (e.key == "type" && e.value.IsNull() &&
+      e.value.Mark().line == e.key_node.Mark().line)
+    return std::string("null");
+  const YAML::Node& at = e.value.IsNull() ? e.key_node : e.value;
+  r.Error(r.MarkOf(at), node_id,
+           "'" + e.key + "' must be a non-empty string, got " +
+               (e.value.IsScalar() ? "an empty string"
+                                   : YamlTypeName(e.value)));
+  return std::nullopt;
 }
 
 }  // namespace flowctl::config::internal

@@ -25,31 +25,16 @@ const std::vector<std::string> kMetadataKeys = {"name", "labels",
 const std::vector<std::string> kSpecKeys = {
     "batch_size", "channel_capacity", "sources",      "processors",
     "sinks",      "observability",    "ai_policies"};
+// A Pipeline's spec may instead instantiate a template.
+const std::vector<std::string> kPipelineSpecKeys = {
+    "batch_size", "channel_capacity", "sources",      "processors",
+    "sinks",      "observability",    "ai_policies",  "template"};
+const std::vector<std::string> kNodeSections = {"sources", "processors",
+                                                "sinks"};
 const std::vector<std::string> kExtensionKeys = {"observability",
                                                  "ai_policies"};
 const std::vector<std::string> kNodeKeys = {
     "id", "type", "inputs", "config", "filter", "concurrency", "on_error"};
-
-// One key of a fixed-structure map, normalized to snake_case.
-struct Entry {
-  std::string key;
-  YAML::Node key_node;
-  YAML::Node value;
-};
-
-class Entries {
- public:
-  const Entry* Find(const std::string& key) const {
-    for (const Entry& e : entries_) {
-      if (e.key == key) return &e;
-    }
-    return nullptr;
-  }
-  void Add(Entry e) { entries_.push_back(std::move(e)); }
-
- private:
-  std::vector<Entry> entries_;
-};
 
 bool IsAcceptedApiVersion(const std::string& v) {
   if (std::find(kApiVersions.begin(), kApiVersions.end(), v) !=
@@ -64,6 +49,9 @@ class DocumentLoader {
   explicit DocumentLoader(Reporter& reporter) : r_(reporter) {}
 
   std::optional<Document> Load(const YAML::Node& root);
+  void LoadBody(const Entry& e, PipelineSpec* spec) {
+    LoadSpec(e, spec, nullptr);
+  }
 
  private:
   Entries KnownEntries(const YAML::Node& map,
@@ -78,7 +66,10 @@ class DocumentLoader {
   std::map<std::string, std::string> ReadStringMap(const Entry& e);
   void LoadMetadata(const Entries& top, const YAML::Node& root,
                     bool name_required, Metadata* md);
-  void LoadSpec(const Entry& e, PipelineSpec* spec);
+  // ref: where a Pipeline's spec.template goes; nullptr for a template's
+  // body, which cannot reference another template.
+  void LoadSpec(const Entry& e, PipelineSpec* spec,
+                std::optional<TemplateRef>* ref);
   void LoadSection(const Entry& e, NodeKind kind, std::vector<NodeSpec>* out);
   bool LoadNode(const YAML::Node& n, NodeKind kind, NodeSpec* node);
   void LoadInputs(const Entry& e, NodeSpec* node);
@@ -91,50 +82,12 @@ Entries DocumentLoader::KnownEntries(const YAML::Node& map,
                                      const std::vector<std::string>& valid,
                                      const std::string& where,
                                      const std::string& node_id) {
-  Entries out;
-  for (const auto& kv : map) {
-    const YAML::Node& k = kv.first;
-    if (!k.IsScalar()) {
-      r_.Error(r_.MarkOf(k), node_id,
-               std::string("keys ") + where + " must be strings, got " +
-                   YamlTypeName(k));
-      continue;
-    }
-    std::string key = NormalizeKey(k.Scalar());
-    if (std::find(valid.begin(), valid.end(), key) == valid.end()) {
-      std::vector<std::string> shown = valid;
-      std::replace(shown.begin(), shown.end(), std::string("api_version"),
-                   std::string("apiVersion"));
-      r_.Error(r_.MarkOf(k), node_id,
-               "unknown key '" + k.Scalar() + "' " + where,
-               KeyHint(key, shown));
-      continue;
-    }
-    if (out.Find(key) != nullptr) {
-      // Also catches on_error given next to on-error.
-      r_.Error(r_.MarkOf(k), node_id,
-               "duplicate key '" + k.Scalar() + "' " + where);
-      continue;
-    }
-    out.Add({key, k, kv.second});
-  }
-  return out;
+  return internal::KnownEntries(map, valid, where, node_id, r_);
 }
 
 std::optional<std::string> DocumentLoader::ReadString(
     const Entry& e, const std::string& node_id) {
-  if (e.value.IsScalar() && !e.value.Scalar().empty()) return e.value.Scalar();
-  // `type: null` names the null sink; YAML reads the word as a null value.
-  // An empty value would be marked at the next token, on a later line.
-  if (e.key == "type" && e.value.IsNull() &&
-      e.value.Mark().line == e.key_node.Mark().line)
-    return std::string("null");
-  const YAML::Node& at = e.value.IsNull() ? e.key_node : e.value;
-  r_.Error(r_.MarkOf(at), node_id,
-           "'" + e.key + "' must be a non-empty string, got " +
-               (e.value.IsScalar() ? "an empty string"
-                                   : YamlTypeName(e.value)));
-  return std::nullopt;
+  return internal::ReadString(e, node_id, r_);
 }
 
 std::optional<int> DocumentLoader::ReadInt(const Entry& e, int min,
@@ -240,15 +193,28 @@ void DocumentLoader::LoadMetadata(const Entries& top, const YAML::Node& root,
   }
 }
 
-void DocumentLoader::LoadSpec(const Entry& e, PipelineSpec* spec) {
+void DocumentLoader::LoadSpec(const Entry& e, PipelineSpec* spec,
+                              std::optional<TemplateRef>* ref) {
   if (!e.value.IsMap()) {
     r_.Error(r_.MarkOf(e.value.IsNull() ? e.key_node : e.value), "",
-             std::string("'spec' must be a map, got ") +
-                 YamlTypeName(e.value),
-             "spec: {sources: [...], processors: [...], sinks: [...]}");
+             "'" + e.key + "' must be a map, got " + YamlTypeName(e.value),
+             e.key + ": {sources: [...], processors: [...], sinks: [...]}");
     return;
   }
-  Entries entries = KnownEntries(e.value, kSpecKeys, "in spec", "");
+  Entries entries =
+      KnownEntries(e.value, ref != nullptr ? kPipelineSpecKeys : kSpecKeys,
+                   "in " + e.key, "");
+  if (const Entry* t = entries.Find("template"); t != nullptr) {
+    LoadTemplateRef(*t, r_, &ref->emplace());
+    for (const std::string& section : kNodeSections) {
+      if (const Entry* x = entries.Find(section)) {
+        r_.Error(r_.MarkOf(x->key_node), "",
+                 "'" + section + "' cannot be combined with 'template'",
+                 "a Pipeline either lists its nodes or instantiates a "
+                 "template; change the template or its parameters instead");
+      }
+    }
+  }
   if (const Entry* b = entries.Find("batch_size")) {
     if (auto n = ReadInt(*b, 1, "")) spec->batch_size = *n;
   }
@@ -394,7 +360,18 @@ std::optional<Document> DocumentLoader::Load(const YAML::Node& root) {
   doc.api_version = ReadApiVersion(top, root);
   doc.kind = ReadKind(top, root);
   const bool is_pipeline = doc.kind == "Pipeline";
-  LoadMetadata(top, root, is_pipeline, &doc.metadata);
+  const bool is_template = doc.kind == "PipelineTemplate";
+  // A template is referenced by its name.
+  LoadMetadata(top, root, is_pipeline || is_template, &doc.metadata);
+  if (is_template) {
+    if (const Entry* s = top.Find("spec")) {
+      LoadTemplateSpec(*s, r_, &doc.template_spec);
+    } else {
+      r_.Error(doc.mark, "", "missing 'spec'",
+               "spec: {parameters: [...], template: {sources: [...], ...}}");
+    }
+    return doc;
+  }
   if (!is_pipeline) {
     bool known = std::find(kKinds.begin(), kKinds.end(), doc.kind) !=
                  kKinds.end();
@@ -410,7 +387,7 @@ std::optional<Document> DocumentLoader::Load(const YAML::Node& root) {
   spec.metadata = doc.metadata;
   spec.mark = doc.mark;
   if (const Entry* s = top.Find("spec")) {
-    LoadSpec(*s, &spec);
+    LoadSpec(*s, &spec, &doc.template_ref);
   } else {
     r_.Error(doc.mark, "", "missing 'spec'",
              "spec: {sources: [...], processors: [...], sinks: [...]}");
@@ -424,6 +401,12 @@ std::optional<Document> LoadDocument(const YAML::Node& root,
                                      Reporter& reporter) {
   DocumentLoader loader(reporter);
   return loader.Load(root);
+}
+
+void LoadPipelineBody(const YAML::Node& value, const YAML::Node& key_node,
+                      Reporter& reporter, PipelineSpec* spec) {
+  DocumentLoader loader(reporter);
+  loader.LoadBody({"template", key_node, value}, spec);
 }
 
 }  // namespace flowctl::config::internal

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,41 @@ nlohmann::json YamlToJson(const YAML::Node& node, const std::string& pointer,
                           std::map<std::string, Mark>* marks,
                           Reporter* reporter, const std::string& node_id);
 
+// --- Fixed-structure maps ---------------------------------------------------
+
+// One key of a fixed-structure map, normalized to snake_case.
+struct Entry {
+  std::string key;
+  YAML::Node key_node;
+  YAML::Node value;
+};
+
+class Entries {
+ public:
+  const Entry* Find(const std::string& key) const {
+    for (const Entry& e : entries_) {
+      if (e.key == key) return &e;
+    }
+    return nullptr;
+  }
+  void Add(Entry e) { entries_.push_back(std::move(e)); }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+// The keys of map that are in valid (after NormalizeKey); reports unknown
+// keys (with a did-you-mean), non-string keys and duplicates.
+Entries KnownEntries(const YAML::Node& map,
+                     const std::vector<std::string>& valid,
+                     const std::string& where, const std::string& node_id,
+                     Reporter& r);
+
+// A non-empty string value, or nullopt after reporting it.
+std::optional<std::string> ReadString(const Entry& e,
+                                      const std::string& node_id,
+                                      Reporter& r);
+
 // --- Keys -------------------------------------------------------------------
 
 // kebab-case -> snake_case, plus the one camelCase key of the format.
@@ -98,9 +134,38 @@ struct MissingVar {
   size_t offset;  // first reference, in the input text
 };
 
+// A byte range of the raw text (one PipelineTemplate document) whose
+// references to names are template parameters, not variables.
+struct ParamScope {
+  size_t begin = 0;
+  size_t end = 0;
+  std::set<std::string> names;
+};
+
+// Parameter references set aside by substitution. Left as "${level}" the
+// text would not parse everywhere ("inputs: [gen-${level}]" is not YAML), so
+// each becomes a token of word characters, "__fp<index>x..x__" (padded to
+// the reference's length where it can be, to keep columns), and
+// RestoreReferences puts the reference back into the parsed tree.
+struct ParamRefs {
+  std::vector<ParamScope> scopes;
+  std::vector<std::string> originals;  // "${level}", "$${level}", by index
+};
+
+// The PipelineTemplate documents of text and their parameter names, found by
+// parsing the text before substitution (references masked). Empty when that
+// does not parse: the YAML error after substitution explains it.
+std::vector<ParamScope> FindParamScopes(const std::string& text);
+
 std::string SubstituteVars(std::string_view text,
                            const std::map<std::string, std::string>& vars,
-                           bool use_env, std::vector<MissingVar>* missing);
+                           bool use_env, std::vector<MissingVar>* missing,
+                           ParamRefs* params = nullptr);
+
+// The tokens of ParamRefs in every scalar (keys too) under node replaced by
+// the references they stand for, in place.
+void RestoreReferences(YAML::Node node,
+                       const std::vector<std::string>& originals);
 
 // 1-based line and column of a byte offset.
 void LineColumn(std::string_view text, size_t offset, int* line, int* column);
@@ -114,8 +179,72 @@ void ApplyOverrides(
 
 // --- Document ---------------------------------------------------------------
 
-// One YAML document -> Document; nullopt when it is not even a map.
+// One YAML document -> Document; nullopt when it is not even a map. A
+// PipelineTemplate gets its template_spec, a Pipeline with spec.template its
+// template_ref; neither is instantiated yet.
 std::optional<Document> LoadDocument(const YAML::Node& root, Reporter& reporter);
+
+// The pipeline part of a spec map (sources, processors, sinks, batch_size,
+// channel_capacity, extensions) -- a template's body. key_node is where
+// errors about the map as a whole point.
+void LoadPipelineBody(const YAML::Node& value, const YAML::Node& key_node,
+                      Reporter& reporter, PipelineSpec* spec);
+
+// A file after substitution and parsing: its documents and, parallel to
+// them, the index of each one's root in YAML::LoadAll(text). Templates are
+// instantiated from a fresh parse of text, so that each instantiation
+// resolves its own copy of the body and keeps the body's marks.
+struct ParsedFile {
+  std::string file;
+  std::string text;
+  std::vector<std::string> references;  // ParamRefs::originals
+  std::vector<Document> documents;
+  std::vector<size_t> roots;
+};
+
+// Substitutes, parses and loads text; problems go to diags. only_templates:
+// skip documents of other kinds (a file read for spec.template.path).
+ParsedFile ParseFile(std::string_view text, const std::string& filename,
+                     const LoadOptions& options, bool only_templates,
+                     std::vector<Diagnostic>* diags);
+
+// --- Templates --------------------------------------------------------------
+
+// A PipelineTemplate's spec: {parameters, template}. The body is loaded as
+// written, and its diagnostics dropped: each instantiation reports them
+// with its values.
+void LoadTemplateSpec(const Entry& e, Reporter& r, TemplateSpec* out);
+
+// A Pipeline's spec.template: {name, path, parameters}.
+void LoadTemplateRef(const Entry& e, Reporter& r, TemplateRef* out);
+
+// Where --param problems are reported.
+inline constexpr char kParamFile[] = "--param";
+
+// spec.parameters of a PipelineTemplate: a list of maps. Defaults, enums
+// and bounds are checked against the declared (or the default's) type.
+void LoadParameters(const Entry& e, Reporter& r,
+                    std::vector<TemplateParameter>* out);
+
+// v converted to p's type and checked against its enum and bounds; nullopt
+// after reporting "parameter 'p': ..." at mark. v is YAML-typed JSON, or a
+// string of text (from --param) that is read as the type.
+std::optional<nlohmann::json> CheckParameterValue(const TemplateParameter& p,
+                                                  const nlohmann::json& v,
+                                                  const Mark& mark,
+                                                  Reporter& r);
+
+// A value as text where it stands inside a longer string: 0.9, true, abc.
+std::string ParameterText(const nlohmann::json& value);
+
+// kind: PipelineTemplate (before the document is loaded).
+bool IsTemplateDocument(const YAML::Node& root);
+
+// Instantiates the templates of file: each Pipeline's spec.template (from
+// this file or its path) and every PipelineTemplate no Pipeline of the
+// file references. Reports unknown --params.
+void InstantiateTemplates(const LoadOptions& options, ParsedFile* file,
+                          std::vector<Diagnostic>* diags);
 
 }  // namespace flowctl::config::internal
 

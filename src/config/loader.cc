@@ -55,25 +55,49 @@ bool ParseDocuments(const std::string& text, Reporter& reporter,
 
 void Load(std::string_view text, const std::string& filename,
           const LoadOptions& options, LoadResult* result) {
-  Reporter reporter(filename, &result->diagnostics);
-  std::vector<internal::MissingVar> missing;
-  std::string substituted = internal::SubstituteVars(
-      text, Variables(options), options.use_env, &missing);
-  ReportMissing(text, missing, reporter);
-
-  std::vector<YAML::Node> docs;
-  if (!ParseDocuments(substituted, reporter, &docs)) return;
-  for (const YAML::Node& root : docs) {
-    if (root.IsNull()) continue;  // "---" with nothing after it
-    if (auto doc = internal::LoadDocument(root, reporter)) {
-      result->documents.push_back(std::move(*doc));
-    }
-  }
+  internal::ParsedFile file = internal::ParseFile(
+      text, filename, options, /*only_templates=*/false, &result->diagnostics);
+  // Before the overrides: --set NODE.FIELD applies to instantiated
+  // templates too.
+  internal::InstantiateTemplates(options, &file, &result->diagnostics);
+  result->documents = std::move(file.documents);
   internal::ApplyOverrides(options.overrides, &result->documents,
                            &result->diagnostics);
 }
 
 }  // namespace
+
+namespace internal {
+
+ParsedFile ParseFile(std::string_view text, const std::string& filename,
+                     const LoadOptions& options, bool only_templates,
+                     std::vector<Diagnostic>* diags) {
+  ParsedFile out;
+  out.file = filename;
+  Reporter reporter(filename, diags);
+  ParamRefs refs;
+  refs.scopes = FindParamScopes(std::string(text));
+  std::vector<MissingVar> missing;
+  out.text = SubstituteVars(text, Variables(options), options.use_env,
+                            &missing, &refs);
+  out.references = std::move(refs.originals);
+  ReportMissing(text, missing, reporter);
+  std::vector<YAML::Node> docs;
+  if (!ParseDocuments(out.text, reporter, &docs)) return out;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const YAML::Node& root = docs[i];
+    if (root.IsNull()) continue;  // "---" with nothing after it
+    RestoreReferences(root, out.references);
+    if (only_templates && !IsTemplateDocument(root)) continue;
+    if (auto doc = LoadDocument(root, reporter)) {
+      out.documents.push_back(std::move(*doc));
+      out.roots.push_back(i);
+    }
+  }
+  return out;
+}
+
+}  // namespace internal
 
 LoadResult LoadString(std::string_view text, const std::string& filename,
                       const LoadOptions& options) {

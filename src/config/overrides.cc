@@ -67,7 +67,7 @@ class OverrideApplier {
 std::string OverrideApplier::MatchNodeId(const std::string& key) const {
   std::string best;
   for (Document& doc : *docs_) {
-    if (doc.kind != "Pipeline") continue;
+    if (!doc.Runnable()) continue;
     for (NodeSpec* n : MutableNodes(&doc.pipeline)) {
       if (n->id.size() > best.size() && StartsWith(key, n->id + ".")) {
         best = n->id;
@@ -82,7 +82,7 @@ void OverrideApplier::Apply(const std::string& key, const std::string& value) {
   node_id_.clear();
   std::vector<std::string> ids;
   for (Document& doc : *docs_) {
-    if (doc.kind != "Pipeline") continue;
+    if (!doc.Runnable()) continue;
     for (NodeSpec* n : MutableNodes(&doc.pipeline)) ids.push_back(n->id);
   }
   std::string id = MatchNodeId(key);
@@ -100,7 +100,7 @@ void OverrideApplier::Apply(const std::string& key, const std::string& value) {
   node_id_ = id;
   std::string field = key.substr(id.size() + 1);
   for (Document& doc : *docs_) {
-    if (doc.kind != "Pipeline") continue;
+    if (!doc.Runnable()) continue;
     for (NodeSpec* n : MutableNodes(&doc.pipeline)) {
       // One error is enough even if several documents share the node id.
       if (n->id == id && !SetField(n, field, value)) return;

@@ -9,11 +9,27 @@ namespace {
 using Json = nlohmann::json;
 using internal::ScalarToJson;
 
+// LoadString substitutes ${VAR} in the text it reads: a literal "${" (one
+// written as "$${", or a template's escaped parameter) must go out escaped.
+std::string EscapeReferences(const std::string& s) {
+  std::string out;
+  size_t from = 0;
+  for (size_t at = s.find("${"); at != std::string::npos;
+       at = s.find("${", at + 2)) {
+    out.append(s, from, at - from);
+    out += "$${";
+    from = at + 2;
+  }
+  if (from == 0) return s;
+  out.append(s, from, std::string::npos);
+  return out;
+}
+
 void EmitString(YAML::Emitter& out, const std::string& s) {
   // The emitter leaves "123", "true" or "null" unquoted, which would read
   // back as a number, a bool or null.
   if (!ScalarToJson(s, /*plain=*/true).is_string()) out << YAML::DoubleQuoted;
-  out << s;
+  out << EscapeReferences(s);
 }
 
 void EmitJson(YAML::Emitter& out, const Json& j) {

@@ -89,18 +89,23 @@ class Engine::Impl {
   Result<Built> Build(const std::string& yaml, const std::string& filename,
                       const std::map<std::string, std::string>& vars,
                       const std::vector<std::pair<std::string, std::string>>& sets,
+                      const std::vector<std::pair<std::string, std::string>>& params,
                       std::vector<Diagnostic>* diags, bool use_env = false) const {
     config::LoadOptions lo;
     lo.vars = vars;
     lo.overrides = sets;
+    lo.params = params;
     lo.use_env = use_env;
+    // Only a local caller (the one whose environment counts) has files
+    // beside its document; a daemon's callers' paths mean nothing here.
+    lo.template_files = use_env;
     auto loaded = config::LoadString(yaml, filename, lo);
     for (auto& d : loaded.diagnostics) diags->push_back(d);
     if (!loaded.ok()) return Status::Invalid("the document is invalid");
     const Document* doc = nullptr;
     int pipelines = 0;
     for (const auto& d : loaded.documents)
-      if (d.kind == "Pipeline") {
+      if (d.Runnable()) {
         doc = &d;
         ++pipelines;
       }
@@ -194,7 +199,7 @@ class Engine::Impl {
       auto v = store_->GetVersion(p.name, p.current_version);
       if (!v.ok()) continue;
       std::vector<Diagnostic> diags;
-      auto built = Build(v->yaml, p.name + "@v" + std::to_string(v->version), {}, {}, &diags);
+      auto built = Build(v->yaml, p.name + "@v" + std::to_string(v->version), {}, {}, {}, &diags);
       Status st = built.ok() ? StartLocked(std::move(built->graph), v->version, v->yaml)
                              : built.status();
       if (st.ok()) spdlog::info("recovered pipeline '{}' v{}", p.name, v->version);
@@ -207,7 +212,7 @@ class Engine::Impl {
     auto v = store_->GetVersion(name, version);
     if (!v.ok()) return v.status();
     std::vector<Diagnostic> diags;
-    auto built = Build(v->yaml, name + "@v" + std::to_string(version), {}, {}, &diags);
+    auto built = Build(v->yaml, name + "@v" + std::to_string(version), {}, {}, {}, &diags);
     if (!built.ok()) return built.status();
     FLOWCTL_RETURN_IF_ERROR(store_->SetCurrentVersion(name, version));
     return StartLocked(std::move(built->graph), version, v->yaml);
@@ -230,7 +235,7 @@ class Engine::Impl {
 
   Result<ApplyResult> Apply(const ApplyRequest& req, std::vector<Diagnostic>* diags) {
     std::lock_guard<std::mutex> lk(mu_);
-    auto built = Build(req.yaml, req.filename, req.vars, req.sets, diags, req.use_env);
+    auto built = Build(req.yaml, req.filename, req.vars, req.sets, req.params, diags, req.use_env);
     json args = {{"dry_run", req.dry_run}, {"filename", req.filename}};
     if (!built.ok()) {
       if (!req.dry_run) AuditLocked(req.caller, "apply", "", args, built.status(), req.reason);
@@ -296,11 +301,12 @@ class Engine::Impl {
     config::LoadOptions lo;
     lo.vars = vars;
     lo.use_env = false;
+    lo.template_files = false;
     auto loaded = config::LoadString(yaml, filename, lo);
     r.diagnostics = loaded.diagnostics;
     r.valid = loaded.ok();
     for (const auto& doc : loaded.documents) {
-      if (doc.kind != "Pipeline") continue;
+      if (!doc.Runnable()) continue;
       BuildResult b = BuildGraph(doc.pipeline, registry_);
       for (auto& d : b.diagnostics) r.diagnostics.push_back(d);
       if (b.ok()) r.pipelines.push_back(doc.pipeline.metadata.name);
@@ -418,7 +424,7 @@ class Engine::Impl {
       return v.status();
     }
     std::vector<Diagnostic> diags;
-    auto built = Build(v->yaml, name + "@v" + std::to_string(target), {}, {}, &diags);
+    auto built = Build(v->yaml, name + "@v" + std::to_string(target), {}, {}, {}, &diags);
     if (!built.ok()) {
       AuditLocked(caller, "rollback", name, args, built.status(), reason);
       return built.status();

@@ -95,4 +95,26 @@ bool HasErrors(const std::vector<Diagnostic>& diags) {
   return false;
 }
 
+const char* ParameterTypeName(TemplateParameter::Type t) {
+  switch (t) {
+    case TemplateParameter::Type::kString:
+      return "string";
+    case TemplateParameter::Type::kInt:
+      return "int";
+    case TemplateParameter::Type::kFloat:
+      return "float";
+    case TemplateParameter::Type::kBool:
+      return "bool";
+  }
+  return "unknown";
+}
+
+const TemplateParameter* TemplateSpec::FindParameter(
+    const std::string& name) const {
+  for (const TemplateParameter& p : parameters) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
 }  // namespace flowctl

@@ -5,6 +5,14 @@
 // `--set` overrides, snake_case and kebab-case keys (normalized to
 // snake_case in the spec), and rejects unknown keys with a did-you-mean.
 //
+// PipelineTemplate documents are instantiated here: inside a template,
+// ${NAME} of a declared parameter is its typed value (a scalar that is just
+// the reference takes the parameter's type; inside longer text it is text),
+// while other ${VAR}s keep their meaning above. A Pipeline whose spec is
+// `template: {name, path, parameters}` becomes that instantiation; a
+// template that no Pipeline of its file references is instantiated on its
+// own (Document::Runnable) with its defaults and LoadOptions::params.
+//
 // Contract: pure functions of their inputs plus the process environment;
 // thread-safe. They never throw: every problem is a Diagnostic.
 #ifndef FLOWCTL_CONFIG_LOADER_H_
@@ -31,6 +39,14 @@ struct LoadOptions {
   // NODE_ID.concurrency / NODE_ID.filter. VALUE is parsed as a YAML scalar
   // (so 10 is an int, true a bool, 'x' a string).
   std::vector<std::pair<std::string, std::string>> overrides;
+  // --param NAME=VALUE: template parameter values, over a referencing
+  // Pipeline's values and the defaults, for every template the file
+  // instantiates. VALUE is read as the parameter's type. A NAME that no
+  // instantiated template declares is an error.
+  std::vector<std::pair<std::string, std::string>> params;
+  // Whether spec.template.path may read another file. Off for documents a
+  // daemon receives: the caller's paths mean nothing on its machine.
+  bool template_files = true;
 };
 
 struct LoadResult {

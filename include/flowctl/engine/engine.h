@@ -36,6 +36,8 @@ struct ApplyRequest {
   std::string filename = "<request>";
   std::map<std::string, std::string> vars;
   std::vector<std::pair<std::string, std::string>> sets;
+  // PipelineTemplate parameter values (--param NAME=VALUE).
+  std::vector<std::pair<std::string, std::string>> params;
   bool dry_run = false;
   std::string caller = "cli";
   std::string reason;

@@ -9,6 +9,7 @@
 #define FLOWCTL_SPEC_SPEC_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,15 +87,86 @@ struct PipelineSpec {
   const NodeSpec* FindNode(const std::string& id) const;
 };
 
-// Any document kind other than Pipeline is kept as its raw content so that
-// later issues can model it; the loader reports it as not runnable.
+// One declared parameter of a PipelineTemplate. Values (default, enum,
+// minimum, maximum) are JSON of the parameter's type: a string, an int64, a
+// double or a bool.
+struct TemplateParameter {
+  enum class Type { kString, kInt, kFloat, kBool };
+  std::string name;
+  std::string description;
+  Type type = Type::kString;
+  std::string type_name;  // as written ("float", "number", ...), for messages
+  bool has_default = false;
+  nlohmann::json default_value;
+  bool ai_tunable = false;
+  // The seed's free-form advice for agents ([{model, when}, ...]); null when
+  // absent. Kept, not interpreted.
+  nlohmann::json ai_recommendations;
+  std::vector<nlohmann::json> enum_values;  // empty: any value of the type
+  nlohmann::json minimum;                   // null: no bound (int/float only)
+  nlohmann::json maximum;
+  Mark mark;          // where the parameter's entry starts
+  Mark default_mark;  // where its default is written
+};
+// "string", "int", "float", "bool".
+const char* ParameterTypeName(TemplateParameter::Type t);
+
+// kind PipelineTemplate: parameters plus a pipeline body whose scalars may
+// reference them as ${name}.
+struct TemplateSpec {
+  std::vector<TemplateParameter> parameters;
+  // The body as written, references unresolved ("${sensitivity}" is still a
+  // string). For display and tools; runs use an instantiation.
+  PipelineSpec body;
+  Mark mark;  // where spec.template is written
+
+  const TemplateParameter* FindParameter(const std::string& name) const;
+};
+
+// A Pipeline's `spec.template`: which template to instantiate and with what.
+struct TemplateRef {
+  std::string name;
+  Mark name_mark;
+  std::string path;  // optional; relative to the referencing file
+  Mark path_mark;
+  // Parameter name -> value as written (YAML-typed) and where.
+  std::map<std::string, nlohmann::json> parameters;
+  std::map<std::string, Mark> parameter_marks;
+  Mark mark;
+};
+
+// How a document's pipeline was made from a template.
+struct Instantiation {
+  std::string template_name;
+  Mark template_mark;  // the PipelineTemplate document
+  std::vector<TemplateParameter> parameters;
+  std::map<std::string, nlohmann::json> values;  // every parameter's value
+};
+
+// Any document kind other than Pipeline and PipelineTemplate is kept as its
+// raw content so that later issues can model it; the loader reports it as
+// not runnable.
 struct Document {
   std::string api_version;
   std::string kind;
   Metadata metadata;
   Mark mark;
-  PipelineSpec pipeline;        // valid when kind == "Pipeline"
-  nlohmann::json raw;           // the whole document as JSON
+  // The pipeline to run: valid when Runnable(). For a Pipeline referencing a
+  // template and for a PipelineTemplate instantiated on its own, it is the
+  // instantiation (kind "Pipeline", references resolved).
+  PipelineSpec pipeline;
+  TemplateSpec template_spec;  // valid when kind == "PipelineTemplate"
+  std::optional<TemplateRef> template_ref;  // a Pipeline's spec.template
+  std::optional<Instantiation> instance;  // set when pipeline came from one
+  nlohmann::json raw;                     // the whole document as JSON
+
+  // A Pipeline (one referencing a template only once instantiated), or a
+  // PipelineTemplate that the loader instantiated because no Pipeline of its
+  // file references it.
+  bool Runnable() const {
+    if (kind == "Pipeline" && !template_ref) return true;
+    return instance.has_value();
+  }
 };
 
 }  // namespace flowctl
