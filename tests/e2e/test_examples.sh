@@ -97,12 +97,21 @@ P
       expect_exit 0 "$FLOWCTL" explain "$id" --state-dir "$WORK/fraud-state" -o json
       expect_out '"component": "ml-processor"'
       expect_out '"fraud_score"'
+      # It is the seed's template: parameters listed, typed and checked.
+      expect_exit 0 "$FLOWCTL" validate "$ex"
+      expect_out "parameter sensitivity = 0.8 (float, ai-tunable)"
       # Lower sensitivity flags fewer transactions.
-      "$FLOWCTL" apply "$ex" -q --set SENSITIVITY=0.3
+      "$FLOWCTL" apply "$ex" -q --param sensitivity=0.3
       low=$(wc -l < out/fraud-alerts.jsonl)
       [ "$low" -lt "$high" ] || fail "sensitivity 0.3 flagged $low, 0.8 flagged $high"
+      # The other model (decision rules) by name.
+      "$FLOWCTL" apply "$ex" -q --param ml-model=fraud-rules-lite
+      grep -q '"fraud_reasons":\["large amount at a high-risk merchant"\]' out/fraud-alerts.jsonl \
+        || fail "rules model: no rule reason in the alerts"
+      expect_exit 1 "$FLOWCTL" apply "$ex" -q --param sensitivity=1.5
+      expect_out "parameter 'sensitivity': 1.5 is above the maximum"
       # A feature the model lacks is a validation error naming it.
-      sed 's/device_fingerprint\]/device_fingerprnt]/' "$ex" > bad-fraud.yaml
+      sed 's/- device_fingerprint/- device_fingerprnt/' "$ex" > bad-fraud.yaml
       expect_exit 1 "$FLOWCTL" validate bad-fraud.yaml
       expect_out "feature 'device_fingerprnt' is not in model fraud-detector-v2"
       expect_out "did you mean 'device_fingerprint'"
