@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "test_util.h"
 
 namespace flowctl {
@@ -112,6 +115,51 @@ TEST_F(ToolsTest, ExportFormatsCarryAnnotationsAndSchemas) {
   json anthropic = tools_.ToAnthropic();
   EXPECT_EQ(anthropic[0]["name"], "create_pipeline");
   EXPECT_TRUE(anthropic[0].contains("input_schema"));
+}
+
+}  // namespace
+}  // namespace flowctl
+
+namespace flowctl {
+namespace {
+
+// A pipeline with an AI node run by an engine with a state dir: the decision
+// id in an event is explained by the explain_decision tool.
+TEST(ExplainDecisionTool, FindsTheRecordOfADecisionInAnEvent) {
+  testing::TempDir dir;
+  engine::EngineOptions eo;
+  eo.workers = 1;
+  eo.state_dir = dir.File("state");
+  auto e = engine::Engine::Open(eo);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  auto engine = std::move(e).value();
+  ai::ToolRegistry tools;
+  ai::RegisterBuiltinTools(tools, engine.get());
+  std::string yaml =
+      "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: fb}\nspec:\n  sources:\n"
+      "    - {id: gen, type: generator, config: {count: 3, shape: template, template: "
+      "{message: 'the app crashes, this is terrible'}}}\n"
+      "  processors:\n    - {id: mood, type: ai-processor, inputs: [gen], config: {task: sentiment}}\n"
+      "  sinks:\n    - {id: out, type: file, inputs: [mood], config: {path: '" +
+      dir.File("out.jsonl") + "'}}\n";
+  engine::ApplyRequest req;
+  req.yaml = yaml;
+  std::vector<Diagnostic> diags;
+  ASSERT_TRUE(engine->Apply(req, &diags).ok()) << testing::DiagText(diags);
+  for (int i = 0; i < 200 && engine->Get("fb")->state == "running"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  engine->Shutdown();  // flushes the decision log
+  auto lines = testing::ReadLines(dir.File("out.jsonl"));
+  ASSERT_EQ(lines.size(), 3u);
+  std::string id = json::parse(lines[0])["_ai"]["decision"].get<std::string>();
+  auto r = tools.Call("explain_decision", {{"decision_id", id}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r.value()["id"], id);
+  EXPECT_EQ(r.value()["model"], "embedded-v1");
+  EXPECT_LT(r.value()["output"]["sentiment"].get<double>(), 0);
+  auto missing = tools.Call("explain_decision", {{"decision_id", "mood.zzz.9"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include "flowctl/ai/decisions.h"
 #include "flowctl/engine/engine.h"
 
 #include <spdlog/spdlog.h>
@@ -516,6 +517,12 @@ Status Engine::Audit(const store::AuditRecord& record) {
   return r.ok() ? Status::OK() : r.status();
 }
 const Registry& Engine::registry() const { return impl_->registry_; }
+
+Result<nlohmann::json> Engine::ExplainDecision(const std::string& id) const {
+  if (impl_->opts_.state_dir.empty())
+    return Status::NotFound("this engine keeps no state dir, so no decision records");
+  return ai::FindDecision(impl_->opts_.state_dir, id);
+}
 void Engine::Shutdown() { impl_->Shutdown(); }
 
 }  // namespace flowctl::engine

@@ -36,7 +36,7 @@ const BAD = DOC.replace("type: filter", "type: filtr");
 const ALL_TOOLS = [
   "create_pipeline", "validate_pipeline", "list_components", "describe_component",
   "preview_apply", "apply_pipeline", "get_pipeline_status", "analyze_pipeline_performance",
-  "stop_pipeline", "rollback_pipeline", "get_audit_log",
+  "stop_pipeline", "rollback_pipeline", "get_audit_log", "explain_decision",
 ];
 const WRITE_TOOLS = ["create_pipeline", "apply_pipeline", "stop_pipeline", "rollback_pipeline"];
 

@@ -6,9 +6,9 @@
 // dropped), so at most 2 x max_records stay on disk.
 //
 // Contract: thread-safe (the parallel instances of a node share one log).
-// Records are buffered and written in blocks, on Flush and on destruction;
-// a crash loses at most the unflushed block (decisions are diagnostics, not
-// data). Without a directory, ids are still issued and nothing is written.
+// Records are buffered and written on Flush (the components flush after
+// each batch) and on destruction; a crash loses at most the batch in hand
+// (decisions are diagnostics, not data). Without a directory, ids are still issued and nothing is written.
 #ifndef FLOWCTL_AI_DECISIONS_H_
 #define FLOWCTL_AI_DECISIONS_H_
 

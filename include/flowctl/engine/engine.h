@@ -96,6 +96,10 @@ class Engine {
   // Records an action taken outside the engine's own calls (e.g. a plan).
   Status Audit(const store::AuditRecord& record);
 
+  // The record of one AI/ML decision made by a pipeline of this engine
+  // (kNotFound when it rotated out or this engine keeps no state dir).
+  Result<nlohmann::json> ExplainDecision(const std::string& id) const;
+
   const Registry& registry() const;
   // Stops every pipeline (draining) and the supervisor. Desired states stay
   // as they are, so a restart brings the same pipelines back.

@@ -282,6 +282,20 @@ void RegisterBuiltinTools(ToolRegistry& registry, engine::Engine* engine) {
                              {"target", e.target}, {"result", e.result}, {"reason", e.reasoning}});
             return json{{"entries", out}};
           }});
+
+  (void)Must(registry, {"explain_decision", "Explain an AI decision",
+          "The record of one AI/ML decision made inside a pipeline: the input the model saw, "
+          "the model and provider, its output, confidence, latency and cost. Decision ids are "
+          "in the events (_ai.decision, _ml.decision, _route.decision).",
+          Obj({{"decision_id", Str("e.g. classify.mx53feev.3")}}, {"decision_id"}),
+          Obj({{"id", {{"type", "string"}}},
+               {"model", {{"type", "string"}}},
+               {"output", {{"type", "object"}}},
+               {"confidence", {{"type", "number"}}}}),
+          {true, false, true},
+          [engine](const json& a) -> Result<json> {
+            return engine->ExplainDecision(a["decision_id"].get<std::string>());
+          }});
 }
 
 }  // namespace flowctl::ai

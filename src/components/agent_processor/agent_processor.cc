@@ -250,6 +250,7 @@ class AgentProcessor : public Processor {
       events[i].Mutable().Set(target_, std::move(outcomes[i].result));
       out.Emit(std::move(events[i]));
     }
+    state_->decisions->Flush();  // records reach the disk with their batch
     return Status::OK();
   }
 };

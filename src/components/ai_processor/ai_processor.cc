@@ -233,7 +233,10 @@ class AiProcessor : public Processor {
   }
 
   Status Process(std::vector<Event>& events, Emitter& out) override {
-    return embedded_ ? ProcessEmbedded(events, out) : ProcessRemote(events, out);
+    Status st = embedded_ ? ProcessEmbedded(events, out) : ProcessRemote(events, out);
+    // Records reach the disk with their batch: nothing waits for a run end.
+    state_->decisions->Flush();
+    return st;
   }
 };
 

@@ -267,6 +267,7 @@ class AiRouter : public Processor {
       }
       out.EmitTo(c.port >= 0 ? static_cast<size_t>(c.port) : ports_.size(), std::move(e));
     }
+    state_->decisions->Flush();  // records reach the disk with their batch
     return Status::OK();
   }
 };

@@ -259,6 +259,7 @@ class MlProcessor : public Processor {
       }
       out.Emit(std::move(e));
     }
+    state_->decisions->Flush();  // records reach the disk with their batch
     return Status::OK();
   }
 };

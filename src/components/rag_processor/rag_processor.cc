@@ -168,6 +168,7 @@ class RagProcessor : public Processor {
       for (auto& m : results[i].fields) body.Set(m.key, std::move(m.value));
       out.Emit(std::move(events[i]));
     }
+    state_->decisions->Flush();  // records reach the disk with their batch
     return Status::OK();
   }
 };
