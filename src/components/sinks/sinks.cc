@@ -33,6 +33,41 @@ class FdSink : public Sink {
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append_ ? O_APPEND : O_TRUNC);
     fd_ = ::open(path_.c_str(), flags, 0644);
     if (fd_ < 0) return Status::IoError("cannot open " + path_ + ": " + std::strerror(errno));
+    if (append_) return CutPartialLine();
+    return Status::OK();
+  }
+
+  // A process killed inside a write can leave half a line at the end. That
+  // line was never acknowledged (checkpoints move only after a write
+  // returns), so the resumed run writes it again: cut the fragment first,
+  // or it would glue onto the next line.
+  Status CutPartialLine() {
+    off_t size = ::lseek(fd_, 0, SEEK_END);
+    if (size <= 0) return Status::OK();
+    // fd_ is write-only: read through a second descriptor.
+    int rfd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (rfd < 0) return Status::OK();
+    char last = 0;
+    if (::pread(rfd, &last, 1, size - 1) != 1 || last == '\n') {
+      ::close(rfd);
+      return Status::OK();
+    }
+    off_t keep = 0;
+    char buf[65536];
+    for (off_t end = size; end > 0 && keep == 0;) {
+      off_t start = end > static_cast<off_t>(sizeof buf) ? end - static_cast<off_t>(sizeof buf) : 0;
+      ssize_t n = ::pread(rfd, buf, static_cast<size_t>(end - start), start);
+      if (n <= 0) break;
+      for (ssize_t i = n - 1; i >= 0; --i)
+        if (buf[i] == '\n') {
+          keep = start + i + 1;
+          break;
+        }
+      end = start;
+    }
+    ::close(rfd);
+    if (::ftruncate(fd_, keep) != 0)
+      return Status::IoError(path_ + ": cannot cut a partial last line: " + std::strerror(errno));
     return Status::OK();
   }
 
