@@ -22,6 +22,9 @@ demo: build
 	OUT_DIR=$(BUILD)/demo ./$(BUILD)/flowctl apply examples/quickstart.yaml > $(BUILD)/demo/critical.jsonl
 	@echo "demo output: $$(ls $(BUILD)/demo)"
 	@echo "first critical event:"; head -n 1 $(BUILD)/demo/critical.jsonl
+	OUT_DIR=$(BUILD)/demo ./$(BUILD)/flowctl apply examples/ai-feedback.yaml --state-dir $(BUILD)/demo/state -q
+	@echo "customer feedback routed to support queues (embedded models, no key):"; wc -l $(BUILD)/demo/queue-*.jsonl
+	@echo "first urgent escalation:"; head -n 1 $(BUILD)/demo/feedback-urgent.jsonl
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

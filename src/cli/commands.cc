@@ -74,8 +74,10 @@ json DiagJson(const Diagnostic& d) {
           {"hint", d.hint}};
 }
 
-void PrintDiags(const std::vector<Diagnostic>& diags) {
-  for (const auto& d : diags) std::cerr << d.ToString() << "\n";
+// Notes are information, not problems: -q leaves them out.
+void PrintDiags(const std::vector<Diagnostic>& diags, bool quiet = false) {
+  for (const auto& d : diags)
+    if (!quiet || d.severity != Diagnostic::Severity::kNote) std::cerr << d.ToString() << "\n";
 }
 
 struct Loaded {
@@ -175,7 +177,7 @@ int Validate(const std::vector<std::string>& files, const CommonOptions& o) {
           {{"file", f}, {"valid", l.ok}, {"pipelines", pipelines}, {"diagnostics", diags}});
       continue;
     }
-    PrintDiags(l.diagnostics);
+    PrintDiags(l.diagnostics, o.quiet);
     if (l.ok && !o.quiet) {
       for (size_t i = 0; i < pipelines.size(); ++i) {
         const json& p = pipelines[i];
@@ -205,7 +207,7 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   config::LoadOptions lo;
   if (!MakeLoadOptions(o, &lo)) return kExitUsage;
   Loaded l = LoadAndBuild(file, lo);
-  PrintDiags(l.diagnostics);
+  PrintDiags(l.diagnostics, o.quiet);
   if (!l.ok) {
     if (o.output == "json") {
       json diags = json::array();
