@@ -102,9 +102,8 @@ ai::CompletionRequest SchemaRequest(const std::string& model) {
   return r;
 }
 
-const json kWeatherTool = {{"type", "object"},
-                           {"properties", {{"city", {{"type", "string"}}}}},
-                           {"required", {"city"}}};
+const json kWeatherTool = {
+    {"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}, {"required", {"city"}}};
 
 TEST(OpenAIWire, SchemaConstrainedOutput) {
   FakeModelServer s;
@@ -157,9 +156,10 @@ TEST(OpenAIWire, ToolCallsWithStringArguments) {
   EXPECT_EQ(body["tools"][0]["type"], "function");
   EXPECT_EQ(body["tools"][0]["function"]["parameters"], kWeatherTool);
   // A tool result goes back as role tool with the call's id.
-  req.messages.push_back({"assistant", "", "", json::array({{{"id", "call_abc"},
-                                                               {"name", "get_weather"},
-                                                               {"arguments", {{"city", "Paris"}}}}})});
+  req.messages.push_back(
+      {"assistant", "", "",
+       json::array(
+           {{{"id", "call_abc"}, {"name", "get_weather"}, {"arguments", {{"city", "Paris"}}}}})});
   req.messages.push_back({"tool", "{\"temp_c\":18}", "call_abc", json()});
   ASSERT_TRUE(p->Complete(req).ok());
   body = json::parse(s.last().body);
@@ -188,10 +188,11 @@ TEST(OpenAIWire, ArgumentsThatAreNotJsonAreAnError) {
 TEST(OpenAIWire, Embeddings) {
   FakeModelServer s;
   s.Set([](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"object":"list","data":[{"object":"embedding","index":1,"embedding":[0.0,1.0]},
+    res.set_content(
+        R"({"object":"list","data":[{"object":"embedding","index":1,"embedding":[0.0,1.0]},
       {"object":"embedding","index":0,"embedding":[1.0,0.0]}],"model":"text-embedding-3-small",
       "usage":{"prompt_tokens":4,"total_tokens":4}})",
-                    "application/json");
+        "application/json");
   });
   auto p = Make("openai", s.url() + "/v1");
   auto r = p->Embed("text-embedding-3-small", {"a", "b"});
@@ -204,11 +205,12 @@ TEST(OpenAIWire, Embeddings) {
 TEST(AnthropicWire, SchemaOutputThroughAForcedTool) {
   FakeModelServer s;
   s.Set([](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"id":"msg_01","type":"message","role":"assistant","model":"claude-3-haiku-20240307",
+    res.set_content(
+        R"({"id":"msg_01","type":"message","role":"assistant","model":"claude-3-haiku-20240307",
       "content":[{"type":"tool_use","id":"toolu_01","name":"structured_output",
       "input":{"category":"billing"}}],"stop_reason":"tool_use",
       "usage":{"input_tokens":30,"output_tokens":12}})",
-                    "application/json");
+        "application/json");
   });
   auto p = Make("anthropic", s.url());
   auto r = p->Complete(SchemaRequest("claude-3-haiku"));
@@ -231,11 +233,12 @@ TEST(AnthropicWire, SchemaOutputThroughAForcedTool) {
 TEST(AnthropicWire, ToolUseBlocksAndResults) {
   FakeModelServer s;
   s.Set([](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"id":"msg_02","type":"message","role":"assistant","model":"claude-3-5-sonnet",
+    res.set_content(
+        R"({"id":"msg_02","type":"message","role":"assistant","model":"claude-3-5-sonnet",
       "content":[{"type":"text","text":"Let me check."},{"type":"tool_use","id":"toolu_9",
       "name":"get_weather","input":{"city":"Oslo"}}],"stop_reason":"tool_use",
       "usage":{"input_tokens":10,"output_tokens":8}})",
-                    "application/json");
+        "application/json");
   });
   auto p = Make("anthropic", s.url());
   ai::CompletionRequest req;
@@ -250,9 +253,10 @@ TEST(AnthropicWire, ToolUseBlocksAndResults) {
   json body = json::parse(s.last().body);
   EXPECT_EQ(body["tools"][0]["input_schema"], kWeatherTool);
   EXPECT_FALSE(body.contains("tool_choice"));
-  req.messages.push_back({"assistant", "Let me check.", "",
-                          json::array({{{"id", "toolu_9"}, {"name", "get_weather"},
-                                        {"arguments", {{"city", "Oslo"}}}}})});
+  req.messages.push_back(
+      {"assistant", "Let me check.", "",
+       json::array(
+           {{{"id", "toolu_9"}, {"name", "get_weather"}, {"arguments", {{"city", "Oslo"}}}}})});
   req.messages.push_back({"tool", "{\"temp_c\":3}", "toolu_9", json()});
   ASSERT_TRUE(p->Complete(req).ok());
   body = json::parse(s.last().body);
@@ -318,9 +322,10 @@ TEST(ModelClient, RetriesA429ThenSucceeds) {
                       "application/json");
       return;
     }
-    res.set_content(R"({"choices":[{"message":{"role":"assistant","content":"{\"category\":\"x\"}"}}],
+    res.set_content(
+        R"({"choices":[{"message":{"role":"assistant","content":"{\"category\":\"x\"}"}}],
       "usage":{"prompt_tokens":1000000,"completion_tokens":0}})",
-                    "application/json");
+        "application/json");
   });
   std::atomic<int64_t> calls{0}, retries{0}, cost{0}, in_tokens{0};
   ai::ClientCounters cc;
@@ -373,8 +378,9 @@ TEST(ModelClient, CircuitOpensAfterRepeated500sAndRecovers) {
       res.set_content(R"({"error":{"message":"internal"}})", "application/json");
       return;
     }
-    res.set_content(R"({"choices":[{"message":{"role":"assistant","content":"{\"category\":\"ok\"}"}}]})",
-                    "application/json");
+    res.set_content(
+        R"({"choices":[{"message":{"role":"assistant","content":"{\"category\":\"ok\"}"}}]})",
+        "application/json");
   });
   std::atomic<int64_t> rejected{0}, failures{0};
   ai::ClientCounters cc;
@@ -430,21 +436,24 @@ TEST(Embedded, SentimentNegationAndUrgency) {
   EXPECT_STREQ(pos.sentiment.label, "positive");
   auto neg = ai::embedded::Analyze("This is not good at all", nullptr, 4);
   EXPECT_LT(neg.sentiment.score, 0);
-  auto urgent = ai::embedded::Analyze("URGENT: production is DOWN, fix it immediately!!", nullptr, 4);
+  auto urgent =
+      ai::embedded::Analyze("URGENT: production is DOWN, fix it immediately!!", nullptr, 4);
   EXPECT_EQ(urgent.priority.level, 3u);
   EXPECT_TRUE(urgent.priority.urgent);
   auto calm = ai::embedded::Analyze("Do you have an office in Berlin?", nullptr, 4);
   EXPECT_EQ(calm.priority.level, 0u);
   EXPECT_FALSE(calm.priority.urgent);
   ai::embedded::Classifier c({{"billing", {}}, {"technical", {}}, {"other", {}}});
-  EXPECT_EQ(c.name(ai::embedded::Analyze("I was charged twice, refund please", &c, 0).category.index),
-            "billing");
+  EXPECT_EQ(
+      c.name(ai::embedded::Analyze("I was charged twice, refund please", &c, 0).category.index),
+      "billing");
   EXPECT_EQ(c.name(ai::embedded::Analyze("the app crashes with an error", &c, 0).category.index),
             "technical");
   auto fallback = ai::embedded::Analyze("hello there", &c, 0);
   EXPECT_EQ(c.name(fallback.category.index), "other");
   EXPECT_FALSE(fallback.category.matched);
-  auto x = ai::embedded::Extract("mail bob@example.com about order #12345, $19.99 at https://x.io/a");
+  auto x =
+      ai::embedded::Extract("mail bob@example.com about order #12345, $19.99 at https://x.io/a");
   EXPECT_EQ(x.emails, std::vector<std::string>{"bob@example.com"});
   EXPECT_EQ(x.order_ids, std::vector<std::string>{"12345"});
   EXPECT_EQ(x.amounts, std::vector<std::string>{"$19.99"});
@@ -462,7 +471,8 @@ TEST(Embedded, FillerMapsSchemaFieldsAndRejectsUnknownRequiredOnes) {
                    {"sentiment", {{"type", "number"}, {"minimum", -1}, {"maximum", 1}}},
                    {"priority", {{"enum", {"low", "medium", "high", "critical"}}}},
                    {"actions", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}};
-  auto f = ai::embedded::Filler::Make({"classify-and-enrich"}, schema, {{"billing", {}}, {"general", {}}});
+  auto f = ai::embedded::Filler::Make({"classify-and-enrich"}, schema,
+                                      {{"billing", {}}, {"general", {}}});
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   std::vector<Member> out;
   double conf = 0;
@@ -488,8 +498,9 @@ class AiPipelineTest : public ::testing::Test {
  protected:
   std::string Run(const std::string& yaml, int* rc) {
     testing::WriteFile(dir_.File("p.yaml"), yaml);
-    std::string cmd = "cd " + dir_.path() + " && OPENAI_API_KEY=test OPENAI_BASE_URL=" +
-                      server_.url() + "/v1 " + testing::Flowctl() + " apply p.yaml -q";
+    std::string cmd = "cd " + dir_.path() +
+                      " && OPENAI_API_KEY=test OPENAI_BASE_URL=" + server_.url() + "/v1 " +
+                      testing::Flowctl() + " apply p.yaml -q";
     auto r = testing::RunCommand(cmd);
     *rc = r.exit_code;
     return r.out;
@@ -517,9 +528,12 @@ TEST_F(AiPipelineTest, MalformedModelAnswerGoesToTheDeadLetterQueue) {
                      "{\"id\":3,\"message\":\"what is this\"}\n");
   server_.Set([](const httplib::Request& req, httplib::Response& res) {
     std::string content;
-    if (req.body.find("charged twice") != std::string::npos) content = "{\"category\":\"billing\"}";
-    else if (req.body.find("app crashes") != std::string::npos) content = "{\"category\":\"weather\"}";
-    else content = "I think it is billing";
+    if (req.body.find("charged twice") != std::string::npos)
+      content = "{\"category\":\"billing\"}";
+    else if (req.body.find("app crashes") != std::string::npos)
+      content = "{\"category\":\"weather\"}";
+    else
+      content = "I think it is billing";
     json j = {{"choices", {{{"message", {{"role", "assistant"}, {"content", content}}}}}},
               {"usage", {{"prompt_tokens", 10}, {"completion_tokens", 5}}}};
     res.set_content(j.dump(), "application/json");
@@ -534,17 +548,18 @@ TEST_F(AiPipelineTest, MalformedModelAnswerGoesToTheDeadLetterQueue) {
   ASSERT_EQ(dead.size(), 2u);
   std::string all = dead[0] + dead[1];
   EXPECT_NE(all.find("does not match output_schema"), std::string::npos) << all;  // weather
-  EXPECT_NE(all.find("not JSON"), std::string::npos) << all;  // prose answer
+  EXPECT_NE(all.find("not JSON"), std::string::npos) << all;                      // prose answer
 }
 
 TEST_F(AiPipelineTest, ProviderDownOpensTheCircuitAndEventsGoToTheDlq) {
   std::string in;
-  for (int i = 0; i < 20; ++i) in += "{\"id\":" + std::to_string(i) + ",\"message\":\"m" +
-                                     std::to_string(i) + "\"}\n";
+  for (int i = 0; i < 20; ++i)
+    in += "{\"id\":" + std::to_string(i) + ",\"message\":\"m" + std::to_string(i) + "\"}\n";
   testing::WriteFile(dir_.File("in.jsonl"), in);
   server_.Set([](const httplib::Request&, httplib::Response& res) { res.status = 503; });
   int rc = -1;
-  std::string out = Run(Pipeline("        max_concurrency: 1\n        circuit_breaker: {failures: 3, cooldown_ms: 60000}\n"),
+  std::string out = Run(Pipeline("        max_concurrency: 1\n        circuit_breaker: {failures: "
+                                 "3, cooldown_ms: 60000}\n"),
                         &rc);
   EXPECT_EQ(rc, 0) << out;
   auto dead = testing::ReadLines(dir_.File("dead.jsonl"));
@@ -565,12 +580,12 @@ TEST_F(AiPipelineTest, ValidateNamesTheProviderAndAMissingKey) {
             std::string::npos)
       << r.out;
   testing::WriteFile(dir_.File("in.jsonl"), "{\"message\":\"x\"}\n");
-  r = testing::RunCommand("cd " + dir_.path() + " && env -u OPENAI_API_KEY " +
-                          testing::Flowctl() + " apply p.yaml -q");
+  r = testing::RunCommand("cd " + dir_.path() + " && env -u OPENAI_API_KEY " + testing::Flowctl() +
+                          " apply p.yaml -q");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("OPENAI_API_KEY is not set"), std::string::npos) << r.out;
-  r = testing::RunCommand("cd " + dir_.path() + " && env -u OPENAI_API_KEY " +
-                          testing::Flowctl() + " --ai-provider embedded apply p.yaml -q");
+  r = testing::RunCommand("cd " + dir_.path() + " && env -u OPENAI_API_KEY " + testing::Flowctl() +
+                          " --ai-provider embedded apply p.yaml -q");
   EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
@@ -581,10 +596,14 @@ std::string AgentPipeline(const std::string& limits) {
          "      config:\n        agent: {model: gpt-4o-mini, capabilities: [data-enrichment]}\n"
          "        max_retries: 0\n"
          "        tools:\n          - {name: query-database, type: sql, database: db.sql}\n"
-         "        output_schema: {type: object, properties: {tier: {type: string}}, required: [tier]}\n"
-         "        limits: " + limits + "\n"
+         "        output_schema: {type: object, properties: {tier: {type: string}}, required: "
+         "[tier]}\n"
+         "        limits: " +
+         limits +
+         "\n"
          "      on_error: {dead_letter: {to: dlq}}\n"
-         "  sinks:\n    - id: out\n      type: file\n      inputs: [agent]\n      config: {path: out.jsonl}\n"
+         "  sinks:\n    - id: out\n      type: file\n      inputs: [agent]\n      config: {path: "
+         "out.jsonl}\n"
          "    - id: dlq\n      type: dead-letter\n      config: {path: dead.jsonl}\n";
 }
 
@@ -612,8 +631,9 @@ TEST_F(AiPipelineTest, AgentCallsAToolThenAnswers) {
                 {"type", "function"},
                 {"function",
                  {{"name", "query-database"},
-                  {"arguments", "{\"query\":\"SELECT tier FROM customers WHERE id = :id\","
-                                "\"params\":{\"id\":\"ada\"}}"}}}}}}};
+                  {"arguments",
+                   "{\"query\":\"SELECT tier FROM customers WHERE id = :id\","
+                   "\"params\":{\"id\":\"ada\"}}"}}}}}}};
     } else {
       msg = {{"role", "assistant"}, {"content", "{\"tier\":\"gold\"}"}};
     }
@@ -658,12 +678,14 @@ TEST_F(AiPipelineTest, AgentThatNeverAnswersIsStoppedByItsStepLimit) {
 
 TEST(AgentTools, SqlIsReadOnlyAndHttpStaysUnderItsBase) {
   testing::TempDir dir;
-  testing::WriteFile(dir.File("db.sql"), "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2);");
+  testing::WriteFile(dir.File("db.sql"),
+                     "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2);");
   auto sql = ai::MakeAgentTool({{"name", "db"}, {"type", "sql"}, {"database", dir.File("db.sql")}});
   ASSERT_TRUE(sql.ok()) << sql.status().ToString();
   EXPECT_EQ(sql.value()->Run({{"query", "SELECT count(*) AS n FROM t"}})["rows"][0]["n"], 2);
   EXPECT_TRUE(sql.value()->Run({{"query", "DELETE FROM t"}}).contains("error"));
-  EXPECT_TRUE(sql.value()->Run({{"query", "WITH x AS (SELECT 1) DELETE FROM t"}}).contains("error"));
+  EXPECT_TRUE(
+      sql.value()->Run({{"query", "WITH x AS (SELECT 1) DELETE FROM t"}}).contains("error"));
   EXPECT_EQ(sql.value()->Run({{"query", "SELECT count(*) AS n FROM t"}})["rows"][0]["n"], 2);
   FakeModelServer s;
   s.Set([](const httplib::Request& req, httplib::Response& res) {
@@ -680,11 +702,13 @@ TEST(AgentTools, SqlIsReadOnlyAndHttpStaysUnderItsBase) {
 }
 
 TEST(AgentTools, RedisAgainstARealServer) {
-  if (std::system("command -v redis-server >/dev/null") != 0) GTEST_SKIP() << "redis-server missing";
+  if (std::system("command -v redis-server >/dev/null") != 0)
+    GTEST_SKIP() << "redis-server missing";
   testing::TempDir dir;
   std::string sock = dir.File("r.sock");
-  std::string cmd = "redis-server --port 0 --unixsocket " + sock + " --daemonize yes --save '' --pidfile " +
-                    dir.File("r.pid") + " --dir " + dir.path() + " > /dev/null";
+  std::string cmd = "redis-server --port 0 --unixsocket " + sock +
+                    " --daemonize yes --save '' --pidfile " + dir.File("r.pid") + " --dir " +
+                    dir.path() + " > /dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   for (int i = 0; i < 200 && !std::filesystem::exists(sock); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -696,7 +720,8 @@ TEST(AgentTools, RedisAgainstARealServer) {
   EXPECT_EQ(got["found"], true);
   EXPECT_EQ(got["value"]["n"], 42);
   std::system(("kill $(cat " + dir.File("r.pid") + ")").c_str());
-  auto down = ai::MakeAgentTool({{"name", "cache"}, {"type", "redis"}, {"address", "unix:" + sock}});
+  auto down =
+      ai::MakeAgentTool({{"name", "cache"}, {"type", "redis"}, {"address", "unix:" + sock}});
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(down.value()->Run({{"op", "get"}, {"key", "k"}}).contains("error"));
 }

@@ -4,13 +4,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.h"
-#include "flowctl/ai/decisions.h"
 #include "flowctl/ai/client.h"
+#include "flowctl/ai/decisions.h"
 #include "flowctl/ai/embedded.h"
 #include "flowctl/ai/vector_store.h"
 
@@ -65,8 +64,9 @@ int Explain(const std::string& id, const std::string& state_dir, const CommonOpt
     std::printf("              urgency words:%s; negations: %zu; shouted words: %d; '!': %d\n",
                 words.empty() ? " none" : words.c_str(), e["negations"].size(),
                 e["shouted_words"].get<int>(), e["exclamations"].get<int>());
-    std::printf("              (embedded models are heuristics: a lexicon, keyword lists and "
-                "rules; see docs/ai.md)\n");
+    std::printf(
+        "              (embedded models are heuristics: a lexicon, keyword lists and "
+        "rules; see docs/ai.md)\n");
   }
   return kExitOk;
 }
@@ -93,8 +93,9 @@ Result<std::vector<std::vector<float>>> EmbedAll(const std::string& model,
   ai::ModelClient client(std::move(provider).value(), ai::ClientOptions{}, ai::ClientCounters{});
   std::vector<std::vector<float>> out;
   for (size_t i = 0; i < texts.size(); i += 64) {
-    std::vector<std::string> part(texts.begin() + static_cast<std::ptrdiff_t>(i),
-                                  texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), i + 64)));
+    std::vector<std::string> part(
+        texts.begin() + static_cast<std::ptrdiff_t>(i),
+        texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), i + 64)));
     auto r = client.Embed(model, part);
     if (!r.ok()) return r.status();
     for (auto& v : r.value()) out.push_back(std::move(v));
@@ -155,7 +156,9 @@ int IndexQuery(const std::string& text, const IndexOptions& o, const CommonOptio
   auto matches = idx.value().Search(vecs.value()[0], static_cast<size_t>(o.top_k), -1.0);
   nlohmann::json out = nlohmann::json::array();
   for (const auto& m : matches)
-    out.push_back({{"id", m.chunk->id}, {"source", m.chunk->source}, {"score", m.score},
+    out.push_back({{"id", m.chunk->id},
+                   {"source", m.chunk->source},
+                   {"score", m.score},
                    {"text", m.chunk->text}});
   if (common.output == "json") {
     std::cout << out.dump(2) << "\n";

@@ -11,10 +11,9 @@
 #define FLOWCTL_AI_AGENT_TOOLS_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowctl/ai/provider.h"
 #include "flowctl/base/status.h"

@@ -26,21 +26,21 @@
 namespace flowctl::ai {
 
 struct ClientOptions {
-  int max_retries = 3;        // attempts after the first, on kUnavailable only
-  int backoff_ms = 200;       // first backoff, doubled each attempt (with jitter)
+  int max_retries = 3;   // attempts after the first, on kUnavailable only
+  int backoff_ms = 200;  // first backoff, doubled each attempt (with jitter)
   int max_backoff_ms = 5000;
-  int max_concurrency = 8;    // calls in flight for the node
-  int breaker_failures = 5;   // consecutive failed calls that open the circuit
+  int max_concurrency = 8;          // calls in flight for the node
+  int breaker_failures = 5;         // consecutive failed calls that open the circuit
   int breaker_cooldown_ms = 30000;  // open this long, then let one call try
   size_t cache_entries = 4096;      // 0 = no cache
   Pricing pricing;
 };
 
 struct ClientCounters {
-  std::atomic<int64_t>* calls = nullptr;        // provider calls made (after cache)
+  std::atomic<int64_t>* calls = nullptr;  // provider calls made (after cache)
   std::atomic<int64_t>* cache_hits = nullptr;
   std::atomic<int64_t>* retries = nullptr;
-  std::atomic<int64_t>* failures = nullptr;     // calls that failed after retries
+  std::atomic<int64_t>* failures = nullptr;          // calls that failed after retries
   std::atomic<int64_t>* breaker_rejected = nullptr;  // failed fast: circuit open
   std::atomic<int64_t>* input_tokens = nullptr;
   std::atomic<int64_t>* output_tokens = nullptr;
@@ -90,8 +90,7 @@ class ModelClient {
 
   std::mutex cache_mu_;
   std::list<std::pair<uint64_t, CompletionResponse>> lru_;
-  std::unordered_map<uint64_t, std::list<std::pair<uint64_t, CompletionResponse>>::iterator>
-      cache_;
+  std::unordered_map<uint64_t, std::list<std::pair<uint64_t, CompletionResponse>>::iterator> cache_;
 };
 
 // A stable hash of everything that decides a model's answer.

@@ -8,17 +8,17 @@
 // Contract: thread-safe (the parallel instances of a node share one log).
 // Records are buffered and written on Flush (the components flush after
 // each batch) and on destruction; a crash loses at most the batch in hand
-// (decisions are diagnostics, not data). Without a directory, ids are still issued and nothing is written.
+// (decisions are diagnostics, not data). Without a directory, ids are still issued and nothing is
+// written.
 #ifndef FLOWCTL_AI_DECISIONS_H_
 #define FLOWCTL_AI_DECISIONS_H_
 
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowctl/base/status.h"
 

@@ -13,12 +13,11 @@
 #define FLOWCTL_AI_EMBEDDED_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowctl/base/status.h"
 #include "flowctl/data/value.h"
@@ -28,10 +27,10 @@ namespace flowctl::ai::embedded {
 inline constexpr char kModelName[] = "embedded-v1";
 
 struct Sentiment {
-  double score = 0;       // -1 (negative) .. 1 (positive)
+  double score = 0;               // -1 (negative) .. 1 (positive)
   const char* label = "neutral";  // negative, neutral, positive
-  double confidence = 0;  // 0..1, grows with the number of opinion words
-  int hits = 0;           // opinion words seen
+  double confidence = 0;          // 0..1, grows with the number of opinion words
+  int hits = 0;                   // opinion words seen
 };
 
 struct CategoryDef {
@@ -93,8 +92,8 @@ Extraction Extract(std::string_view text);
 // The leading sentence(s), at most max_words words.
 std::string Summarize(std::string_view text, int max_words);
 // Suggested next actions for a category and priority (templated phrases).
-std::vector<std::string> SuggestActions(const std::string& category, size_t level,
-                                        size_t levels, bool negative);
+std::vector<std::string> SuggestActions(const std::string& category, size_t level, size_t levels,
+                                        bool negative);
 // Hashed word and character-trigram features, L2-normalized.
 std::vector<float> Embed(std::string_view text, int dims = 512);
 double Cosine(const std::vector<float>& a, const std::vector<float>& b);
@@ -107,8 +106,8 @@ nlohmann::json Evidence(std::string_view text);
 std::vector<std::string> Words(std::string_view text);
 
 // The tasks the embedded models know.
-inline constexpr const char* kTasks[] = {"classify-and-enrich", "sentiment", "classify",
-                                         "priority", "extract", "summarize"};
+inline constexpr const char* kTasks[] = {
+    "classify-and-enrich", "sentiment", "classify", "priority", "extract", "summarize"};
 
 // Classes used when a node asks for a category but configures none.
 inline constexpr const char* kDefaultCategories[] = {
@@ -135,8 +134,19 @@ class Filler {
 
  private:
   enum class Kind {
-    kSentimentScore, kSentimentLabel, kCategory, kPriority, kUrgent, kActions,
-    kSummary, kEntities, kConfidence, kEmails, kUrls, kAmounts, kKeywords
+    kSentimentScore,
+    kSentimentLabel,
+    kCategory,
+    kPriority,
+    kUrgent,
+    kActions,
+    kSummary,
+    kEntities,
+    kConfidence,
+    kEmails,
+    kUrls,
+    kAmounts,
+    kKeywords
   };
   struct Field {
     std::string name;

@@ -8,8 +8,8 @@
 
 #include <fstream>
 #include <list>
-#include <sstream>
 #include <mutex>
+#include <sstream>
 #include <unordered_map>
 
 #include "flowctl/base/strings.h"
@@ -80,10 +80,14 @@ class SqlTool : public AgentTool {
         std::string key = n + 1;
         if (!params.contains(key)) continue;
         const json& v = params[key];
-        if (v.is_number_integer()) sqlite3_bind_int64(st, i, v.get<int64_t>());
-        else if (v.is_number()) sqlite3_bind_double(st, i, v.get<double>());
-        else if (v.is_string()) sqlite3_bind_text(st, i, v.get<std::string>().c_str(), -1, SQLITE_TRANSIENT);
-        else if (v.is_boolean()) sqlite3_bind_int(st, i, v.get<bool>() ? 1 : 0);
+        if (v.is_number_integer())
+          sqlite3_bind_int64(st, i, v.get<int64_t>());
+        else if (v.is_number())
+          sqlite3_bind_double(st, i, v.get<double>());
+        else if (v.is_string())
+          sqlite3_bind_text(st, i, v.get<std::string>().c_str(), -1, SQLITE_TRANSIENT);
+        else if (v.is_boolean())
+          sqlite3_bind_int(st, i, v.get<bool>() ? 1 : 0);
       }
       json rows = json::array();
       int rc;
@@ -112,8 +116,10 @@ class SqlTool : public AgentTool {
         }
         rows.push_back(std::move(row));
       }
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE) out = {{"error", sqlite3_errmsg(db)}};
-      else out = {{"rows", rows}, {"truncated", truncated}};
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        out = {{"error", sqlite3_errmsg(db)}};
+      else
+        out = {{"rows", rows}, {"truncated", truncated}};
     }
     sqlite3_finalize(st);
     if (db != script_db_) sqlite3_close(db);
@@ -207,16 +213,19 @@ class RedisTool : public AgentTool {
                           : "";
       r = ttl_ > 0 ? static_cast<redisReply*>(redisCommand(ctx_, "SET %b %b EX %d", key.data(),
                                                            key.size(), v.data(), v.size(), ttl_))
-                   : static_cast<redisReply*>(
-                         redisCommand(ctx_, "SET %b %b", key.data(), key.size(), v.data(), v.size()));
+                   : static_cast<redisReply*>(redisCommand(ctx_, "SET %b %b", key.data(),
+                                                           key.size(), v.data(), v.size()));
     } else {
       return {{"error", "op must be get or set"}};
     }
     if (r == nullptr) return {{"error", std::string("redis: ") + ctx_->errstr}};
     json out;
-    if (r->type == REDIS_REPLY_ERROR) out = {{"error", std::string(r->str, r->len)}};
-    else if (op == "set") out = {{"ok", true}};
-    else if (r->type == REDIS_REPLY_NIL) out = {{"found", false}};
+    if (r->type == REDIS_REPLY_ERROR)
+      out = {{"error", std::string(r->str, r->len)}};
+    else if (op == "set")
+      out = {{"ok", true}};
+    else if (r->type == REDIS_REPLY_NIL)
+      out = {{"found", false}};
     else {
       std::string s(r->str, r->len);
       json parsed = json::parse(s, nullptr, false);
@@ -234,19 +243,18 @@ class RedisTool : public AgentTool {
   redisContext* ctx_ = nullptr;
 };
 
-const json kCacheArgs = {
-    {"type", "object"},
-    {"properties",
-     {{"op", {{"type", "string"}, {"enum", {"get", "set"}}}},
-      {"key", {{"type", "string"}}},
-      {"value", {{"description", "for set: any JSON value"}}}}},
-    {"required", {"op", "key"}}};
+const json kCacheArgs = {{"type", "object"},
+                         {"properties",
+                          {{"op", {{"type", "string"}, {"enum", {"get", "set"}}}},
+                           {"key", {{"type", "string"}}},
+                           {"value", {{"description", "for set: any JSON value"}}}}},
+                         {"required", {"op", "key"}}};
 
 }  // namespace
 
 namespace internal {
-std::unique_ptr<AgentTool> MakeHttpGetTool(ToolDefinition def, std::string base_url,
-                                           int timeout_ms, size_t max_bytes);
+std::unique_ptr<AgentTool> MakeHttpGetTool(ToolDefinition def, std::string base_url, int timeout_ms,
+                                           size_t max_bytes);
 }  // namespace internal
 
 Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
@@ -266,11 +274,12 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
                                                  ". SELECT only; at most " +
                                                  std::to_string(c.value("max_rows", 100)) +
                                                  " rows. Named parameters :x come from params.");
-    def.parameters = {{"type", "object"},
-                      {"properties",
-                       {{"query", {{"type", "string"}}},
-                        {"params", {{"type", "object"}, {"description", "values of :name parameters"}}}}},
-                      {"required", {"query"}}};
+    def.parameters = {
+        {"type", "object"},
+        {"properties",
+         {{"query", {{"type", "string"}}},
+          {"params", {{"type", "object"}, {"description", "values of :name parameters"}}}}},
+        {"required", {"query"}}};
     auto tool = std::make_unique<SqlTool>(def, db, c.value("max_rows", 100));
     Status st = tool->Init();
     if (!st.ok()) return Status(st.code(), "tool " + name + ": " + st.message());
@@ -283,9 +292,10 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
     def.description = c.value("description", "HTTP GET of a path under " + base +
                                                  " (the only origin allowed); returns status and "
                                                  "body (JSON when it parses).");
-    def.parameters = {{"type", "object"},
-                      {"properties", {{"path", {{"type", "string"}, {"description", "e.g. /users/42"}}}}},
-                      {"required", {"path"}}};
+    def.parameters = {
+        {"type", "object"},
+        {"properties", {{"path", {{"type", "string"}, {"description", "e.g. /users/42"}}}}},
+        {"required", {"path"}}};
     return internal::MakeHttpGetTool(def, base, c.value("timeout_ms", 5000),
                                      c.value("max_bytes", size_t{4096}));
   }
@@ -298,14 +308,15 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
     std::string addr = c.value("address", "");
     if (addr.empty())
       return Status(StatusCode::kFailedPrecondition,
-                    "tool " + name + ": redis needs address: HOST:PORT or unix:PATH (or use "
-                    "type: cache for an in-process cache)");
+                    "tool " + name +
+                        ": redis needs address: HOST:PORT or unix:PATH (or use "
+                        "type: cache for an in-process cache)");
     def.description = c.value("description", "GET/SET keys in Redis at " + addr + ".");
     def.parameters = kCacheArgs;
     return std::unique_ptr<AgentTool>(new RedisTool(def, addr, c.value("ttl_s", 0)));
   }
-  return Status::Invalid("tool " + name + ": type must be sql, http, cache or redis, not '" +
-                         type + "'");
+  return Status::Invalid("tool " + name + ": type must be sql, http, cache or redis, not '" + type +
+                         "'");
 }
 
 }  // namespace flowctl::ai

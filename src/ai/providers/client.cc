@@ -123,8 +123,8 @@ Result<T> ModelClient::Call(F&& f) {
   return r;
 }
 
-Result<CompletionResponse> ModelClient::Complete(const CompletionRequest& request,
-                                                 double* cost_usd, bool* cache_hit) {
+Result<CompletionResponse> ModelClient::Complete(const CompletionRequest& request, double* cost_usd,
+                                                 bool* cache_hit) {
   if (cost_usd != nullptr) *cost_usd = 0;
   if (cache_hit != nullptr) *cache_hit = false;
   uint64_t key = options_.cache_entries > 0 ? RequestHash(request) : 0;

@@ -42,8 +42,8 @@ DecisionLog::DecisionLog(std::string dir, std::string pipeline, std::string node
       node_(std::move(node)),
       max_records_(max_records == 0 ? 1 : max_records) {
   auto now = std::chrono::system_clock::now().time_since_epoch();
-  run_tag_ = Base36(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
+  run_tag_ = Base36(
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
   if (!dir_.empty()) {
     std::error_code ec;
     fs::create_directories(fs::path(dir_) / "decisions", ec);
@@ -117,7 +117,8 @@ void DecisionLog::FlushLocked() {
 Result<nlohmann::json> FindDecision(const std::string& state_dir, const std::string& id) {
   size_t dot = id.find('.');
   if (dot == std::string::npos || dot == 0)
-    return Status::Invalid("'" + id + "' is not a decision id (NODE.RUN.SEQ, e.g. sentiment.m3x1k2.42)");
+    return Status::Invalid("'" + id +
+                           "' is not a decision id (NODE.RUN.SEQ, e.g. sentiment.m3x1k2.42)");
   std::string node = id.substr(0, dot);
   std::error_code ec;
   if (!fs::is_directory(state_dir, ec))

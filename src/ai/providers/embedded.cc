@@ -374,8 +374,10 @@ Analysis Analyze(std::string_view text, const Classifier* classifier, size_t lev
   double signal = urgency;
   if (exclaims >= 2) signal += 1;
   if (caps_words >= 2) signal += 1;
-  if (score <= -0.5) signal += 1.5;
-  else if (score < -0.05) signal += 0.5;
+  if (score <= -0.5)
+    signal += 1.5;
+  else if (score < -0.05)
+    signal += 0.5;
   a.priority.signals = static_cast<int>(std::round(signal));
   if (levels > 0) {
     // 0 -> lowest, 1-2 -> second, 3-4 -> third, 5+ -> highest (scaled).
@@ -412,15 +414,19 @@ nlohmann::json Evidence(std::string_view text) {
 }
 
 nlohmann::json Extraction::ToJson() const {
-  return {{"emails", emails}, {"urls", urls}, {"phones", phones},
-          {"amounts", amounts}, {"order_ids", order_ids}};
+  return {{"emails", emails},
+          {"urls", urls},
+          {"phones", phones},
+          {"amounts", amounts},
+          {"order_ids", order_ids}};
 }
 
 Extraction Extract(std::string_view text) {
   static const std::regex kEmail(R"([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})");
   static const std::regex kUrl(R"(https?://[^\s"'<>]+)");
   static const std::regex kPhone(R"(\+?\d[\d\s().-]{7,}\d)");
-  static const std::regex kAmount(R"([$€£]\s?\d+(?:[.,]\d{1,2})?|\d+(?:\.\d{1,2})?\s?(?:USD|EUR|GBP|usd|eur|gbp|dollars))");
+  static const std::regex kAmount(
+      R"([$€£]\s?\d+(?:[.,]\d{1,2})?|\d+(?:\.\d{1,2})?\s?(?:USD|EUR|GBP|usd|eur|gbp|dollars))");
   static const std::regex kOrder(R"((?:#|order\s+|ticket\s+|ORD-?)(\d{3,}))", std::regex::icase);
   Extraction x;
   std::string s(text);
@@ -476,8 +482,8 @@ std::string Summarize(std::string_view text, int max_words) {
   return out;
 }
 
-std::vector<std::string> SuggestActions(const std::string& category, size_t level,
-                                        size_t levels, bool negative) {
+std::vector<std::string> SuggestActions(const std::string& category, size_t level, size_t levels,
+                                        bool negative) {
   std::vector<std::string> out;
   bool top = levels > 0 && level + 1 == levels;
   bool high = levels > 1 && level + 2 >= levels && level > 0;
@@ -510,7 +516,8 @@ std::vector<float> Embed(std::string_view text, int dims) {
     bump(s, 1.0f);
     if (!prev.empty()) bump(prev + " " + s, 0.4f);
     std::string padded = "#" + s + "#";
-    for (size_t i = 0; i + 3 <= padded.size(); ++i) bump(std::string_view(padded).substr(i, 3), 0.1f);
+    for (size_t i = 0; i + 3 <= padded.size(); ++i)
+      bump(std::string_view(padded).substr(i, 3), 0.1f);
     prev = s;
   });
   double norm = 0;

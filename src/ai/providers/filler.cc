@@ -46,9 +46,9 @@ Result<Filler> Filler::Make(const std::vector<std::string>& tasks, const nlohman
   Filler f;
   for (const auto& t : tasks)
     if (std::find(std::begin(kTasks), std::end(kTasks), t) == std::end(kTasks))
-      return Status::Invalid("unknown task '" + t + "'; valid: " +
-                             Join(std::vector<std::string>(std::begin(kTasks), std::end(kTasks)),
-                                  ", "));
+      return Status::Invalid(
+          "unknown task '" + t + "'; valid: " +
+          Join(std::vector<std::string>(std::begin(kTasks), std::end(kTasks)), ", "));
   auto wants = [&](const char* t) {
     return std::find(tasks.begin(), tasks.end(), t) != tasks.end();
   };
@@ -69,16 +69,16 @@ Result<Filler> Filler::Make(const std::vector<std::string>& tasks, const nlohman
       std::string type = TypeOf(prop);
       std::vector<std::string> values = EnumOf(prop);
       if (Has(name, {"sentiment", "mood", "tone", "emotion", "polarity"})) {
-        add(it.key(), type == "number" || type == "integer" ? Kind::kSentimentScore
-                                                             : Kind::kSentimentLabel,
+        add(it.key(),
+            type == "number" || type == "integer" ? Kind::kSentimentScore : Kind::kSentimentLabel,
             values);
       } else if (Has(name, {"urgent", "escalat"}) && type == "boolean") {
         add(it.key(), Kind::kUrgent);
       } else if (Has(name, {"priority", "urgency", "severity", "level"})) {
         if (!values.empty()) f.levels_ = values;
         add(it.key(), Kind::kPriority, values);
-      } else if (Has(name, {"categor", "class", "label", "topic", "team", "queue",
-                            "department", "intent", "type", "segment"})) {
+      } else if (Has(name, {"categor", "class", "label", "topic", "team", "queue", "department",
+                            "intent", "type", "segment"})) {
         if (categories.empty())
           for (const auto& v : values) categories.push_back({v, {}});
         need_classifier = true;
@@ -141,9 +141,8 @@ Result<Filler> Filler::Make(const std::vector<std::string>& tasks, const nlohman
   }
   static const char* kHigh[] = {"critical", "urgent", "high", "p0", "p1", "sev1", "blocker"};
   if (!f.levels_.empty())
-    f.levels_descending_ =
-        std::find(std::begin(kHigh), std::end(kHigh), ToLower(f.levels_.front())) !=
-        std::end(kHigh);
+    f.levels_descending_ = std::find(std::begin(kHigh), std::end(kHigh),
+                                     ToLower(f.levels_.front())) != std::end(kHigh);
   return f;
 }
 
@@ -215,8 +214,7 @@ void Filler::Fill(std::string_view text, std::vector<Member>* out, double* confi
       case Kind::kKeywords: {
         std::vector<std::string> kws;
         for (const auto& w : Words(text))
-          if (w.size() > 4 && std::find(kws.begin(), kws.end(), w) == kws.end() &&
-              kws.size() < 5)
+          if (w.size() > 4 && std::find(kws.begin(), kws.end(), w) == kws.end() && kws.size() < 5)
             kws.push_back(w);
         v = StringList(kws);
         break;

@@ -94,16 +94,13 @@ Result<json> PostJson(const std::string& provider, ClientPool& pool, const std::
     return Status::Unavailable(provider + ": HTTP " + std::to_string(code) + ": " +
                                Excerpt(res->body));
   if (code == 401 || code == 403)
-    return Status(StatusCode::kFailedPrecondition,
-                  provider + ": HTTP " + std::to_string(code) + " (key rejected?): " +
-                      Excerpt(res->body));
+    return Status(StatusCode::kFailedPrecondition, provider + ": HTTP " + std::to_string(code) +
+                                                       " (key rejected?): " + Excerpt(res->body));
   if (code < 200 || code >= 300)
-    return Status::Invalid(provider + ": HTTP " + std::to_string(code) + ": " +
-                           Excerpt(res->body));
+    return Status::Invalid(provider + ": HTTP " + std::to_string(code) + ": " + Excerpt(res->body));
   json parsed = json::parse(res->body, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object())
-    return Status::Invalid(provider + ": the answer is not a JSON object: " +
-                           Excerpt(res->body));
+    return Status::Invalid(provider + ": the answer is not a JSON object: " + Excerpt(res->body));
   return parsed;
 }
 
@@ -132,8 +129,7 @@ Result<json> GetPath(const json& j, std::initializer_list<const char*> path,
     where += std::string("/") + p;
     if (cur->is_array()) {
       size_t i = static_cast<size_t>(std::atoi(p));
-      if (i >= cur->size())
-        return Status::Invalid(provider + ": malformed answer: no " + where);
+      if (i >= cur->size()) return Status::Invalid(provider + ": malformed answer: no " + where);
       cur = &(*cur)[i];
     } else if (cur->is_object() && cur->contains(p)) {
       cur = &(*cur)[p];
@@ -147,7 +143,9 @@ Result<json> GetPath(const json& j, std::initializer_list<const char*> path,
 class OpenAIProvider : public Provider {
  public:
   OpenAIProvider(std::string base, std::string key, int timeout_ms)
-      : base_(std::move(base)), key_(std::move(key)), timeout_ms_(timeout_ms),
+      : base_(std::move(base)),
+        key_(std::move(key)),
+        timeout_ms_(timeout_ms),
         pool_(base_, timeout_ms) {}
   const std::string& name() const override { return name_; }
 
@@ -180,11 +178,10 @@ class OpenAIProvider : public Provider {
     if (!req.tools.empty()) {
       json tools = json::array();
       for (const auto& t : req.tools)
-        tools.push_back({{"type", "function"},
-                         {"function",
-                          {{"name", t.name},
-                           {"description", t.description},
-                           {"parameters", t.parameters}}}});
+        tools.push_back(
+            {{"type", "function"},
+             {"function",
+              {{"name", t.name}, {"description", t.description}, {"parameters", t.parameters}}}});
       body["tools"] = tools;
     }
     httplib::Headers h = {{"Authorization", "Bearer " + key_}};
@@ -257,7 +254,9 @@ constexpr char kStructuredTool[] = "structured_output";
 class AnthropicProvider : public Provider {
  public:
   AnthropicProvider(std::string base, std::string key, int timeout_ms)
-      : base_(std::move(base)), key_(std::move(key)), timeout_ms_(timeout_ms),
+      : base_(std::move(base)),
+        key_(std::move(key)),
+        timeout_ms_(timeout_ms),
         pool_(base_, timeout_ms) {}
   const std::string& name() const override { return name_; }
 
@@ -265,10 +264,11 @@ class AnthropicProvider : public Provider {
     json messages = json::array();
     for (const auto& m : req.messages) {
       if (m.role == "tool") {
-        messages.push_back(
-            {{"role", "user"},
-             {"content",
-              {{{"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.content}}}}});
+        messages.push_back({{"role", "user"},
+                            {"content",
+                             {{{"type", "tool_result"},
+                               {"tool_use_id", m.tool_call_id},
+                               {"content", m.content}}}}});
       } else if (m.role == "assistant" && m.tool_calls.is_array() && !m.tool_calls.empty()) {
         json content = json::array();
         if (!m.content.empty()) content.push_back({{"type", "text"}, {"text", m.content}});
@@ -318,8 +318,7 @@ class AnthropicProvider : public Provider {
         r.text += block.value("text", "");
       } else if (type == "tool_use") {
         json input = block.value("input", json::object());
-        if (!input.is_object())
-          return Status::Invalid(name_ + ": tool_use input is not an object");
+        if (!input.is_object()) return Status::Invalid(name_ + ": tool_use input is not an object");
         if (forced && block.value("name", "") == kStructuredTool) {
           r.structured = input;
           r.text = input.dump();
@@ -382,11 +381,10 @@ class OllamaProvider : public Provider {
     if (!req.tools.empty()) {
       json tools = json::array();
       for (const auto& t : req.tools)
-        tools.push_back({{"type", "function"},
-                         {"function",
-                          {{"name", t.name},
-                           {"description", t.description},
-                           {"parameters", t.parameters}}}});
+        tools.push_back(
+            {{"type", "function"},
+             {"function",
+              {{"name", t.name}, {"description", t.description}, {"parameters", t.parameters}}}});
       body["tools"] = tools;
     }
     auto res = PostJson(name_, pool_, base_, "/api/chat", {}, body);
@@ -458,7 +456,10 @@ namespace {
 class HttpGetTool : public AgentTool {
  public:
   HttpGetTool(ToolDefinition def, std::string base, int timeout_ms, size_t max_bytes)
-      : def_(std::move(def)), base_(std::move(base)), timeout_ms_(timeout_ms), max_bytes_(max_bytes) {}
+      : def_(std::move(def)),
+        base_(std::move(base)),
+        timeout_ms_(timeout_ms),
+        max_bytes_(max_bytes) {}
   const ToolDefinition& definition() const override { return def_; }
   json Run(const json& args) override {
     std::string path = args.value("path", "");
@@ -474,7 +475,8 @@ class HttpGetTool : public AgentTool {
     cli.set_connection_timeout(sec, usec);
     cli.set_read_timeout(sec, usec);
     auto res = cli.Get(ep.prefix + path);
-    if (!res) return {{"error", "GET " + base_ + path + " failed: " + httplib::to_string(res.error())}};
+    if (!res)
+      return {{"error", "GET " + base_ + path + " failed: " + httplib::to_string(res.error())}};
     std::string body = res->body.substr(0, max_bytes_);
     json parsed = json::parse(body, nullptr, false);
     json out = {{"status", res->status}, {"truncated", res->body.size() > max_bytes_}};
@@ -491,10 +493,9 @@ class HttpGetTool : public AgentTool {
 
 }  // namespace
 
-std::unique_ptr<AgentTool> MakeHttpGetTool(ToolDefinition def, std::string base_url,
-                                           int timeout_ms, size_t max_bytes) {
-  return std::make_unique<HttpGetTool>(std::move(def), std::move(base_url), timeout_ms,
-                                       max_bytes);
+std::unique_ptr<AgentTool> MakeHttpGetTool(ToolDefinition def, std::string base_url, int timeout_ms,
+                                           size_t max_bytes) {
+  return std::make_unique<HttpGetTool>(std::move(def), std::move(base_url), timeout_ms, max_bytes);
 }
 
 }  // namespace flowctl::ai::internal

@@ -85,8 +85,7 @@ ProviderChoice ChooseProvider(const std::string& model, const std::string& expli
     c.provider = "embedded";
     c.reason = m.empty() ? "no model named: the embedded models" : "model '" + model + "'";
   } else if (StartsWith(m, "gpt-") || StartsWith(m, "o1") || StartsWith(m, "o3") ||
-             StartsWith(m, "o4") || StartsWith(m, "text-embedding-") ||
-             StartsWith(m, "chatgpt")) {
+             StartsWith(m, "o4") || StartsWith(m, "text-embedding-") || StartsWith(m, "chatgpt")) {
     c.provider = "openai";
     c.reason = "model '" + model + "' maps to openai";
   } else if (StartsWith(m, "claude")) {
@@ -135,14 +134,22 @@ Pricing DefaultPricing(const std::string& provider, const std::string& model) {
     double in, out;
   };
   static const Row kRows[] = {
-      {"gpt-4o-mini", 0.15, 0.60},     {"gpt-4o", 2.50, 10.0},
-      {"gpt-4.1-mini", 0.40, 1.60},    {"gpt-4.1", 2.00, 8.00},
-      {"gpt-4-turbo", 10.0, 30.0},     {"gpt-4", 30.0, 60.0},
-      {"gpt-3.5", 0.50, 1.50},         {"text-embedding-3-small", 0.02, 0},
-      {"text-embedding-3-large", 0.13, 0}, {"claude-3-haiku", 0.25, 1.25},
-      {"claude-3-5-haiku", 0.80, 4.00}, {"claude-3-opus", 15.0, 75.0},
-      {"claude-3-5-sonnet", 3.00, 15.0}, {"claude-3", 3.00, 15.0},
-      {"claude-sonnet", 3.00, 15.0},   {"claude-opus", 15.0, 75.0},
+      {"gpt-4o-mini", 0.15, 0.60},
+      {"gpt-4o", 2.50, 10.0},
+      {"gpt-4.1-mini", 0.40, 1.60},
+      {"gpt-4.1", 2.00, 8.00},
+      {"gpt-4-turbo", 10.0, 30.0},
+      {"gpt-4", 30.0, 60.0},
+      {"gpt-3.5", 0.50, 1.50},
+      {"text-embedding-3-small", 0.02, 0},
+      {"text-embedding-3-large", 0.13, 0},
+      {"claude-3-haiku", 0.25, 1.25},
+      {"claude-3-5-haiku", 0.80, 4.00},
+      {"claude-3-opus", 15.0, 75.0},
+      {"claude-3-5-sonnet", 3.00, 15.0},
+      {"claude-3", 3.00, 15.0},
+      {"claude-sonnet", 3.00, 15.0},
+      {"claude-opus", 15.0, 75.0},
       {"claude-haiku", 0.80, 4.00},
   };
   for (const auto& r : kRows)
@@ -159,15 +166,13 @@ Result<std::unique_ptr<Provider>> MakeProvider(const ProviderOptions& o, const E
   };
   if (o.name == "openai") {
     std::string key = pick(o.api_key, "OPENAI_API_KEY", "");
-    if (key.empty())
-      return Status(StatusCode::kFailedPrecondition, "OPENAI_API_KEY is not set");
+    if (key.empty()) return Status(StatusCode::kFailedPrecondition, "OPENAI_API_KEY is not set");
     return internal::MakeOpenAIProvider(
         pick(o.base_url, "OPENAI_BASE_URL", "https://api.openai.com/v1"), key, o.timeout_ms);
   }
   if (o.name == "anthropic") {
     std::string key = pick(o.api_key, "ANTHROPIC_API_KEY", "");
-    if (key.empty())
-      return Status(StatusCode::kFailedPrecondition, "ANTHROPIC_API_KEY is not set");
+    if (key.empty()) return Status(StatusCode::kFailedPrecondition, "ANTHROPIC_API_KEY is not set");
     return internal::MakeAnthropicProvider(
         pick(o.base_url, "ANTHROPIC_BASE_URL", "https://api.anthropic.com"), key, o.timeout_ms);
   }

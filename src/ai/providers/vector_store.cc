@@ -6,9 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace flowctl::ai {
 namespace fs = std::filesystem;
@@ -52,11 +51,10 @@ Result<VectorIndex> VectorIndex::Load(const std::string& dir, const std::string&
     ch.text = c.value("text", "");
     ch.embedding = c["embedding"].get<std::vector<float>>();
     if (ch.embedding.size() != idx.dims_)
-      return Status(StatusCode::kDataLoss, idx.path_ + "/chunks.jsonl:" + std::to_string(n) +
-                                               ": embedding has " +
-                                               std::to_string(ch.embedding.size()) +
-                                               " dimensions, the index " +
-                                               std::to_string(idx.dims_));
+      return Status(StatusCode::kDataLoss,
+                    idx.path_ + "/chunks.jsonl:" + std::to_string(n) + ": embedding has " +
+                        std::to_string(ch.embedding.size()) + " dimensions, the index " +
+                        std::to_string(idx.dims_));
     idx.chunks_.push_back(std::move(ch));
   }
   return idx;
@@ -84,14 +82,15 @@ Status VectorIndex::Add(std::vector<Chunk> chunks) {
   for (auto& c : chunks) {
     if (dims_ == 0) dims_ = c.embedding.size();
     if (c.embedding.size() != dims_)
-      return Status::Invalid("embedding of " + c.id + " has " +
-                             std::to_string(c.embedding.size()) + " dimensions, the index " +
-                             std::to_string(dims_));
+      return Status::Invalid("embedding of " + c.id + " has " + std::to_string(c.embedding.size()) +
+                             " dimensions, the index " + std::to_string(dims_));
     // Re-adding a document replaces its chunks.
-    auto it = std::find_if(chunks_.begin(), chunks_.end(),
-                           [&](const Chunk& x) { return x.id == c.id; });
-    if (it != chunks_.end()) *it = std::move(c);
-    else chunks_.push_back(std::move(c));
+    auto it =
+        std::find_if(chunks_.begin(), chunks_.end(), [&](const Chunk& x) { return x.id == c.id; });
+    if (it != chunks_.end())
+      *it = std::move(c);
+    else
+      chunks_.push_back(std::move(c));
   }
   return Status::OK();
 }
@@ -118,11 +117,12 @@ Status VectorIndex::Save() const {
              "\n";
   Status st = write("chunks.jsonl", lines);
   if (!st.ok()) return st;
-  return write("index.json",
-               json{{"name", name_}, {"embedding_model", model_}, {"dims", dims_},
-                    {"chunks", chunks_.size()}}
-                       .dump(2) +
-                   "\n");
+  return write(
+      "index.json",
+      json{
+          {"name", name_}, {"embedding_model", model_}, {"dims", dims_}, {"chunks", chunks_.size()}}
+              .dump(2) +
+          "\n");
 }
 
 std::vector<Match> VectorIndex::Search(const std::vector<float>& q, size_t k,
@@ -195,8 +195,7 @@ std::vector<std::string> ChunkText(const std::string& text, int max_words) {
   return out;
 }
 
-Result<std::vector<Chunk>> ChunksFromFiles(const std::vector<std::string>& files,
-                                           int max_words) {
+Result<std::vector<Chunk>> ChunksFromFiles(const std::vector<std::string>& files, int max_words) {
   std::vector<Chunk> chunks;
   for (const auto& f : files) {
     std::ifstream in(f);
@@ -213,8 +212,9 @@ Result<std::vector<Chunk>> ChunksFromFiles(const std::vector<std::string>& files
           return Status::Invalid(f + ":" + std::to_string(n) +
                                  ": expected a JSON object with a \"text\" string");
         Chunk c;
-        c.id = j.contains("id") ? (j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump())
-                                : name + "#" + std::to_string(n);
+        c.id = j.contains("id")
+                   ? (j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump())
+                   : name + "#" + std::to_string(n);
         c.source = j.value("source", name);
         c.text = j["text"].get<std::string>();
         chunks.push_back(std::move(c));

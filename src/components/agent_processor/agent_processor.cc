@@ -222,8 +222,8 @@ class AgentProcessor : public Processor {
         std::string in;
         events[i].AppendJson(&in);
         if (in.size() > 2048) in = "{\"truncated\":true}";
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)
-                      .count();
+        auto us =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
         state_->decisions->Record(id, "agent-processor", state_->model, state_->provider, in,
                                   outcomes[i].result.ToJson(), 1.0, us, cost);
         outcomes[i].result.Set("decision", Value(id));
@@ -269,8 +269,9 @@ ComponentDescriptor AgentProcessorDescriptor() {
   ComponentDescriptor d;
   d.type = "agent-processor";
   d.kind = NodeKind::kProcessor;
-  d.summary = "Runs a bounded tool-using model loop per event (sql, http GET, cache, redis) "
-              "and attaches the agent's answer.";
+  d.summary =
+      "Runs a bounded tool-using model loop per event (sql, http GET, cache, redis) "
+      "and attaches the agent's answer.";
   d.description =
       "agent.model (gpt-*, claude-*, name:tag) reads the event, may call the tools and "
       "answers with JSON (validated against output_schema when given); the event gets "
@@ -281,8 +282,9 @@ ComponentDescriptor AgentProcessorDescriptor() {
       "embedded provider (no model to plan) every tool with a scripted call "
       "({query, params: {x: '{field}'}}, {path}, {op, key, value}) runs in order and the "
       "event gets TARGET {results, steps, tools_used}.";
-  d.keywords = {"agent", "autonomous", "tools", "tool use", "llm", "lookup", "database", "sql",
-                "api", "http", "cache", "redis", "enrich", "decision", "function calling"};
+  d.keywords = {"agent",  "autonomous", "tools",  "tool use", "llm",
+                "lookup", "database",   "sql",    "api",      "http",
+                "cache",  "redis",      "enrich", "decision", "function calling"};
   json tool_schema = {
       {"type", "object"},
       {"properties",
@@ -297,16 +299,19 @@ ComponentDescriptor AgentProcessorDescriptor() {
         {"max_entries", {{"type", "integer"}, {"minimum", 1}}},
         {"address", {{"type", "string"}, {"description", "redis: host:port or unix:PATH"}}},
         {"ttl_s", {{"type", "integer"}, {"minimum", 0}}},
-        {"call", {{"type", "object"}, {"description", "scripted arguments; {field} = event field"}}}}},
+        {"call",
+         {{"type", "object"}, {"description", "scripted arguments; {field} = event field"}}}}},
       {"required", {"name", "type"}},
       {"additionalProperties", false}};
   json props = {
       {"agent",
        {{"type", "object"},
         {"properties",
-         {{"type", {{"type", "string"}, {"enum", {"autonomous", "scripted"}}, {"default", "autonomous"}}},
+         {{"type",
+           {{"type", "string"}, {"enum", {"autonomous", "scripted"}}, {"default", "autonomous"}}},
           {"model", {{"type", "string"}}},
-          {"provider", {{"type", "string"}, {"enum", {"openai", "anthropic", "ollama", "embedded"}}}},
+          {"provider",
+           {{"type", "string"}, {"enum", {"openai", "anthropic", "ollama", "embedded"}}}},
           {"capabilities", {{"type", "array"}, {"items", {{"type", "string"}}}}},
           {"instructions", {{"type", "string"}}}}},
         {"additionalProperties", false}}},

@@ -98,8 +98,9 @@ std::vector<ComponentDescriptor::Check> ProviderChecks(const json& config) {
     return out;
   }
   if (!c.usable.ok()) {
-    out.push_back({L::kWarning, "", "will use provider " + c.provider + " (" + c.reason +
-                                        "), but " + c.usable.message(), ""});
+    out.push_back(
+        {L::kWarning, "",
+         "will use provider " + c.provider + " (" + c.reason + "), but " + c.usable.message(), ""});
     return out;
   }
   out.push_back({L::kNote, "", "uses provider " + c.provider + ": " + c.reason, ""});
@@ -108,8 +109,7 @@ std::vector<ComponentDescriptor::Check> ProviderChecks(const json& config) {
 
 Result<std::shared_ptr<NodeState>> GetNodeState(const ComponentContext& ctx,
                                                 const std::string& component) {
-  if (ctx.shared != nullptr && *ctx.shared)
-    return std::static_pointer_cast<NodeState>(*ctx.shared);
+  if (ctx.shared != nullptr && *ctx.shared) return std::static_pointer_cast<NodeState>(*ctx.shared);
   const json& c = ctx.config;
   auto env = KeyedEnv(c);
   auto choice = ai::ChooseProvider(c.value("model", "embedded"), c.value("provider", ""),
@@ -168,8 +168,8 @@ std::vector<std::string> TextFields(const json& config) {
     return {config["text_field"].get<std::string>()};
   if (config.contains("text_fields") && config["text_fields"].is_array())
     return config["text_fields"].get<std::vector<std::string>>();
-  return {"message", "text", "feedback", "body", "content", "comment", "review",
-          "description", "summary", "title", "msg", "log"};
+  return {"message", "text",        "feedback", "body",  "content", "comment",
+          "review",  "description", "summary",  "title", "msg",     "log"};
 }
 
 namespace {
@@ -329,7 +329,8 @@ json ToJson(const Value& v) { return json::parse(v.ToJson()); }
 std::vector<ai::embedded::CategoryDef> Categories(const json& config) {
   std::vector<ai::embedded::CategoryDef> out;
   const json* list = nullptr;
-  if (config.contains("categories")) list = &config["categories"];
+  if (config.contains("categories"))
+    list = &config["categories"];
   else if (config.contains("classification") && config["classification"].contains("categories"))
     list = &config["classification"]["categories"];
   if (list == nullptr || !list->is_array()) return out;

@@ -5,10 +5,9 @@
 #define FLOWCTL_COMPONENTS_AI_COMMON_AI_NODE_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowctl/ai/client.h"
 #include "flowctl/ai/decisions.h"

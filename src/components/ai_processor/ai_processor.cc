@@ -142,8 +142,8 @@ class AiProcessor : public Processor {
       filler_.Fill(text, &fields, &confidence);
       std::string id = state_->decisions->NextId();
       if (state_->decisions->persistent()) {
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)
-                      .count();
+        auto us =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
         Value outv(fields);
         state_->decisions->Record(id, "ai-processor", state_->model, "embedded", InputJson(text),
                                   outv.ToJson(), confidence, us, 0.0);
@@ -176,8 +176,8 @@ class AiProcessor : public Processor {
     req.max_tokens = max_tokens_;
     req.temperature = temperature_;
     req.messages.push_back(
-        {"user", ai_common::RenderTemplate(prompt_template_, e, schema_, category_names_, ""),
-         "", json()});
+        {"user", ai_common::RenderTemplate(prompt_template_, e, schema_, category_names_, ""), "",
+         json()});
     double cost = 0;
     auto r = state_->client->Complete(req, &cost);
     if (!r.ok()) {
@@ -199,11 +199,9 @@ class AiProcessor : public Processor {
     o.model = r.value().model.empty() ? state_->model : r.value().model;
     std::string id = state_->decisions->NextId();
     if (state_->decisions->persistent()) {
-      auto us =
-          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
-      state_->decisions->Record(id, "ai-processor", o.model, state_->provider,
-                                InputJson(req.text), r.value().structured.dump(), o.confidence,
-                                us, cost);
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+      state_->decisions->Record(id, "ai-processor", o.model, state_->provider, InputJson(req.text),
+                                r.value().structured.dump(), o.confidence, us, cost);
     }
     Account(o.confidence);
     Annotate(o.fields, id, o.confidence, o.model);
@@ -250,8 +248,9 @@ ComponentDescriptor AiProcessorDescriptor() {
   ComponentDescriptor d;
   d.type = "ai-processor";
   d.kind = NodeKind::kProcessor;
-  d.summary = "Runs a model task per event (sentiment, classify, priority, extract, summarize) "
-              "and merges the validated answer into the event.";
+  d.summary =
+      "Runs a model task per event (sentiment, classify, priority, extract, summarize) "
+      "and merges the validated answer into the event.";
   d.description =
       "task classify-and-enrich (category, sentiment, priority, actions), sentiment "
       "(sentiment -1..1, sentiment_label), classify (category from the configured categories), "
@@ -263,18 +262,17 @@ ComponentDescriptor AiProcessorDescriptor() {
       "runs local heuristic models with no key; gpt-*, claude-*, name:tag call OpenAI, "
       "Anthropic, Ollama with retries, a circuit breaker, a response cache and cost "
       "accounting. Each decision gets a record for `flowctl explain`.";
-  d.keywords = {"ai",        "llm",      "model",     "sentiment", "classify", "classification",
-                "enrich",    "priority", "urgency",   "urgent",    "extract",  "entities",
-                "summarize", "summary",  "gpt",       "claude",    "openai",   "anthropic",
-                "ollama",    "nlp",      "feedback",  "category",  "analyze",  "detect"};
+  d.keywords = {"ai",        "llm",      "model",    "sentiment", "classify", "classification",
+                "enrich",    "priority", "urgency",  "urgent",    "extract",  "entities",
+                "summarize", "summary",  "gpt",      "claude",    "openai",   "anthropic",
+                "ollama",    "nlp",      "feedback", "category",  "analyze",  "detect"};
   json tasks_enum = json::array();
   for (const char* t : ai::embedded::kTasks) tasks_enum.push_back(t);
-  json category_item = {
-      {"type", "object"},
-      {"properties",
-       {{"name", {{"type", "string"}}},
-        {"keywords", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
-      {"required", {"name"}}};
+  json category_item = {{"type", "object"},
+                        {"properties",
+                         {{"name", {{"type", "string"}}},
+                          {"keywords", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
+                        {"required", {"name"}}};
   json props = {
       {"task",
        {{"type", "string"},
@@ -303,7 +301,9 @@ ComponentDescriptor AiProcessorDescriptor() {
           {"dynamic", {{"type", "boolean"}}},
           {"learn_from_feedback", {{"type", "boolean"}}}}},
         {"additionalProperties", false}}},
-      {"text_field", {{"type", "string"}, {"description", "field holding the text (default: message, text, feedback, body, ...)"}}},
+      {"text_field",
+       {{"type", "string"},
+        {"description", "field holding the text (default: message, text, feedback, body, ...)"}}},
       {"text_fields", {{"type", "array"}, {"items", {{"type", "string"}}}}},
       {"target",
        {{"type", "string"},
@@ -313,14 +313,14 @@ ComponentDescriptor AiProcessorDescriptor() {
   d.config_schema = {{"type", "object"}, {"properties", props}, {"additionalProperties", false}};
   d.example =
       "- id: sentiment\n  type: ai-processor\n  inputs: [feedback]\n  config:\n"
-      "    tasks: [sentiment, priority]\n    model: embedded      # or gpt-4o-mini, claude-3-haiku\n"
+      "    tasks: [sentiment, priority]\n    model: embedded      # or gpt-4o-mini, "
+      "claude-3-haiku\n"
       "  on_error: {dead_letter: {to: dlq}}\n";
   d.check = [](const json& c) {
     using L = ComponentDescriptor::Check::Level;
     auto out = ai_common::ProviderChecks(c);
-    if (c.contains("classification") &&
-        (c["classification"].value("dynamic", false) ||
-         c["classification"].value("learn_from_feedback", false)))
+    if (c.contains("classification") && (c["classification"].value("dynamic", false) ||
+                                         c["classification"].value("learn_from_feedback", false)))
       out.push_back({L::kWarning, "/classification",
                      "dynamic and learn_from_feedback are accepted but not acted on yet: the "
                      "categories stay as configured",
@@ -333,8 +333,9 @@ ComponentDescriptor AiProcessorDescriptor() {
       auto f = ai::embedded::Filler::Make(
           TasksOf(c), ai_common::NormalizeSchema(c.value("output_schema", json())),
           ai_common::Categories(c));
-      if (!f.ok()) out.push_back({L::kError, c.contains("output_schema") ? "/output_schema" : "",
-                                  f.status().message(), ""});
+      if (!f.ok())
+        out.push_back({L::kError, c.contains("output_schema") ? "/output_schema" : "",
+                       f.status().message(), ""});
     }
     return out;
   };
@@ -354,8 +355,8 @@ ComponentDescriptor AiProcessorDescriptor() {
     p->max_tokens_ = c.value("max_tokens", 1024);
     p->temperature_ = c.value("temperature", 0.0);
     p->max_concurrency_ = c.value("max_concurrency", 8);
-    json schema = c.contains("output_schema") ? ai_common::NormalizeSchema(c["output_schema"])
-                                              : json();
+    json schema =
+        c.contains("output_schema") ? ai_common::NormalizeSchema(c["output_schema"]) : json();
     if (p->embedded_) {
       auto f = ai::embedded::Filler::Make(p->tasks_, schema, cats);
       if (!f.ok()) return f.status();

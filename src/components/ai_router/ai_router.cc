@@ -51,7 +51,7 @@ struct Learner {
   size_t seen = 0;
   bool done = false;
   std::map<std::string, std::map<std::string, int>> counts;  // word -> port -> n
-  std::vector<std::pair<std::string, size_t>> rules;           // word -> port
+  std::vector<std::pair<std::string, size_t>> rules;         // word -> port
   std::string description;
 };
 
@@ -119,9 +119,10 @@ class AiRouter : public Processor {
       std::filesystem::create_directories(std::filesystem::path(state_dir_) / "rules", ec);
       json j = {{"learned_from", learner_->seen}, {"rules", json::array()}};
       for (const auto& [w, p] : learner_->rules)
-        j["rules"].push_back({{"word", w},
-                              {"destination", ports_[p]},
-                              {"when", "lower(" + text_fields_.front() + ").contains('" + w + "')"}});
+        j["rules"].push_back(
+            {{"word", w},
+             {"destination", ports_[p]},
+             {"when", "lower(" + text_fields_.front() + ").contains('" + w + "')"}});
       std::ofstream f(std::filesystem::path(state_dir_) / "rules" / (node_id_ + ".json"));
       f << j.dump(2) << "\n";
     }
@@ -140,8 +141,8 @@ class AiRouter : public Processor {
     for (size_t i = 0; i < rule_progs_.size(); ++i) {
       auto r = rule_progs_[i]->EvalBool(e);
       if (!r.ok()) {
-        out.Fail(std::move(e), Status::Invalid("rule " + ports_[rule_ports_[i]] + ": " +
-                                               r.status().message()));
+        out.Fail(std::move(e),
+                 Status::Invalid("rule " + ports_[rule_ports_[i]] + ": " + r.status().message()));
         *failed = true;
         return c;
       }
@@ -170,8 +171,7 @@ class AiRouter : public Processor {
       if (learner_->done && !learner_->rules.empty()) {
         std::vector<std::string> words = ai::embedded::Words(text);
         for (const auto& [w, p] : learner_->rules)
-          if (std::find(words.begin(), words.end(), w) != words.end())
-          {
+          if (std::find(words.begin(), words.end(), w) != words.end()) {
             if (via_learned_) via_learned_->fetch_add(1, std::memory_order_relaxed);
             return {static_cast<int>(p), "learned", 0.8, "contains '" + w + "'"};
           }
@@ -187,8 +187,9 @@ class AiRouter : public Processor {
       req.model = state_->model;
       req.system = "You route events of a data pipeline. Answer with JSON only.";
       req.output_schema = {{"type", "object"},
-                           {"properties", {{"destination", {{"type", "string"}, {"enum", ports_}}},
-                                           {"confidence", {{"type", "number"}}}}},
+                           {"properties",
+                            {{"destination", {{"type", "string"}, {"enum", ports_}}},
+                             {"confidence", {{"type", "number"}}}}},
                            {"required", {"destination"}}};
       std::string ev;
       e.AppendJson(&ev);
@@ -229,7 +230,7 @@ class AiRouter : public Processor {
       bool failed = false;
       Choice c = Choose(e, text, out, &failed);
       if (failed) continue;
-      std::string dest = c.port >= 0                         ? ports_[static_cast<size_t>(c.port)]
+      std::string dest = c.port >= 0                           ? ports_[static_cast<size_t>(c.port)]
                          : ports_.empty() && !c.detail.empty() ? c.detail
                                                                : "default";
       std::string id = state_->decisions->NextId();
@@ -239,8 +240,8 @@ class AiRouter : public Processor {
         AppendJsonString(text.substr(0, 512), &in);
         in += "}";
         json o = {{"destination", dest}, {"via", c.via}, {"detail", c.detail}};
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)
-                      .count();
+        auto us =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
         state_->decisions->Record(id, "ai-router", state_->model, state_->provider, in, o.dump(),
                                   c.confidence, us, 0.0);
       }
@@ -278,8 +279,9 @@ ComponentDescriptor AiRouterDescriptor() {
   ComponentDescriptor d;
   d.type = "ai-router";
   d.kind = NodeKind::kProcessor;
-  d.summary = "Routes events to named destinations by rules, by a category field, by learned "
-              "keyword rules or by asking a model.";
+  d.summary =
+      "Routes events to named destinations by rules, by a category field, by learned "
+      "keyword rules or by asking a model.";
   d.description =
       "Destinations are outputs (consumers use inputs: [ROUTER.NAME], or a destination names "
       "its sink: destinations: {billing: {sink: billing-queue, sla: 100ms, alert: team}}). "
@@ -291,16 +293,17 @@ ComponentDescriptor AiRouterDescriptor() {
       "optimization_metric accuracy always asks the model; balanced/cost/latency use learned "
       "rules first. Unmatched events go to ROUTER.default. Each event gets a _route field "
       "saying where it went and why.";
-  d.keywords = {"route",  "router",  "routing", "ai", "smart", "intelligent", "dispatch",
-                "queue",  "teams",   "support", "destinations", "classify", "send to",
-                "escalate", "triage"};
-  json dest_schema = {{"type", "object"},
-                      {"properties",
-                       {{"sink", {{"type", "string"}, {"description", "node fed by this destination"}}},
-                        {"sla", {{"type", "string"}}},
-                        {"alert", {{"type", "string"}}},
-                        {"enrich", {{"type", "boolean"}}}}},
-                      {"additionalProperties", false}};
+  d.keywords = {"route",        "router",   "routing", "ai",       "smart",
+                "intelligent",  "dispatch", "queue",   "teams",    "support",
+                "destinations", "classify", "send to", "escalate", "triage"};
+  json dest_schema = {
+      {"type", "object"},
+      {"properties",
+       {{"sink", {{"type", "string"}, {"description", "node fed by this destination"}}},
+        {"sla", {{"type", "string"}}},
+        {"alert", {{"type", "string"}}},
+        {"enrich", {{"type", "boolean"}}}}},
+      {"additionalProperties", false}};
   json props = {
       {"destinations",
        {{"type", "object"},
@@ -313,7 +316,8 @@ ComponentDescriptor AiRouterDescriptor() {
         {"items",
          {{"type", "object"},
           {"properties",
-           {{"name", {{"type", "string"}}}, {"when", {{"type", "string"}, {"x-expression", true}}}}},
+           {{"name", {{"type", "string"}}},
+            {"when", {{"type", "string"}, {"x-expression", true}}}}},
           {"required", {"name", "when"}},
           {"additionalProperties", false}}}}},
       {"field",
@@ -327,7 +331,8 @@ ComponentDescriptor AiRouterDescriptor() {
         {"description",
          "dynamic: rules, field, learned rules, then model; category: field only; rules: "
          "explicit rules only; model: rules then model"}}},
-      {"rules_generation", {{"type", "string"}, {"enum", {"automatic", "none"}}, {"default", "none"}}},
+      {"rules_generation",
+       {{"type", "string"}, {"enum", {"automatic", "none"}}, {"default", "none"}}},
       {"routing_rules",
        {{"type", "object"},
         {"properties",
@@ -336,7 +341,9 @@ ComponentDescriptor AiRouterDescriptor() {
           {"update_frequency", {{"type", "string"}}}}},
         {"additionalProperties", false}}},
       {"learn_after",
-       {{"type", "integer"}, {"minimum", 1}, {"default", 200},
+       {{"type", "integer"},
+        {"minimum", 1},
+        {"default", 200},
         {"description", "classified events to learn rules from"}}},
       {"optimization_metric",
        {{"type", "string"},
@@ -345,7 +352,9 @@ ComponentDescriptor AiRouterDescriptor() {
       {"text_field", {{"type", "string"}}},
       {"text_fields", {{"type", "array"}, {"items", {{"type", "string"}}}}},
       {"route_field",
-       {{"type", "string"}, {"default", "_route"}, {"description", "\"\" to leave events unmarked"}}}};
+       {{"type", "string"},
+        {"default", "_route"},
+        {"description", "\"\" to leave events unmarked"}}}};
   ai_common::AddModelProperties(&props, "embedded");
   d.config_schema = {{"type", "object"}, {"properties", props}, {"additionalProperties", false}};
   d.output_ports = [](const json& c) {
@@ -359,8 +368,8 @@ ComponentDescriptor AiRouterDescriptor() {
     if (c.contains("destinations") && c["destinations"].is_object())
       for (auto it = c["destinations"].begin(); it != c["destinations"].end(); ++it)
         if (it->is_object() && it->contains("sink") && (*it)["sink"].is_string())
-          out.push_back({it.key(), (*it)["sink"].get<std::string>(),
-                         "/destinations/" + it.key() + "/sink"});
+          out.push_back(
+              {it.key(), (*it)["sink"].get<std::string>(), "/destinations/" + it.key() + "/sink"});
     return out;
   };
   d.check = [](const json& c) {
@@ -403,8 +412,8 @@ ComponentDescriptor AiRouterDescriptor() {
     p->learn_ = Learns(c) && strategy == "dynamic";
     if (c.contains("rules"))
       for (const auto& r : c["rules"]) {
-        auto prog = CompileField("rule " + r["name"].get<std::string>(),
-                                 r["when"].get<std::string>());
+        auto prog =
+            CompileField("rule " + r["name"].get<std::string>(), r["when"].get<std::string>());
         if (!prog.ok()) return prog.status();
         p->rule_progs_.push_back(prog.value());
         p->rule_ports_.push_back(static_cast<size_t>(p->PortOf(r["name"].get<std::string>())));

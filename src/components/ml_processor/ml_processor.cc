@@ -27,8 +27,8 @@ struct Feature {
   enum class Kind { kNumeric, kCategorical, kPresence, kBoolean } kind = Kind::kNumeric;
   double weight = 0;
   std::map<std::string, double> weights;  // categorical
-  double missing = 0;                      // value used when absent (numeric)
-  double mean = 0, scale = 1;              // standardization
+  double missing = 0;                     // value used when absent (numeric)
+  double mean = 0, scale = 1;             // standardization
   bool log1p = false;
 };
 
@@ -64,7 +64,8 @@ Result<Model> LoadModel(const json& c) {
   m.path = ModelPath(c);
   std::ifstream in(m.path);
   if (!in)
-    return Status::NotFound("model file " + m.path + " not found (model: a path to a .json "
+    return Status::NotFound("model file " + m.path +
+                            " not found (model: a path to a .json "
                             "model, or a name looked up as MODEL_DIR/NAME.json; MODEL_DIR is "
                             "config.model_dir, $FLOWCTL_MODEL_DIR or ./models)");
   std::stringstream ss;
@@ -90,11 +91,17 @@ Result<Model> LoadModel(const json& c) {
       f.name = fj["name"].get<std::string>();
       f.field = fj.value("field", f.name);
       std::string kind = fj.value("kind", fj.contains("weights") ? "categorical" : "numeric");
-      if (kind == "numeric") f.kind = Feature::Kind::kNumeric;
-      else if (kind == "categorical") f.kind = Feature::Kind::kCategorical;
-      else if (kind == "presence") f.kind = Feature::Kind::kPresence;
-      else if (kind == "boolean") f.kind = Feature::Kind::kBoolean;
-      else return bad("feature " + f.name + ": kind must be numeric, categorical, presence or boolean");
+      if (kind == "numeric")
+        f.kind = Feature::Kind::kNumeric;
+      else if (kind == "categorical")
+        f.kind = Feature::Kind::kCategorical;
+      else if (kind == "presence")
+        f.kind = Feature::Kind::kPresence;
+      else if (kind == "boolean")
+        f.kind = Feature::Kind::kBoolean;
+      else
+        return bad("feature " + f.name +
+                   ": kind must be numeric, categorical, presence or boolean");
       f.weight = fj.value("weight", 0.0);
       if (fj.contains("weights") && fj["weights"].is_object())
         for (auto it = fj["weights"].begin(); it != fj["weights"].end(); ++it)
@@ -170,8 +177,8 @@ class MlProcessor : public Processor {
         for (const auto& r : model_.rules) {
           auto hit = r.when->EvalBool(body);
           if (!hit.ok()) {
-            out.Fail(std::move(e), Status::Invalid("model rule '" + r.text + "': " +
-                                                   hit.status().message()));
+            out.Fail(std::move(e),
+                     Status::Invalid("model rule '" + r.text + "': " + hit.status().message()));
             failed = true;
             break;
           }
@@ -237,14 +244,15 @@ class MlProcessor : public Processor {
       double confidence = 0.5 + std::min(0.5, std::abs(score - threshold_));
       if (state_->decisions_made) state_->decisions_made->fetch_add(1, std::memory_order_relaxed);
       if (state_->decisions->persistent()) {
-        json o = {{score_field_, score}, {flag_field_, flag}, {"threshold", threshold_},
+        json o = {{score_field_, score},
+                  {flag_field_, flag},
+                  {"threshold", threshold_},
                   {reasons_field_, json::parse(reasons.ToJson())}};
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)
-                      .count();
-        state_->decisions->Record(id, "ml-processor", model_.name + (model_.version.empty()
-                                                                          ? ""
-                                                                          : "@" + model_.version),
-                                  "local", inputs, o.dump(), confidence, us, 0.0);
+        auto us =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+        state_->decisions->Record(
+            id, "ml-processor", model_.name + (model_.version.empty() ? "" : "@" + model_.version),
+            "local", inputs, o.dump(), confidence, us, 0.0);
       }
       Value& b = e.Mutable();
       b.Set(score_field_, Value(score));
@@ -270,8 +278,9 @@ ComponentDescriptor MlProcessorDescriptor() {
   ComponentDescriptor d;
   d.type = "ml-processor";
   d.kind = NodeKind::kProcessor;
-  d.summary = "Scores events with a local model file (logistic regression or decision rules) "
-              "and flags those above the threshold sensitivity sets.";
+  d.summary =
+      "Scores events with a local model file (logistic regression or decision rules) "
+      "and flags those above the threshold sensitivity sets.";
   d.description =
       "model names a JSON model file (a path, or NAME looked up as MODEL_DIR/NAME.json). A "
       "logistic_regression model has an intercept and features (numeric with weight, "
@@ -282,8 +291,9 @@ ComponentDescriptor MlProcessorDescriptor() {
       "being the model's output name (fraud -> fraud_score). features lists which model "
       "features to use (a name the model lacks is an error). Every score is a decision "
       "record for `flowctl explain`.";
-  d.keywords = {"ml", "machine learning", "model", "score", "scoring", "fraud", "risk",
-                "anomaly", "predict", "classifier", "logistic", "detection", "suspicious"};
+  d.keywords = {"ml",        "machine learning", "model",   "score",      "scoring",  "fraud",
+                "risk",      "anomaly",          "predict", "classifier", "logistic", "detection",
+                "suspicious"};
   json props = {
       {"model", {{"type", "string"}, {"minLength", 1}, {"description", "model file path or name"}}},
       {"model_dir", {{"type", "string"}, {"description", "where model names are looked up"}}},
@@ -291,7 +301,8 @@ ComponentDescriptor MlProcessorDescriptor() {
        {{"type", "number"},
         {"minimum", 0},
         {"maximum", 1},
-        {"description", "0..1; flag when score >= 1 - sensitivity (default: the model's threshold)"}}},
+        {"description",
+         "0..1; flag when score >= 1 - sensitivity (default: the model's threshold)"}}},
       {"features", {{"type", "array"}, {"items", {{"type", "string"}}}}},
       {"output",
        {{"type", "string"}, {"description", "field prefix (default: the model's output name)"}}},
@@ -314,8 +325,8 @@ ComponentDescriptor MlProcessorDescriptor() {
     std::vector<ComponentDescriptor::Check> out;
     auto m = LoadModel(c);
     if (!m.ok()) {
-      out.push_back({m.status().code() == StatusCode::kNotFound ? L::kWarning : L::kError,
-                     "/model", m.status().message(), ""});
+      out.push_back({m.status().code() == StatusCode::kNotFound ? L::kWarning : L::kError, "/model",
+                     m.status().message(), ""});
       return out;
     }
     Status st = SelectFeatures(&m.value(), c);
@@ -338,8 +349,8 @@ ComponentDescriptor MlProcessorDescriptor() {
     auto p = std::make_unique<MlProcessor>();
     p->model_ = std::move(m).value();
     p->state_ = state.value();
-    p->threshold_ = c.contains("sensitivity") ? 1.0 - c["sensitivity"].get<double>()
-                                              : p->model_.threshold;
+    p->threshold_ =
+        c.contains("sensitivity") ? 1.0 - c["sensitivity"].get<double>() : p->model_.threshold;
     std::string prefix = c.value("output", p->model_.output);
     p->score_field_ = prefix + "_score";
     p->flag_field_ = prefix + "_flag";

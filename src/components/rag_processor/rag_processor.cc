@@ -35,8 +35,10 @@ json LlmConfig(const json& c) {
   json out = c;
   json llm = c.value("llm", json::object());
   out["model"] = llm.value("model", "embedded");
-  if (llm.contains("provider")) out["provider"] = llm["provider"];
-  else out.erase("provider");
+  if (llm.contains("provider"))
+    out["provider"] = llm["provider"];
+  else
+    out.erase("provider");
   if (llm.contains("temperature")) out["temperature"] = llm["temperature"];
   if (llm.contains("max_tokens")) out["max_tokens"] = llm["max_tokens"];
   return out;
@@ -108,11 +110,11 @@ class RagProcessor : public Processor {
             "You enrich events of a data pipeline using the retrieved context. Answer with one "
             "JSON object matching the schema, nothing else.";
         req.output_schema = schema_;
-        req.messages.push_back({"user",
-                                ai_common::RenderTemplate(prompt_template_, events[i], schema_, {},
-                                                          context.empty() ? "(nothing relevant found)"
-                                                                          : context),
-                                "", json()});
+        req.messages.push_back(
+            {"user",
+             ai_common::RenderTemplate(prompt_template_, events[i], schema_, {},
+                                       context.empty() ? "(nothing relevant found)" : context),
+             "", json()});
         auto res = state_->client->Complete(req, &cost);
         if (!res.ok()) {
           r.status = res.status();
@@ -138,8 +140,8 @@ class RagProcessor : public Processor {
         in += "}";
         json o = {{"matches", match_json}};
         if (generate_) o["answer"] = answer;
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)
-                      .count();
+        auto us =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
         state_->decisions->Record(id, "rag-processor", state_->model, state_->provider, in,
                                   o.dump(), confidence, us, cost);
         rag.Set("decision", Value(id));
@@ -183,8 +185,9 @@ ComponentDescriptor RagProcessorDescriptor() {
   ComponentDescriptor d;
   d.type = "rag-processor";
   d.kind = NodeKind::kProcessor;
-  d.summary = "Retrieves the most similar chunks from a vector index for each event and "
-              "attaches them, or asks a model with them as {retrieved_context}.";
+  d.summary =
+      "Retrieves the most similar chunks from a vector index for each event and "
+      "attaches them, or asks a model with them as {retrieved_context}.";
   d.description =
       "vector_store type embedded (the default) reads DIR/INDEX built by `flowctl index add` "
       "(DIR: vector_store.dir, $FLOWCTL_VECTOR_DIR or ~/.flowctl/vectors). The event's text is "
@@ -195,13 +198,15 @@ ComponentDescriptor RagProcessorDescriptor() {
       "({retrieved_context}, {event_data}, {output_schema}, {field}) and the validated answer "
       "is merged into the event. The embedded models do not generate text, so llm on the "
       "embedded provider only retrieves.";
-  d.keywords = {"rag", "retrieval", "vector", "embedding", "semantic search", "knowledge",
-                "context", "enrich", "similar", "lookup", "documents", "knowledge base"};
+  d.keywords = {"rag",       "retrieval",     "vector", "embedding", "semantic search",
+                "knowledge", "context",       "enrich", "similar",   "lookup",
+                "documents", "knowledge base"};
   json props = {
       {"vector_store",
        {{"type", "object"},
         {"properties",
-         {{"type", {{"type", "string"}, {"enum", {"embedded", "pinecone"}}, {"default", "embedded"}}},
+         {{"type",
+           {{"type", "string"}, {"enum", {"embedded", "pinecone"}}, {"default", "embedded"}}},
           {"index", {{"type", "string"}, {"minLength", 1}}},
           {"dir", {{"type", "string"}}},
           {"documents",
@@ -221,7 +226,8 @@ ComponentDescriptor RagProcessorDescriptor() {
        {{"type", "object"},
         {"properties",
          {{"model", {{"type", "string"}}},
-          {"provider", {{"type", "string"}, {"enum", {"openai", "anthropic", "ollama", "embedded"}}}},
+          {"provider",
+           {{"type", "string"}, {"enum", {"openai", "anthropic", "ollama", "embedded"}}}},
           {"temperature", {{"type", "number"}, {"minimum", 0}, {"maximum", 2}}},
           {"max_tokens", {{"type", "integer"}, {"minimum", 1}}}}},
         {"additionalProperties", false}}},
@@ -291,8 +297,8 @@ ComponentDescriptor RagProcessorDescriptor() {
     if (!p->state_->extra) {
       auto shared = std::make_shared<RagShared>();
       auto idx = ai::VectorIndex::Load(vs.value("dir", ""), vs.value("index", ""));
-      if (!idx.ok() && idx.status().code() == StatusCode::kNotFound &&
-          vs.contains("documents") && p->embedding_model_ == ai::embedded::kModelName) {
+      if (!idx.ok() && idx.status().code() == StatusCode::kNotFound && vs.contains("documents") &&
+          p->embedding_model_ == ai::embedded::kModelName) {
         // Build the index from the listed documents (embedded embeddings).
         auto chunks = ai::ChunksFromFiles(vs["documents"].get<std::vector<std::string>>(), 120);
         if (!chunks.ok()) return chunks.status();
@@ -308,8 +314,10 @@ ComponentDescriptor RagProcessorDescriptor() {
       if (!idx.ok()) return idx.status();
       shared->index = std::move(idx).value();
       if (shared->index.embedding_model() != p->embedding_model_)
-        return Status::Invalid("index '" + vs.value("index", "") + "' was built with embedding "
-                               "model '" + shared->index.embedding_model() + "', the node uses '" +
+        return Status::Invalid("index '" + vs.value("index", "") +
+                               "' was built with embedding "
+                               "model '" +
+                               shared->index.embedding_model() + "', the node uses '" +
                                p->embedding_model_ + "'");
       auto env = ai::ProcessEnv();
       auto e = ai::ChooseProvider(c.value("embedding_model", "embedded"),
@@ -320,8 +328,8 @@ ComponentDescriptor RagProcessorDescriptor() {
         po.name = e.provider;
         auto prov = ai::MakeProvider(po, env);
         if (!prov.ok()) return prov.status();
-        shared->embedder = std::make_unique<ai::ModelClient>(std::move(prov).value(),
-                                                             ai::ClientOptions{}, ai::ClientCounters{});
+        shared->embedder = std::make_unique<ai::ModelClient>(
+            std::move(prov).value(), ai::ClientOptions{}, ai::ClientCounters{});
       }
       p->state_->extra = shared;
     }
