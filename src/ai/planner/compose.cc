@@ -35,6 +35,18 @@ class Builder {
     s.metadata.labels["generated-by"] = "flowctl-ai";
     ApplyConstraints();
     Source();
+    // One conditional destination and nothing else: the condition is a filter
+    // on the stream (it then runs before any costly node it does not need).
+    {
+      int cond = 0, other = 0;
+      for (const auto& o : in_.outputs)
+        (!o.condition.empty() && o.category.empty() && !o.rest) ? ++cond : ++other;
+      if (cond == 1 && other == 0) {
+        in_.conditions.push_back(in_.outputs[0].condition);
+        in_.condition_why.push_back(in_.outputs[0].why);
+        in_.outputs[0].condition.clear();
+      }
+    }
     bool ai = !in_.ai_tasks.empty();
     std::vector<std::string> early, late, early_why, late_why;
     for (size_t i = 0; i < in_.conditions.size(); ++i) {
@@ -279,6 +291,12 @@ class Builder {
   }
 
   void DeadLetter() {
+    // Only when some node can send it something (a generator feeding a
+    // filter cannot fail an event).
+    bool used = false;
+    for (const NodeSpec* n : out_->spec.AllNodes())
+      used = used || (n->has_on_error && n->on_error.dead_letter_to == "dlq");
+    if (!used) return;
     NodeSpec n;
     n.kind = NodeKind::kSink;
     n.type = "dead-letter";
@@ -291,7 +309,7 @@ class Builder {
     out_->spec.sinks.push_back(std::move(n));
   }
 
-  const Intent& in_;
+  Intent in_;
   Composed* out_;
   std::set<std::string> ids_;
   std::string last_;

@@ -347,6 +347,7 @@ class Extractor {
     }
     *start = k;
     std::string field = FieldName(g_.at(k).raw);
+    if (Singular(w) != w && CompoundTails().count(Singular(w))) field = Singular(w);
     if (k - 1 >= from_ && Word(k - 1) && !g_.at(k - 1).used && !g_.at(k - 1).clause_end &&
         !IsStopWord(L(k - 1)) && CompoundTails().count(w) && !EntityFields().count(L(k - 1)) &&
         !NotValues().count(L(k - 1))) {
@@ -565,9 +566,9 @@ class Extractor {
         words.push_back(t.kind == Token::Kind::kQuoted ? t.raw : t.lower);
         last = j + 1;
         if (t.clause_end) break;
-        if (j + 1 < to_ && (L(j + 1) == "or" || L(j + 1) == "and")) {
+        if (j + 1 < to_ && L(j + 1) == "or") {
           j += 2;
-        } else if (t.comma_after) {
+        } else if (t.comma_after && j + 1 < to_ && L(j + 1) != "and") {
           j += 1;
         } else {
           break;

@@ -3,6 +3,7 @@
 // consumed, so a later rule does not read "latency under 100 ms" as a
 // filter once it was a constraint).
 #include <algorithm>
+#include <regex>
 #include <set>
 
 #include "connectors.h"
@@ -83,11 +84,20 @@ std::string DomainNoun(const Goal& g) {
       {"security", "security-events"}, {"audit", "audit-events"},  {"log*", "logs"},
       {"alert*", "alerts"},         {"email*", "emails"},          {"comment*", "comments"},
       {"request*", "requests"},     {"signup*", "signups"},        {"invoice*", "invoices"},
-      {"shipment*", "shipments"},   {"tweet*", "posts"},           {"post*", "posts"},
-      {"chat*", "chats"},           {"call*", "calls"},            {"user*", "users"},
+      {"shipment*", "shipments"},   {"tweet*", "posts"},           {"posts", "posts"},
+      {"chat*", "chats"},           {"call*", "calls"},            {"customer*", "customers"},
+      {"user", "users"},            {"users", "users"},
       {"message*", "messages"},     {"record*", "records"},        {"event*", "events"}};
-  for (const auto& [w, noun] : kNouns)
-    if (g.Has(w)) return noun;
+  for (const auto& [w, noun] : kNouns) {
+    int at = g.Find(w);
+    while (at >= 0) {
+      const std::string& t = g.at(at).lower;
+      bool alpha = true;
+      for (char c : t) alpha = alpha && std::isalpha(static_cast<unsigned char>(c));
+      if (alpha && g.at(at).kind == Token::Kind::kWord) return noun;
+      at = g.Find(w, at + 1);
+    }
+  }
   return "events";
 }
 
@@ -430,6 +440,25 @@ Intent ExtractIntent(const Goal& goal_in, const PlanRequest& req, const Registry
     in.conditions.push_back(conds[i]);
     in.condition_why.push_back(why[i]);
     ++in.signals;
+  }
+  if (in.lines && !in.parse_json) {
+    // Plain lines have one field (message or line): "status is 500" becomes
+    // a search for " 500 " in the line; other field conditions cannot work.
+    std::string text = in.source_config.value("field", "message");
+    static const std::regex kEq(R"(^([a-z_][a-z0-9_.]*) == (\d+)$)");
+    for (auto& c : in.conditions) {
+      std::smatch m;
+      if (std::regex_match(c, m, kEq) && m[1].str() != text) {
+        in.assumptions.push_back("plain lines have no fields: '" + c + "' is read as the line "
+                                 "containing ' " + m[2].str() + " '");
+        c = text + ".contains(' " + m[2].str() + " ')";
+      } else if (c.find(text) == std::string::npos && c.find("id %") == std::string::npos) {
+        in.warnings.push_back("the condition '" + c + "' needs structured events, but the input is "
+                              "plain lines ({" + text + ": LINE}); it will fail on every line (to "
+                              "the dead-letter file). Nearest: JSON lines input, or lines holding "
+                              "JSON (parse-json)");
+      }
+    }
   }
   NoteUnexpressible(g, &in);
   return in;

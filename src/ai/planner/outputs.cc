@@ -224,6 +224,8 @@ class Reader {
       names.push_back(Slug(t.kind == Token::Kind::kQuoted ? t.raw : t.lower));
       ++k;
       if (t.clause_end) break;
+      // "finance, technical problems to X": a new subject starts after the separator.
+      if (NewSubjectAt(t.comma_after ? k : k + 1)) break;
       if (!t.comma_after && !(k < g_.size() && (L(k) == "and" || L(k) == "or"))) break;
       // "X and then ..." ends the list.
       if (k + 1 < g_.size() && (L(k) == "and") && !Word(k + 1)) break;
@@ -231,6 +233,14 @@ class Reader {
     }
     *end = k;
     return names;
+  }
+
+  bool NewSubjectAt(int k) const {
+    for (int x = k; x < g_.size() && x < k + 4; ++x) {
+      if (L(x) == "to" || L(x) == "into") return x > k;
+      if (g_.at(x).comma_after || g_.at(x).clause_end) return false;
+    }
+    return false;
   }
 
   struct Subject {
@@ -276,6 +286,12 @@ class Reader {
       s.condition = "urgent == true || priority == 'critical'";
       return s;
     }
+    if (has({"critical"}) >= 0 && has({"priority", "severity", "level"}) < 0 &&
+        !g_.Has("priority")) {
+      AddPriority();
+      s.condition = "priority == 'critical'";
+      return s;
+    }
     int neg = has({"negative", "positive", "unhappy", "angry", "happy"});
     if (neg >= 0) {
       std::string label = (L(neg) == "positive" || L(neg) == "happy") ? "positive" : "negative";
@@ -286,26 +302,27 @@ class Reader {
       }
       return s;
     }
-    if (has({"suspicious", "fraudulent", "flagged", "risky", "high-risk", "fraud"}) >= 0 &&
+    if (has({"suspicious", "fraudulent", "flagged", "risky", "high-risk", "fraud", "anomalies",
+             "anomalous", "outliers", "unusual"}) >= 0 &&
         in_->ml) {
       s.condition = "fraud_flag";
       return s;
     }
+    std::vector<std::string> why;
+    auto conds = ExtractConditions(g_, a, b, in_->lines, &why, &in_->assumptions);
+    for (const auto& c : conds) s.condition += (s.condition.empty() ? "" : " && ") + c;
+    if (!conds.empty()) return s;
     // "billing issues", "refund requests", "security-related".
     for (int k = a; k + 1 <= b; ++k) {
       if (k + 1 < b && ItemNouns().count(L(k + 1)) && Word(k) && !IsStopWord(L(k)) &&
           !RoutingVerbs().count(L(k)) && !ItemNouns().count(L(k)) && L(k) != "all" &&
           L(k) != "customer" && L(k) != "support" && L(k) != "important" && L(k) != "new" &&
-          L(k) != "these" && L(k) != "high" && L(k) != "low" && L(k) != "remaining") {
+          L(k) != "these" && L(k) != "high" && L(k) != "low" && L(k) != "remaining" &&
+          !g_.at(k).used) {
         s.category = Slug(L(k));
         return s;
       }
     }
-    std::vector<std::string> why;
-    auto conds = ExtractConditions(g_, a, b, in_->lines, &why, &in_->assumptions);
-    for (const auto& c : conds) s.condition += (s.condition.empty() ? "" : " && ") + c;
-    if (conds.size() > 1)
-      for (auto& c : conds) (void)c;
     return s;
   }
 
@@ -333,6 +350,17 @@ class Reader {
       else if (t.kind == Target::Kind::kConnector)
         in_->dead_letter_path = OutPath(std::string(t.connector->word) + "-dead-letter");
       ++in_->signals;
+      return;
+    }
+    if (t.kind == Target::Kind::kTeams && t.teams.size() == 1 && (!s.condition.empty() || s.rest)) {
+      // "send flagged transactions to the fraud team": a condition, not a category.
+      Output o;
+      o.condition = s.condition;
+      o.rest = s.rest;
+      o.id = t.teams[0] + "-team";
+      o.path = t.path.empty() ? OutPath(o.id) : t.path;
+      o.why = "'" + s.why + " to " + t.teams[0] + "'";
+      AddOutput(o);
       return;
     }
     if (t.kind == Target::Kind::kTeams) {

@@ -1,5 +1,6 @@
 // PlanPipeline: picks the embedded planner or the model path, and the
 // follow-ups (optimizations, cost) offered after a plan.
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -128,6 +129,12 @@ Result<Plan> PlanPipeline(const PlanRequest& request, const Registry& registry) 
   Status st = planner::ValidateAndRepair(registry, &composed, &plan.warnings, &diags);
   if (!st.ok()) return st;
   plan.spec = composed.spec;
+  if (plan.spec.FindNode("dlq") == nullptr)
+    plan.assumptions.erase(std::remove_if(plan.assumptions.begin(), plan.assumptions.end(),
+                                          [](const std::string& a) {
+                                            return a.find("dead-letter file") != std::string::npos;
+                                          }),
+                           plan.assumptions.end());
   // Retrieval: a component that matches the goal well but that the composer
   // does not configure is offered by name.
   std::set<std::string> used;

@@ -31,6 +31,17 @@ const std::set<std::string>& GenericListWords() {
   return k;
 }
 
+bool IsVerb(const std::string& w) {
+  static const std::set<std::string> k = {
+      "route", "routes", "send", "sends", "write", "writes", "save", "saves", "store", "stores",
+      "forward", "forwards", "then", "extract", "extracts", "detect", "detects", "identify",
+      "identifies", "keep", "keeps", "drop", "drops", "filter", "filters", "print", "prints",
+      "output", "outputs", "add", "adds", "compute", "computes", "dedupe", "remove", "removes",
+      "analyze", "analyzes", "score", "scores", "summarize", "summarizes", "flag", "flags",
+      "escalate", "escalates", "put", "puts", "emit", "emits", "publish", "publishes"};
+  return k.count(w) > 0;
+}
+
 // A list after position `from`: "billing, technical and account" or
 // "billing/technical/other". Items may be two words (joined with '-').
 std::vector<std::string> ListAt(Goal& g, int from, int* end) {
@@ -47,6 +58,8 @@ std::vector<std::string> ListAt(Goal& g, int from, int* end) {
   while (j < g.size()) {
     const Token& t = g.at(j);
     bool sep = t.lower == "and" || t.lower == "or" || t.lower == "nor";
+    if (IsVerb(t.lower)) break;
+    if (sep && j + 1 < g.size() && IsVerb(g.at(j + 1).lower)) break;
     if (sep) {
       if (!cur.empty()) items.push_back(cur);
       cur.clear();
@@ -113,7 +126,7 @@ void ExtractProcessing(Goal& g, Intent* in) {
   for (const char* w : {"classify", "classifies", "classified", "classification", "categorize",
                         "categorizes", "categorise", "categorises", "categorized", "label",
                         "labels", "labeling", "labelling", "tag", "tags", "sort", "sorts",
-                        "bucket", "group", "topic", "topics"}) {
+                        "bucket", "group"}) {
     int at = g.Find(w);
     if (at >= 0 && (cls < 0 || at < cls)) {
       // "tag events with X=Y" is a transform, "group by" an aggregation.
@@ -144,9 +157,14 @@ void ExtractProcessing(Goal& g, Intent* in) {
       }
       if (g.at(k).clause_end && k > cls) break;
     }
+    std::string trig = g.at(cls).lower;
+    bool weak = trig == "label" || trig == "labels" || trig == "labeling" || trig == "labelling" ||
+                trig == "tag" || trig == "tags" || trig == "sort" || trig == "sorts";
+    if (!weak || !cats.empty())
     AddTask(in, "classify", "the goal asks to classify" +
                                 (cats.empty() ? std::string() : " into the named categories"));
-    for (const auto& c : cats) in->categories.push_back(c);
+    if (!weak || !cats.empty())
+      for (const auto& c : cats) in->categories.push_back(c);
   }
   // Spam / toxicity / phishing detection: a two-way classification.
   for (const char* w : {"spam", "toxic", "toxicity", "abusive", "phishing", "bots", "bot"}) {
@@ -223,8 +241,11 @@ void ExtractProcessing(Goal& g, Intent* in) {
     in->rag_why = "the goal asks for related knowledge-base passages";
     ++in->signals;
     int at = g.Find("index");
-    if (at >= 0 && at + 1 < g.size() && g.at(at + 1).kind != Token::Kind::kPath &&
-        !IsStopWord(g.at(at + 1).lower))
+    if (at > 0 && !IsStopWord(g.at(at - 1).lower) && g.at(at - 1).kind == Token::Kind::kWord &&
+        !g.at(at - 1).clause_end && g.at(at - 1).lower != "vector")
+      in->rag_index = Slug(g.at(at - 1).raw);
+    else if (at >= 0 && at + 1 < g.size() && g.at(at + 1).kind != Token::Kind::kPath &&
+             !IsStopWord(g.at(at + 1).lower) && !processing_impl::IsVerb(g.at(at + 1).lower) && !g.at(at).clause_end)
       in->rag_index = Slug(g.at(at + 1).raw);
     for (const Token& t : g.tokens)
       if (t.kind == Token::Kind::kPath &&
@@ -383,7 +404,8 @@ void ExtractTransforms(Goal& g, Intent* in) {
           ++j;
           continue;
         }
-        if ((t.kind == Token::Kind::kWord || t.kind == Token::Kind::kQuoted) && !IsStopWord(t.lower)) {
+        if ((t.kind == Token::Kind::kWord || t.kind == Token::Kind::kQuoted) && !IsStopWord(t.lower) &&
+            !processing_impl::IsVerb(t.lower) && !(field_word && !names.empty())) {
           names.push_back(FieldName(t.raw));
           ++j;
           if (t.clause_end) break;
