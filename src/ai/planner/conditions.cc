@@ -168,6 +168,7 @@ class Extractor {
         assumptions_(assumptions) {}
 
   std::vector<std::string> Run() {
+    Between();
     StatusClasses();
     Comparisons();
     CountryConditions();
@@ -199,6 +200,24 @@ class Extractor {
     return i >= 0 && i < g_.size() && g_.at(i).kind == Token::Kind::kWord;
   }
   const std::string& L(int i) const { return g_.at(i).lower; }
+
+  // "amount between 10 and 100".
+  void Between() {
+    for (int i = from_; i + 3 < to_; ++i) {
+      if (!Free(i) || L(i) != "between") continue;
+      const Token& a = g_.at(i + 1);
+      const Token& b = g_.at(i + 3);
+      if (a.kind != Token::Kind::kNumber || b.kind != Token::Kind::kNumber || L(i + 2) != "and")
+        continue;
+      int fstart = i;
+      std::string field = FieldBefore(i, &fstart);
+      if (field.empty()) {
+        field = a.unit == "$" ? "amount" : "value";
+        Assume("the number range in " + Phrase(g_, i, i + 4) + " is the field " + field);
+      }
+      Add(field + " >= " + Num(a.number) + " && " + field + " <= " + Num(b.number), fstart, i + 4);
+    }
+  }
 
   // "5xx" / "4xx errors".
   void StatusClasses() {
@@ -281,6 +300,10 @@ class Extractor {
           while (last + 1 < to_ && (L(last) == "or" || g_.at(last - 1).comma_after) &&
                  Free(last + 1)) {
             int nx = L(last) == "or" ? last + 1 : last;
+            // "type equals 'a' or type equals 'b'"
+            if (nx + 2 < to_ && FieldName(g_.at(nx).raw) == base &&
+                (L(nx + 1) == "equals" || L(nx + 1) == "is" || L(nx + 1) == "=" || L(nx + 1) == "=="))
+              nx += 2;
             const Token& t = g_.at(nx);
             if (t.kind == Token::Kind::kQuoted ||
                 (t.kind == Token::Kind::kWord && !IsStopWord(t.lower) && !NotValues().count(t.lower))) {
@@ -414,8 +437,7 @@ class Extractor {
     static const std::set<std::string> kNotAfter = {"go", "goes", "to", "rate", "rates",
                                                     "handling", "queue", "file", "count",
                                                     "budget", "should", "into", "are"};
-    std::vector<std::string> levels;
-    bool negate = false;
+    std::vector<std::string> levels, negated;
     int first = -1, last = -1;
     for (int i = from_; i < to_; ++i) {
       if (!Free(i) || !Word(i)) continue;
@@ -434,29 +456,33 @@ class Extractor {
           if (!(kAfter.count(next) || kBefore.count(prev) || listed || neg)) continue;
         }
       }
-      if (neg) negate = true;
-      for (const auto& l : it->second) levels.push_back(l);
+      for (const auto& l : it->second) (neg ? negated : levels).push_back(l);
       if (first < 0) first = i;
       last = i + 1;
       if (last < to_ && kAfter.count(L(last))) ++last;
     }
-    if (levels.empty()) return;
-    std::string e;
-    if (lines_) {
-      std::set<std::string> seen;
-      for (const auto& l : levels) {
-        std::string w = l == "warning" ? "" : l;
-        if (w.empty() || !seen.insert(w).second) continue;
-        e += (e.empty() ? "" : " || ") + std::string("message.lower().contains(") + Quote(w) + ")";
+    if (levels.empty() && negated.empty()) return;
+    auto build = [&](const std::vector<std::string>& ls, bool negate) {
+      std::string e;
+      if (lines_) {
+        std::set<std::string> seen;
+        for (const auto& l : ls) {
+          std::string w = l == "warning" ? "" : l;
+          if (w.empty() || !seen.insert(w).second) continue;
+          e += (e.empty() ? "" : " || ") + std::string("message.lower().contains(") + Quote(w) + ")";
+        }
+        if (negate) e = "!(" + e + ")";
+      } else {
+        e = InList("level", ls, false);
+        if (negate) e = ls.size() == 1 ? "level != " + Quote(ls[0]) : "!(" + e + ")";
       }
-      if (negate) e = "!(" + e + ")";
-      Assume("plain log lines: the level is found as a word in the message");
-    } else {
-      e = InList("level", levels, false);
-      if (negate) e = levels.size() == 1 ? "level != " + Quote(levels[0]) : "!(" + e + ")";
-      Assume("the log level is the field level");
-    }
-    Add(e, first, last);
+      return e;
+    };
+    Assume(lines_ ? "plain log lines: the level is found as a word in the message"
+                  : "the log level is the field level");
+    // Keeping some levels already drops the others: a negation adds nothing.
+    if (!levels.empty()) Add(build(levels, false), first, last);
+    else Add(build(negated, true), first, last);
   }
 
   // "priority high or critical", "high or critical priority", "severity: major".

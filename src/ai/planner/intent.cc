@@ -290,6 +290,7 @@ void ExtractSource(Goal& g, const Registry& registry, Intent* in) {
     const Connector* c = ConnectorAt(g, i, &len);
     if (c == nullptr || g.at(i).used) continue;
     int role = RoleBefore(g, i, 4);
+    if (role == 0) role = RoleBefore(g, i, 6);
     bool first_thing = role == 0 && conn == nullptr && i < g.size() / 2 + 1;
     if (role > 0 || (first_thing && input_path < 0)) {
       // "api"/"http"/"email"/"database" need a role word to be a source.
@@ -374,10 +375,14 @@ void ExtractSource(Goal& g, const Registry& registry, Intent* in) {
         "currency, priority, message, tags, geo.country");
     ++in->signals;
   } else {
-    in->source_config["path"] = in->source_id + ".jsonl";
+    bool text_logs = g.HasAny({"log lines", "access logs", "apache", "nginx", "syslog", "text logs",
+                               "plain text", "server logs", "app logs", "application logs"}) &&
+                     !g.Has("json");
+    in->source_config["path"] = in->source_id + (text_logs ? ".log" : ".jsonl");
     in->source_why = "reads the " + in->source_id + " the goal is about";
-    in->assumptions.push_back("the input is the file " + in->source_id +
-                              ".jsonl (JSON lines); set path: to your data, or use a stdin source");
+    in->assumptions.push_back("the input is the file " + in->source_config["path"].get<std::string>() +
+                              (text_logs ? " (text lines)" : " (JSON lines)") +
+                              "; set path: to your data, or use a stdin source");
   }
   if (in->source_type != "file" && in->source_type != "stdin") return;
   // Format: JSON lines, plain lines (logs, text), CSV.
@@ -460,7 +465,17 @@ Intent ExtractIntent(const Goal& goal_in, const PlanRequest& req, const Registry
       }
     }
   }
+  size_t before = in.warnings.size();
   NoteUnexpressible(g, &in);
+  // A goal about some data that only asks for what cannot be done still
+  // gets the nearest pipeline, with the warnings.
+  if (in.warnings.size() > before) ++in.signals;
+  if (in.signals == 0 && (intent_impl::DomainNoun(g) != "events" || g.Has("events")) &&
+      g.HasAny({"process", "processes", "read", "reads", "ingest", "ingests", "collect",
+                "collects", "monitor", "monitors", "watch", "watches", "handle", "handles",
+                "stream", "streams", "consume", "consumes", "tail", "tails", "parse", "parses",
+                "take", "takes", "load", "loads", "import", "imports"}))
+    ++in.signals;
   return in;
 }
 

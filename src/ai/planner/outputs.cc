@@ -33,7 +33,7 @@ const std::set<std::string>& RoutingVerbs() {
       "send",     "sends",     "route",    "routes",   "routing",  "forward",  "forwards",
       "escalate", "escalates", "dispatch", "dispatches", "assign", "assigns",  "direct",
       "directs",  "deliver",   "delivers", "push",     "pushes",   "hand",     "notify",
-      "alert",    "page",      "go",       "goes",     "sent",     "routed",   "forwarded"};
+      "alert",    "go",       "goes",     "sent",     "routed",   "forwarded"};
   return k;
 }
 const std::set<std::string>& ItemNouns() {
@@ -78,7 +78,7 @@ class Reader {
       if (i > 0 && (L(i - 1) == "up" || L(i - 1) == "due" || L(i - 1) == "how" ||
                     L(i - 1) == "want" || L(i - 1) == "need")) continue;
       int start = SubjectStart(i, prev_end);
-      Target t = TargetAt(i + 1, start, i);
+      Target t = TargetAt(i + 1, start, i, w == "to");
       if (t.kind == Target::Kind::kNone) continue;
       Handle(t, start, i);
       Use(start, t.end);
@@ -104,14 +104,14 @@ class Reader {
     return k;
   }
 
-  Target TargetAt(int j, int subj_a, int subj_b) {
+  Target TargetAt(int j, int subj_a, int subj_b, bool plain_to) {
     Target t;
     while (j < g_.size() && Articles().count(L(j))) ++j;
     if (j >= g_.size()) return t;
     const Token& tok = g_.at(j);
     t.end = j + 1;
     if (tok.kind == Token::Kind::kPath) {
-      if (tok.lower.find(".md") != std::string::npos) return t;
+      if (tok.lower.find(".md") != std::string::npos || tok.used) return t;
       t.kind = Target::Kind::kPath;
       t.path = tok.raw;
       return t;
@@ -185,7 +185,7 @@ class Reader {
     if (names.empty()) return t;
     bool routing = team_word;
     for (int k = subj_a; k < subj_b; ++k)
-      if (RoutingVerbs().count(L(k)) || ItemNouns().count(L(k))) routing = true;
+      if (RoutingVerbs().count(L(k)) || (plain_to && ItemNouns().count(L(k)))) routing = true;
     if (!routing) return t;
     // Words that are verbs or field values are not teams ("convert to usd").
     static const std::set<std::string> kNotTeams = {"identify", "extract", "detect", "classify",
@@ -260,8 +260,13 @@ class Reader {
           if (L(k) == w) return k;
       return -1;
     };
-    if (has({"failed", "failures", "failing", "malformed", "invalid", "unparseable", "unparsable",
-             "poison", "rejected", "broken", "corrupt"}) >= 0 ||
+    int fw = has({"failed", "failing", "malformed", "invalid", "unparseable", "unparsable",
+                  "poison", "rejected", "broken", "corrupt"});
+    static const std::set<std::string> kFailedThings = {
+        "events", "lines", "records", "messages", "rows", "items", "ones", "entries", "data",
+        "json", "input", "documents", "payloads", "parses", "deliveries", "writes"};
+    bool failed_things = fw >= 0 && fw + 1 < b && kFailedThings.count(L(fw + 1));
+    if (failed_things || has({"failures"}) >= 0 ||
         ((has({"processing", "parse", "parsing"}) >= 0) && has({"errors", "error"}) >= 0) ||
         (has({"bad"}) >= 0 && has({"records", "lines", "events", "rows", "data"}) >= 0)) {
       s.failure = true;
@@ -352,7 +357,7 @@ class Reader {
       ++in_->signals;
       return;
     }
-    if (t.kind == Target::Kind::kTeams && t.teams.size() == 1 && (!s.condition.empty() || s.rest)) {
+    if (t.kind == Target::Kind::kTeams && t.teams.size() == 1 && s.category.empty()) {
       // "send flagged transactions to the fraud team": a condition, not a category.
       Output o;
       o.condition = s.condition;
@@ -448,7 +453,7 @@ class Reader {
     for (int i = 0; i < g_.size(); ++i) {
       int len = 1;
       const Connector* c = g_.at(i).used ? nullptr : ConnectorAt(g_, i, &len);
-      if (c == nullptr || RoleBefore(g_, i, 4) >= 0) continue;
+      if (c == nullptr || RoleBefore(g_, i, 6) >= 0) continue;
       Target t;
       t.kind = Target::Kind::kConnector;
       t.connector = c;
@@ -487,7 +492,8 @@ class Reader {
           std::string key = field == "countries" ? "country" : field;
           if (key == "event" && f + 1 < g_.size() && L(f + 1) == "type") key = "event_type";
           auto it = kAssumed.find(key);
-          if (it != kAssumed.end() && (std::string(verb) != "by" || Routing(at))) {
+          bool weak = std::string(verb) == "by" || std::string(verb) == "per";
+          if (it != kAssumed.end() && (!weak || Routing(at))) {
             std::string expr_field = key == "country" ? "geo.country" : key;
             for (const auto& v : it->second) {
               Output o;

@@ -101,7 +101,7 @@ std::string KeyField(const std::string& w) {
   std::string s = Singular(w);
   if (kEntity.count(s)) return s + "_id";
   if (s == "event" || s == "record" || s == "entry") return "id";
-  return FieldName(w);
+  return FieldName(s);
 }
 
 }  // namespace processing_impl
@@ -166,6 +166,23 @@ void ExtractProcessing(Goal& g, Intent* in) {
     if (!weak || !cats.empty())
       for (const auto& c : cats) in->categories.push_back(c);
   }
+  // "its topic: sports, politics, tech", "categories: a, b".
+  if (in->categories.empty())
+    for (int k = 0; k + 1 < g.size(); ++k) {
+      const std::string& w = g.at(k).lower;
+      if (!g.at(k).clause_end || k + 1 >= g.size()) continue;
+      if (w != "topic" && w != "topics" && w != "category" && w != "categories" && w != "label" &&
+          w != "labels" && w != "type" && w != "types" && w != "classes")
+        continue;
+      int end = k + 1;
+      auto items = processing_impl::ListAt(g, k + 1, &end);
+      if (items.size() >= 2) {
+        in->categories = items;
+        processing_impl::Use(g, k, end);
+        AddTask(in, "classify", "the goal lists " + w + " values");
+        break;
+      }
+    }
   // Spam / toxicity / phishing detection: a two-way classification.
   for (const char* w : {"spam", "toxic", "toxicity", "abusive", "phishing", "bots", "bot"}) {
     int at = g.Find(w);
@@ -538,7 +555,8 @@ void NoteUnexpressible(Goal& g, Intent* in) {
       }
     }
   };
-  warn({"aggregate*", "aggregation", "average", "averages", "avg", "sum", "sums", "count per",
+  warn({"aggregate*", "aggregation", "average", "averages", "avg", "sum", "sums", "count", "counts",
+        "counting", "count per",
         "counts per", "group by", "grouped by", "rollup", "roll up", "window*", "per minute",
         "every minute", "percentile*", "histogram*", "top 10", "top n", "totals", "moving average"},
        "aggregation over windows (counts, sums, averages, group by) is not expressible: there "
@@ -550,6 +568,17 @@ void NoteUnexpressible(Goal& g, Intent* in) {
        "joining with another stream or a lookup table is not expressible: there is no join or "
        "lookup component. Nearest: rag-processor (similarity lookup in a vector index) or a "
        "transform that sets fixed values");
+  for (int i = 0; i < g.size(); ++i)
+    if (g.at(i).lower.rfind("enrich", 0) == 0)
+      for (int k = i + 1; k < std::min(g.size(), i + 8); ++k)
+        if (g.at(k).lower == "from" || g.at(k).lower == "table" || g.at(k).lower == "lookup") {
+          in->warnings.push_back(
+              "enriching from another table or stream (a join/lookup) is not expressible: there "
+              "is no join or lookup component. Nearest: rag-processor (similarity lookup in a "
+              "vector index built from that data) or a transform that sets fixed values");
+          i = g.size();
+          break;
+        }
   warn({"translate*", "translation"},
        "translation is not built in: the embedded models do not generate text. Nearest: "
        "ai-processor with a remote model (model: gpt-4o-mini) and a prompt_template asking for "

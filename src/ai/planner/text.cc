@@ -107,6 +107,11 @@ Goal Tokenize(const std::string& input) {
         Token t;
         t.kind = Token::Kind::kQuoted;
         t.raw = s.substr(i + 1, end - i - 1);
+        {
+          std::string lq = t.raw;
+          for (auto& ch : lq) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          if (text_impl::EndsWithExt(lq)) t.kind = Token::Kind::kPath;
+        }
         i = end + 1;
         while (i < s.size() && std::ispunct(static_cast<unsigned char>(s[i])) && s[i] != '$' &&
                s[i] != '/' && s[i] != '.' && s[i] != '\'' && s[i] != '"') {
