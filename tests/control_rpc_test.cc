@@ -470,9 +470,7 @@ TEST_F(ControlRpcTest, UnbuiltAgentRpcsSaySo) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED);
     EXPECT_NE(st.error_message().find("not implemented yet"), std::string::npos);
   };
-  grpc::ClientContext c1, c2, c3, c4, c5, c6, c7;
-  pb::Pipeline p;
-  check(agents_->GeneratePipeline(&c1, pb::PipelineGoal(), &p));
+  grpc::ClientContext c2, c3, c4, c5, c6, c7;
   pb::OptimizationPlan op;
   check(agents_->OptimizePipeline(&c2, pb::OptimizationRequest(), &op));
   pb::FailurePrediction fp;
@@ -485,6 +483,47 @@ TEST_F(ControlRpcTest, UnbuiltAgentRpcsSaySo) {
   check(agents_->EnableAutoScaling(&c6, pb::AutoScalingConfig(), &as));
   pb::CostStatus cs;
   check(agents_->EnableCostOptimization(&c7, pb::CostOptimizationConfig(), &cs));
+}
+
+TEST_F(ControlRpcTest, GeneratePipelineFeedsExecutePlan) {
+  pb::PipelineGoal goal;
+  goal.set_description("generate 200 test events, keep priority high or critical, discard them");
+  auto* c = goal.add_constraints();
+  c->set_name("max_latency_ms");
+  c->set_value("100");
+  (*goal.mutable_context())["name"] = "generated";
+  pb::Pipeline p;
+  {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    auto st = agents_->GeneratePipeline(&ctx, goal, &p);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
+  EXPECT_EQ(p.name(), "generated");
+  EXPECT_NE(p.yaml().find("type: generator"), std::string::npos) << p.yaml();
+  EXPECT_NE(p.yaml().find("priority in ['high', 'critical']"), std::string::npos) << p.yaml();
+  EXPECT_NE(p.explanation().find("filter"), std::string::npos);
+  EXPECT_EQ(p.planner(), "embedded");
+  // The plan it returns is what ExecutePlan takes.
+  pb::ExecutionPlan plan;
+  plan.set_pipeline_yaml(p.yaml());
+  plan.set_dry_run(true);
+  grpc::Status st;
+  EXPECT_EQ(Steps(*agents_, plan, &st),
+            (std::vector<std::string>{"validate:ok", "diff:ok", "apply:skipped"}));
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  // Bad requests name what is wrong.
+  grpc::ClientContext c1, c2, c3;
+  pb::PipelineGoal empty;
+  EXPECT_EQ(agents_->GeneratePipeline(&c1, empty, &p).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  pb::PipelineGoal bad = goal;
+  bad.mutable_constraints(0)->set_name("max_speed");
+  auto bst = agents_->GeneratePipeline(&c2, bad, &p);
+  EXPECT_EQ(bst.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bst.error_message().find("max_latency_ms"), std::string::npos);
+  pb::PipelineGoal cake;
+  cake.set_description("bake a cake");
+  EXPECT_EQ(agents_->GeneratePipeline(&c3, cake, &p).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ControlRpcTest, TokenRulesAndMessageLimits) {

@@ -161,9 +161,10 @@ TEST_F(McpTest, ToolsGoThroughTheRegistry) {
   EXPECT_EQ(Call(*s, &session, "validate_pipeline", {{"yaml", 3}})["isError"], true);
   EXPECT_EQ(Call(*s, &session, "validate_pipeline", json::array())["isError"], true);
 
-  json create = Call(*s, &session, "create_pipeline", {{"name", "x"}, {"goal", "copy files"}});
-  EXPECT_EQ(create["isError"], true);
-  EXPECT_NE(create["content"][0]["text"].get<std::string>().find("not built yet"),
+  json create = Call(*s, &session, "create_pipeline",
+                     {{"name", "x"}, {"goal", "copy orders.jsonl to copy.jsonl"}});
+  EXPECT_EQ(create["isError"], false) << create.dump();
+  EXPECT_NE(create["structuredContent"]["yaml"].get<std::string>().find("copy.jsonl"),
             std::string::npos);
 
   // preview -> token -> apply.

@@ -94,10 +94,22 @@ TEST_F(ToolsTest, ValidateAndCatalogTools) {
   auto d = tools_.Call("describe_component", {{"type", "route"}});
   ASSERT_TRUE(d.ok());
   EXPECT_TRUE(d.value()["config_schema"]["properties"].contains("routes"));
-  // The planner is not built: the tool says so instead of inventing a pipeline.
-  auto create = tools_.Call("create_pipeline", {{"goal", "anything"}});
-  ASSERT_FALSE(create.ok());
-  EXPECT_EQ(create.status().code(), StatusCode::kUnimplemented);
+  // create_pipeline runs the planner; its plan_token applies exactly that document.
+  auto create = tools_.Call("create_pipeline",
+                            {{"name", "big-orders"},
+                             {"goal", "read orders.jsonl, keep orders over $500, write to big.jsonl"},
+                             {"constraints", {{"max_latency_ms", 100}}}});
+  ASSERT_TRUE(create.ok()) << create.status().ToString();
+  EXPECT_EQ(create.value()["name"], "big-orders");
+  EXPECT_NE(create.value()["yaml"].get<std::string>().find("amount > 500"), std::string::npos);
+  EXPECT_TRUE(create.value()["valid"].get<bool>());
+  EXPECT_FALSE(create.value()["nodes"].empty());
+  EXPECT_TRUE(create.value().contains("plan_token"));
+  EXPECT_TRUE(engine_->Validate(create.value()["yaml"], "<t>", {}).valid);
+  auto cannot = tools_.Call("create_pipeline", {{"goal", "bake a cake"}});
+  ASSERT_FALSE(cannot.ok());
+  EXPECT_EQ(cannot.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(tools_.Call("create_pipeline", {{"name", "x"}}).ok());
 }
 
 TEST_F(ToolsTest, ExportFormatsCarryAnnotationsAndSchemas) {

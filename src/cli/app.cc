@@ -123,13 +123,52 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str();
   add_set(graph);
 
-  auto* ai = app.add_subcommand("ai", "AI agent interface (the planner is not built yet)");
+  auto* ai = app.add_subcommand("ai", "AI agent interface: create pipelines from goals, agent tools");
   ai->require_subcommand(1);
   std::string tools_format = "json";
   auto* ai_tools = ai->add_subcommand("tools", "Print the agent tools with their JSON schemas");
   ai_tools->add_option("--format", tools_format, "openai, anthropic, mcp or json")
       ->check(CLI::IsMember({"openai", "anthropic", "mcp", "json"}))
       ->capture_default_str();
+
+  AiCreateOptions create_opts;
+  auto* ai_create = ai->add_subcommand(
+      "create", "Turn a goal in plain language into a validated pipeline (YAML + explanation)");
+  ai_create->footer(
+      "Without a terminal (or with --output json) it prints and exits: YAML on stdout, the\n"
+      "explanation on stderr. On a terminal it then offers: explain, suggest optimizations,\n"
+      "estimate costs, start, set up monitoring. Exit codes: 0 ok, 1 the goal cannot be turned\n"
+      "into a valid pipeline, 2 usage, 3 the model provider failed.");
+  ai_create->add_option("goal", create_opts.goal, "what the pipeline should do")->required();
+  ai_create->add_option("-o,--file", create_opts.file, "write the YAML to FILE");
+  ai_create->add_option("--output", create_opts.output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  ai_create->add_option("--provider", create_opts.provider,
+                        "who drafts: embedded (default: heuristics, no network), openai, "
+                        "anthropic, ollama (keys: OPENAI_API_KEY / ANTHROPIC_API_KEY; base URLs: "
+                        "OPENAI_BASE_URL / ANTHROPIC_BASE_URL / OLLAMA_HOST)")
+      ->check(CLI::IsMember({"embedded", "openai", "anthropic", "ollama"}));
+  ai_create->add_option("--model", create_opts.model, "model of the provider (e.g. gpt-4o-mini)");
+  ai_create->add_option("--max-repairs", create_opts.max_repairs,
+                        "model path: rounds of feeding validation errors back")
+      ->check(CLI::Range(0, 20))
+      ->capture_default_str();
+  ai_create->add_option("--name", create_opts.name, "pipeline name (default: from the goal)");
+  ai_create->add_flag("--apply", create_opts.apply, "start the pipeline in the foreground");
+  ai_create->add_flag("--dry-run", create_opts.dry_run, "print the run plan; start nothing");
+  ai_create->add_flag("-y,--yes", create_opts.yes, "no questions: no menu, no confirmation");
+  ai_create->add_option("--max-latency-ms", create_opts.max_latency_ms, "constraint")
+      ->check(CLI::Range(1, 1 << 30));
+  ai_create->add_option("--max-cost-per-hour", create_opts.max_cost_per_hour,
+                        "constraint, USD")
+      ->check(CLI::Range(0.0, 1e9));
+  ai_create->add_option("--required-throughput", create_opts.required_throughput,
+                        "constraint, events per second")
+      ->check(CLI::Range(1, 1 << 30));
+  ai_create->add_option("--state-dir", create_opts.state_dir, "with --apply: checkpoints");
+  ai_create->add_option("--workers", create_opts.workers, "with --apply: worker threads")
+      ->check(CLI::Range(1, 1024));
 
   std::string explain_id, explain_state;
   auto* explain = app.add_subcommand(
@@ -305,6 +344,7 @@ int RunCli(int argc, char** argv) {
   if (index_add->parsed()) return IndexAdd(index_files, index_opts);
   if (index_query->parsed()) return IndexQuery(index_text, index_opts, common);
   if (ai_tools->parsed()) return AiTools(tools_format);
+  if (ai_create->parsed()) return AiCreate(create_opts);
   if (mcp->parsed()) return Mcp(mcp_opts);
   return kExitUsage;
 }

@@ -44,6 +44,26 @@ int Version(const CommonOptions& o);
 // The agent tools in a function-calling format: openai, anthropic, mcp, json.
 int AiTools(const std::string& format);
 
+// flowctl ai create: goal -> validated pipeline (the planner).
+struct AiCreateOptions {
+  std::string goal;
+  std::string file;             // -o FILE ("" = YAML on stdout)
+  std::string output = "text";  // text | json
+  std::string provider;         // "" / embedded | openai | anthropic | ollama
+  std::string model;
+  std::string name;
+  int max_repairs = 3;
+  bool apply = false;
+  bool dry_run = false;
+  bool yes = false;
+  int max_latency_ms = 0;
+  double max_cost_per_hour = -1;
+  int required_throughput = 0;
+  std::string state_dir;  // for --apply
+  int workers = 0;
+};
+int AiCreate(const AiCreateOptions& o);
+
 // Prints a decision record found under state_dir (default ~/.flowctl).
 int Explain(const std::string& id, const std::string& state_dir, const CommonOptions& o);
 std::string DefaultStateDir();

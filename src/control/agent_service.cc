@@ -1,14 +1,17 @@
-// AIAgentService: ExecutePlan and AnalyzePerformance work on the engine now;
-// the RPCs that need the planner or AI operations say they are not built yet.
+// AIAgentService: GeneratePipeline runs the planner (the same one as
+// `flowctl ai create` and the create_pipeline tool); ExecutePlan applies its
+// yaml step by step; AnalyzePerformance reads the engine. The RPCs that need
+// AI operations say they are not built yet.
 #include <algorithm>
 #include <thread>
 
 #include "convert.h"
+#include "flowctl/ai/planner.h"
 #include "services.h"
 
 namespace flowctl::control {
 
-namespace pb = ai::obsrvr::flowctl;
+namespace pb = ::ai::obsrvr::flowctl;
 
 namespace {
 
@@ -17,7 +20,7 @@ grpc::ServerUnaryReactor* NotYet(grpc::CallbackServerContext* ctx, const char* r
                                  const char* needs) {
   return Done(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                 std::string(rpc) + " is not implemented yet: it needs " + needs +
-                                    ". ExecutePlan and AnalyzePerformance work today."));
+                                    ". GeneratePipeline, ExecutePlan and AnalyzePerformance work today."));
 }
 
 pb::ExecutionStatus Step(const std::string& step, const std::string& state,
@@ -35,9 +38,53 @@ pb::ExecutionStatus Step(const std::string& step, const std::string& state,
 }  // namespace
 
 grpc::ServerUnaryReactor* AgentServiceImpl::GeneratePipeline(grpc::CallbackServerContext* ctx,
-                                                             const pb::PipelineGoal*,
-                                                             pb::Pipeline*) {
-  return NotYet(ctx, "GeneratePipeline", "the pipeline planner (the agent-interface issue)");
+                                                             const pb::PipelineGoal* req,
+                                                             pb::Pipeline* resp) {
+  std::string caller;
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st);
+  ai::PlanRequest pr;
+  pr.goal = req->description();
+  for (const auto& c : req->constraints()) {
+    char* end = nullptr;
+    double v = std::strtod(c.value().c_str(), &end);
+    if (end == c.value().c_str() || *end != '\0')
+      return Done(ctx, ToGrpc(Status::Invalid("constraint " + c.name() + ": '" + c.value() +
+                                              "' is not a number")));
+    if (c.name() == "max_latency_ms") pr.constraints.max_latency_ms = static_cast<int>(v);
+    else if (c.name() == "max_cost_per_hour") pr.constraints.max_cost_per_hour = v;
+    else if (c.name() == "required_throughput") pr.constraints.required_throughput = static_cast<int>(v);
+    else
+      return Done(ctx, ToGrpc(Status::Invalid("constraint '" + c.name() + "' is not one of "
+                                              "max_latency_ms, max_cost_per_hour, required_throughput")));
+  }
+  for (const auto& [k, v] : req->context()) pr.context[k] = v;
+  if (auto it = pr.context.find("name"); it != pr.context.end()) pr.name = it->second;
+  if (auto it = pr.context.find("provider"); it != pr.context.end()) pr.provider = it->second;
+  if (auto it = pr.context.find("model"); it != pr.context.end()) pr.model = it->second;
+  auto* reactor = ctx->DefaultReactor();
+  // A model provider may take seconds: not on a reactor thread.
+  c_.executor->Post([this, pr, resp, reactor, caller] {
+    auto plan = ai::PlanPipeline(pr, c_.engine->registry());
+    if (!plan.ok()) {
+      reactor->Finish(ToGrpc(plan.status()));
+      return;
+    }
+    resp->set_name(plan->spec.metadata.name);
+    resp->set_yaml(plan->yaml);
+    resp->set_explanation(plan->Explanation());
+    for (const auto& w : plan->warnings) resp->add_warnings(w);
+    for (const auto& a : plan->assumptions) resp->add_assumptions(a);
+    resp->set_planner(plan->planner);
+    store::AuditRecord rec;
+    rec.caller = "agent:" + caller;
+    rec.action = "generate";
+    rec.target = plan->spec.metadata.name;
+    rec.result = "ok";
+    rec.reasoning = pr.goal;
+    (void)c_.engine->Audit(rec);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 grpc::ServerUnaryReactor* AgentServiceImpl::OptimizePipeline(grpc::CallbackServerContext* ctx,
                                                              const pb::OptimizationRequest*,

@@ -99,36 +99,36 @@ class ComponentServiceImpl final : public v1::ComponentService::CallbackService 
   CallContext c_;
 };
 
-class AgentServiceImpl final : public ai::obsrvr::flowctl::AIAgentService::CallbackService {
+class AgentServiceImpl final : public ::ai::obsrvr::flowctl::AIAgentService::CallbackService {
  public:
   explicit AgentServiceImpl(CallContext c) : c_(c) {}
-  using Svc = ai::obsrvr::flowctl::AIAgentService;
+  using Svc = ::ai::obsrvr::flowctl::AIAgentService;
   grpc::ServerUnaryReactor* GeneratePipeline(grpc::CallbackServerContext*,
-                                             const ai::obsrvr::flowctl::PipelineGoal*,
-                                             ai::obsrvr::flowctl::Pipeline*) override;
+                                             const ::ai::obsrvr::flowctl::PipelineGoal*,
+                                             ::ai::obsrvr::flowctl::Pipeline*) override;
   grpc::ServerUnaryReactor* OptimizePipeline(grpc::CallbackServerContext*,
-                                             const ai::obsrvr::flowctl::OptimizationRequest*,
-                                             ai::obsrvr::flowctl::OptimizationPlan*) override;
-  grpc::ServerWriteReactor<ai::obsrvr::flowctl::ExecutionStatus>* ExecutePlan(
-      grpc::CallbackServerContext*, const ai::obsrvr::flowctl::ExecutionPlan*) override;
+                                             const ::ai::obsrvr::flowctl::OptimizationRequest*,
+                                             ::ai::obsrvr::flowctl::OptimizationPlan*) override;
+  grpc::ServerWriteReactor<::ai::obsrvr::flowctl::ExecutionStatus>* ExecutePlan(
+      grpc::CallbackServerContext*, const ::ai::obsrvr::flowctl::ExecutionPlan*) override;
   grpc::ServerUnaryReactor* AnalyzePerformance(grpc::CallbackServerContext*,
-                                               const ai::obsrvr::flowctl::AnalysisRequest*,
-                                               ai::obsrvr::flowctl::PerformanceReport*) override;
+                                               const ::ai::obsrvr::flowctl::AnalysisRequest*,
+                                               ::ai::obsrvr::flowctl::PerformanceReport*) override;
   grpc::ServerUnaryReactor* PredictFailures(grpc::CallbackServerContext*,
-                                            const ai::obsrvr::flowctl::PredictionRequest*,
-                                            ai::obsrvr::flowctl::FailurePrediction*) override;
+                                            const ::ai::obsrvr::flowctl::PredictionRequest*,
+                                            ::ai::obsrvr::flowctl::FailurePrediction*) override;
   grpc::ServerUnaryReactor* SuggestImprovements(grpc::CallbackServerContext*,
-                                                const ai::obsrvr::flowctl::ImprovementRequest*,
-                                                ai::obsrvr::flowctl::ImprovementPlan*) override;
+                                                const ::ai::obsrvr::flowctl::ImprovementRequest*,
+                                                ::ai::obsrvr::flowctl::ImprovementPlan*) override;
   grpc::ServerUnaryReactor* EnableAutoHealing(grpc::CallbackServerContext*,
-                                              const ai::obsrvr::flowctl::AutoHealingConfig*,
-                                              ai::obsrvr::flowctl::AutoHealingStatus*) override;
+                                              const ::ai::obsrvr::flowctl::AutoHealingConfig*,
+                                              ::ai::obsrvr::flowctl::AutoHealingStatus*) override;
   grpc::ServerUnaryReactor* EnableAutoScaling(grpc::CallbackServerContext*,
-                                              const ai::obsrvr::flowctl::AutoScalingConfig*,
-                                              ai::obsrvr::flowctl::AutoScalingStatus*) override;
+                                              const ::ai::obsrvr::flowctl::AutoScalingConfig*,
+                                              ::ai::obsrvr::flowctl::AutoScalingStatus*) override;
   grpc::ServerUnaryReactor* EnableCostOptimization(
-      grpc::CallbackServerContext*, const ai::obsrvr::flowctl::CostOptimizationConfig*,
-      ai::obsrvr::flowctl::CostStatus*) override;
+      grpc::CallbackServerContext*, const ::ai::obsrvr::flowctl::CostOptimizationConfig*,
+      ::ai::obsrvr::flowctl::CostStatus*) override;
 
  private:
   CallContext c_;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # flowctl mcp with the official MCP TypeScript SDK client (pinned in
 # tests/mcp/package.json): stdio, stdio --read-only and streamable HTTP each
-# list tools, round-trip create_pipeline, validate, preview_apply ->
+# list tools, create a pipeline with create_pipeline, validate, preview_apply ->
 # apply_pipeline with the token, read resources, get prompts and see a bad
 # argument come back as isError (tests/mcp/client.mjs). curl checks the HTTP
 # rules the SDK does not exercise: Origin/Host, session and version headers.

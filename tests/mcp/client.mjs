@@ -128,11 +128,19 @@ async function exercise(client) {
     return;
   }
 
-  await step("create_pipeline round-trips (the planner is not built yet)", async () => {
+  await step("create_pipeline returns a validated pipeline from the planner", async () => {
     const r = await call(client, "create_pipeline",
-                         { name: "p", goal: "keep critical events", constraints: { max_latency_ms: 100 } });
-    assert.equal(r.isError, true);
-    assert.match(text(r), /not built yet/);
+                         { name: "p", goal: "read events.jsonl, keep priority high or critical, write to critical.jsonl",
+                           constraints: { max_latency_ms: 100 } });
+    assert.equal(r.isError, false, text(r));
+    const out = r.structuredContent;
+    assert.equal(out.name, "p");
+    assert.match(out.yaml, /type: filter/);
+    assert.match(out.yaml, /priority in \['high', 'critical'\]/);
+    assert.match(out.yaml, /critical\.jsonl/);
+    assert.ok(out.nodes.length >= 3, JSON.stringify(out.nodes));
+    const v = await call(client, "validate_pipeline", { yaml: out.yaml });
+    assert.equal(v.structuredContent.valid, true, text(v));
   });
 
   await step("preview_apply, then apply_pipeline with its plan_token", async () => {

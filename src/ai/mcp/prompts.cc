@@ -37,8 +37,8 @@ std::string CreateText(const std::string& goal, bool read_only) {
   else
     t += "5. Only after the user agrees, call apply_pipeline with the same document and the "
          "plan_token from preview_apply, and a reason. Then check get_pipeline_status.\n";
-  t += "(create_pipeline drafts a document from a goal when the planner is available; if it "
-       "answers that the planner is not built yet, write the document yourself as above.)";
+  t += "(create_pipeline drafts a validated document from the goal with the embedded planner "
+       "and returns its warnings, assumptions and a plan_token; review and edit it as above.)";
   return t;
 }
 

@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "flowctl/ai/planner.h"
 #include "flowctl/ai/tools.h"
 
 namespace flowctl::ai {
@@ -81,13 +82,48 @@ void RegisterBuiltinTools(ToolRegistry& registry, engine::Engine* engine) {
                {"constraints", Obj({{"max_latency_ms", {{"type", "integer"}}},
                                     {"max_cost_per_hour", {{"type", "number"}}},
                                     {"required_throughput", {{"type", "integer"}}}})}}),
-          Obj({{"name", Str("pipeline name")}, {"yaml", Str("the generated document")}}),
+          Obj({{"name", Str("pipeline name")}, {"yaml", Str("the generated document (validated)")},
+               {"nodes", {{"type", "array"}, {"description", "each node: id, type, kind, why"}}},
+               {"warnings", {{"type", "array"}, {"description", "parts of the goal not expressible, with the nearest alternative"}}},
+               {"assumptions", {{"type", "array"}}},
+               {"plan", Str("what applying it would do (a dry run)")},
+               {"plan_token", Str("pass to apply_pipeline with this yaml to start it")},
+               {"next_step", Str("what to call next")}}),
           {false, false, false},
-          [](const json&) -> Result<json> {
-            return Status::Unimplemented(
-                "create_pipeline needs the planner, which is not built yet; write the "
-                "document yourself (list_components, describe_component) and use "
-                "validate_pipeline, preview_apply and apply_pipeline");
+          [engine, tokens](const json& a) -> Result<json> {
+            if (!a.contains("goal") || !a["goal"].is_string())
+              return Status::Invalid("goal: missing required field (what the pipeline should do)");
+            PlanRequest req;
+            req.goal = a["goal"].get<std::string>();
+            req.name = a.value("name", "");
+            if (a.contains("constraints")) {
+              const json& c = a["constraints"];
+              req.constraints.max_latency_ms = c.value("max_latency_ms", 0);
+              req.constraints.max_cost_per_hour = c.value("max_cost_per_hour", -1.0);
+              req.constraints.required_throughput = c.value("required_throughput", 0);
+            }
+            auto plan = PlanPipeline(req, engine->registry());
+            if (!plan.ok()) return plan.status();
+            json out = plan->ToJson();
+            out["explanation"] = plan->Explanation();
+            // A preview of exactly this document, so apply_pipeline can follow.
+            engine::ApplyRequest ar;
+            ar.yaml = plan->yaml;
+            ar.filename = "<tool>";
+            ar.dry_run = true;
+            std::vector<Diagnostic> diags;
+            auto dry = engine->Apply(ar, &diags);
+            if (dry.ok()) {
+              out["plan"] = dry->plan;
+              out["diff"] = dry->diff;
+              out["plan_token"] = tokens->Issue(ar.yaml);
+              out["next_step"] =
+                  "review yaml, warnings and assumptions; then apply_pipeline with this yaml "
+                  "and plan_token (or edit the yaml and call preview_apply again)";
+            } else {
+              out["next_step"] = "preview_apply with this yaml: " + dry.status().message();
+            }
+            return out;
           }});
 
   (void)Must(registry, {"validate_pipeline", "Validate pipeline",
