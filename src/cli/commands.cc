@@ -324,7 +324,7 @@ int GraphCmd(const std::string& file, const std::string& format, const CommonOpt
 int AiTools(const std::string& format) {
   // Printing the specs needs no engine: the handlers are never called here.
   ai::ToolRegistry tools;
-  ai::RegisterBuiltinTools(tools, nullptr);
+  ai::RegisterBuiltinTools(tools, static_cast<ai::EngineApi*>(nullptr));
   json out = format == "openai"      ? tools.ToOpenAI()
              : format == "anthropic" ? tools.ToAnthropic()
              : format == "mcp"       ? tools.ToMcp()

@@ -7,7 +7,8 @@
 //   that is a Session, owned by the transport (one per stdio connection, one
 //   per HTTP Mcp-Session-Id). Handle is thread-safe across sessions; calls
 //   for one session must be serialized by the caller.
-// - Server borrows the tool registry and the engine: both must outlive it.
+// - Server borrows the tool registry and the engine (an in-process one or
+//   any EngineApi, e.g. a running daemon's client): both must outlive it.
 //   Tool calls go through ToolRegistry::Call (one definition of each tool).
 // - Handle never throws: a malformed message is a JSON-RPC error, a failing
 //   tool is a result with isError (a message a model can act on).
@@ -24,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "flowctl/ai/engine_api.h"
 #include "flowctl/ai/tools.h"
 #include "flowctl/base/status.h"
 #include "flowctl/engine/engine.h"
@@ -57,6 +59,8 @@ struct ServerOptions {
 
 class Server {
  public:
+  Server(const ToolRegistry* tools, EngineApi* engine, ServerOptions options);
+  // Over an in-process engine (the server owns the adapter).
   Server(const ToolRegistry* tools, engine::Engine* engine, ServerOptions options);
 
   // One parsed message (a batch only for sessions at 2025-03-26 or older).
@@ -75,14 +79,15 @@ class Server {
   Result<nlohmann::json> Initialize(const nlohmann::json& params, Session* session) const;
   nlohmann::json ListTools() const;
   Result<nlohmann::json> CallTool(const nlohmann::json& params) const;
-  nlohmann::json ListResources() const;
+  Result<nlohmann::json> ListResources() const;
   nlohmann::json ResourceTemplates() const;
   Result<nlohmann::json> ReadResource(const nlohmann::json& params) const;
   nlohmann::json ListPrompts() const;
   Result<nlohmann::json> GetPrompt(const nlohmann::json& params) const;
 
   const ToolRegistry* tools_;
-  engine::Engine* engine_;
+  std::shared_ptr<EngineApi> owned_engine_;  // set when built over an engine::Engine
+  EngineApi* engine_;
   ServerOptions options_;
 };
 

@@ -5,7 +5,7 @@
 //
 // Contract: registration happens at start-up; afterwards the registry is
 // read-only. Call validates arguments against the input schema before the
-// handler runs; handlers are thread-safe (they only call the engine).
+// handler runs; handlers are thread-safe (they only call the EngineApi).
 #ifndef FLOWCTL_AI_TOOLS_H_
 #define FLOWCTL_AI_TOOLS_H_
 
@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flowctl/ai/engine_api.h"
 #include "flowctl/base/status.h"
 #include "flowctl/engine/engine.h"
 
@@ -56,7 +57,9 @@ class ToolRegistry {
   std::vector<ToolSpec> tools_;
 };
 
-// The built-in tools, acting on engine (which must outlive the registry).
+// The built-in tools, acting on engine (which must outlive the registry):
+// an in-process engine, or any EngineApi (e.g. a running daemon's client).
+void RegisterBuiltinTools(ToolRegistry& registry, EngineApi* engine);
 void RegisterBuiltinTools(ToolRegistry& registry, engine::Engine* engine);
 
 }  // namespace flowctl::ai

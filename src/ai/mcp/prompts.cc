@@ -104,8 +104,10 @@ Result<json> Server::GetPrompt(const json& params) const {
     std::string uri = "flowctl://pipelines/" + *pipeline + "/status";
     auto status = ReadResource({{"uri", uri}});
     if (!status.ok()) {
+      auto pipelines = engine_->List();
+      if (!pipelines.ok()) return pipelines.status();
       std::string known;
-      for (const auto& p : engine_->List()) known += (known.empty() ? "" : ", ") + p.name;
+      for (const auto& p : pipelines.value()) known += (known.empty() ? "" : ", ") + p.name;
       return ParamError("no pipeline '" + *pipeline +
                         "'; pipelines: " + (known.empty() ? "(none)" : known));
     }

@@ -56,12 +56,14 @@ json Contents(const std::string& uri, const std::string& mime, const std::string
 
 }  // namespace
 
-json Server::ListResources() const {
+Result<json> Server::ListResources() const {
+  auto pipelines = engine_->List();
+  if (!pipelines.ok()) return pipelines.status();
   json out = json::array();
   out.push_back(Resource(kComponents, "components", "Component catalog",
                          "Every source, processor and sink type with a one-line summary",
                          "application/json"));
-  for (const auto& p : engine_->List()) {
+  for (const auto& p : pipelines.value()) {
     out.push_back(Resource(kPipelines + p.name, p.name, "Pipeline " + p.name,
                            "The current document (version " + std::to_string(p.version) + ")",
                            "application/yaml"));
@@ -69,7 +71,7 @@ json Server::ListResources() const {
         Resource(kPipelines + p.name + kStatusSuffix, p.name + "-status", "Status of " + p.name,
                  "State, version, per-node counters, rates and queue depths", "application/json"));
   }
-  return {{"resources", out}};
+  return json{{"resources", out}};
 }
 
 json Server::ResourceTemplates() const {

@@ -31,8 +31,14 @@ Result<std::string> StringParam(const json& params, const char* name) {
   return it->get<std::string>();
 }
 
-Server::Server(const ToolRegistry* tools, engine::Engine* engine, ServerOptions options)
+Server::Server(const ToolRegistry* tools, EngineApi* engine, ServerOptions options)
     : tools_(tools), engine_(engine), options_(std::move(options)) {}
+
+Server::Server(const ToolRegistry* tools, engine::Engine* engine, ServerOptions options)
+    : tools_(tools),
+      owned_engine_(LocalEngineApi(engine)),
+      engine_(owned_engine_.get()),
+      options_(std::move(options)) {}
 
 bool Server::Visible(const ToolSpec& tool) const {
   return !options_.read_only || tool.annotations.read_only;

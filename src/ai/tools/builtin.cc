@@ -1,6 +1,7 @@
 // The built-in agent tools. Each is defined once here; every consumer (CLI
 // export, MCP, gRPC) reads the same ToolSpec.
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
@@ -67,9 +68,8 @@ class PlanTokens {
 
 Status Must(ToolRegistry& r, ToolSpec s) { return r.Register(std::move(s)); }
 
-}  // namespace
-
-void RegisterBuiltinTools(ToolRegistry& registry, engine::Engine* engine) {
+// The handlers share engine (an owned adapter or a borrowed EngineApi).
+void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
   auto tokens = std::make_shared<PlanTokens>();
   const json time_range = {{"type", "string"}, {"enum", {"1h", "24h", "7d", "30d"}}};
 
@@ -134,10 +134,11 @@ void RegisterBuiltinTools(ToolRegistry& registry, engine::Engine* engine) {
                {"pipelines", {{"type", "array"}}}}),
           {true, false, true},
           [engine](const json& a) -> Result<json> {
-            auto r = engine->Validate(a["yaml"].get<std::string>(), "<tool>", {});
+            auto r = engine->Validate(a["yaml"].get<std::string>(), "<tool>");
+            if (!r.ok()) return r.status();
             json diags = json::array();
-            for (const auto& d : r.diagnostics) diags.push_back(DiagJson(d));
-            return json{{"valid", r.valid}, {"diagnostics", diags}, {"pipelines", r.pipelines}};
+            for (const auto& d : r->diagnostics) diags.push_back(DiagJson(d));
+            return json{{"valid", r->valid}, {"diagnostics", diags}, {"pipelines", r->pipelines}};
           }});
 
   (void)Must(registry, {"list_components", "List components",
@@ -147,12 +148,11 @@ void RegisterBuiltinTools(ToolRegistry& registry, engine::Engine* engine) {
                          {"description", "only this kind"}}}}),
           Obj({{"components", {{"type", "array"}}}}), {true, false, true},
           [engine](const json& a) -> Result<json> {
+            auto all = engine->Components(a.value("kind", ""));
+            if (!all.ok()) return all.status();
             json out = json::array();
-            std::string kind = a.value("kind", "");
-            for (const auto* d : engine->registry().List())
-              if (kind.empty() || kind == NodeKindName(d->kind))
-                out.push_back({{"type", d->type}, {"kind", NodeKindName(d->kind)},
-                               {"summary", d->summary}});
+            for (const auto& d : all.value())
+              out.push_back({{"type", d.type}, {"kind", d.kind}, {"summary", d.summary}});
             return json{{"components", out}};
           }});
 
@@ -165,13 +165,11 @@ void RegisterBuiltinTools(ToolRegistry& registry, engine::Engine* engine) {
           Obj({{"type", {{"type", "string"}}}, {"config_schema", {{"type", "object"}}}}),
           {true, false, true},
           [engine](const json& a) -> Result<json> {
-            for (const auto* d : engine->registry().FindAll(a["type"].get<std::string>()))
-              if (!a.contains("kind") || a["kind"] == NodeKindName(d->kind))
-                return json{{"type", d->type}, {"kind", NodeKindName(d->kind)},
-                            {"description", d->description}, {"keywords", d->keywords},
-                            {"config_schema", d->config_schema}, {"example", d->example}};
-            return Status::NotFound("no component type '" + a["type"].get<std::string>() +
-                                    "'; list_components lists them");
+            auto d = engine->DescribeComponent(a["type"].get<std::string>(), a.value("kind", ""));
+            if (!d.ok()) return d.status();
+            return json{{"type", d->type}, {"kind", d->kind}, {"description", d->description},
+                        {"keywords", d->keywords}, {"config_schema", d->config_schema},
+                        {"example", d->example}};
           }});
 
   (void)Must(registry, {"preview_apply", "Preview apply",
@@ -332,6 +330,18 @@ void RegisterBuiltinTools(ToolRegistry& registry, engine::Engine* engine) {
           [engine](const json& a) -> Result<json> {
             return engine->ExplainDecision(a["decision_id"].get<std::string>());
           }});
+}
+
+}  // namespace
+
+void RegisterBuiltinTools(ToolRegistry& registry, EngineApi* engine) {
+  // Borrowed: the caller keeps it alive.
+  RegisterTools(registry, std::shared_ptr<EngineApi>(engine, [](EngineApi*) {}));
+}
+
+void RegisterBuiltinTools(ToolRegistry& registry, engine::Engine* engine) {
+  // The adapter is owned by the handlers; the engine stays borrowed.
+  RegisterTools(registry, std::shared_ptr<EngineApi>(LocalEngineApi(engine)));
 }
 
 }  // namespace flowctl::ai

@@ -1,0 +1,67 @@
+// LocalEngineApi: the agent tools over an in-process engine::Engine.
+#include "flowctl/ai/engine_api.h"
+
+namespace flowctl::ai {
+
+ComponentInfo ToComponentInfo(const ComponentDescriptor& d) {
+  return {d.type,     NodeKindName(d.kind), d.summary,  d.description,
+          d.keywords, d.config_schema,      d.example};
+}
+
+namespace {
+
+class LocalEngine final : public EngineApi {
+ public:
+  explicit LocalEngine(engine::Engine* engine) : engine_(engine) {}
+
+  Result<engine::ApplyResult> Apply(const engine::ApplyRequest& request,
+                                    std::vector<Diagnostic>* diagnostics) override {
+    return engine_->Apply(request, diagnostics);
+  }
+  Result<engine::ValidateResult> Validate(const std::string& yaml,
+                                          const std::string& filename) override {
+    return engine_->Validate(yaml, filename, {});
+  }
+  Result<std::vector<engine::PipelineInfo>> List() override { return engine_->List(); }
+  Result<engine::PipelineInfo> Get(const std::string& name) override { return engine_->Get(name); }
+  Status Stop(const std::string& name, const std::string& caller,
+              const std::string& reason) override {
+    return engine_->Stop(name, caller, reason);
+  }
+  Result<engine::ApplyResult> Rollback(const std::string& name, int to_version,
+                                       const std::string& caller,
+                                       const std::string& reason) override {
+    return engine_->Rollback(name, to_version, caller, reason);
+  }
+  Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target,
+                                                   int limit) override {
+    return engine_->AuditLog(target, limit);
+  }
+  Result<nlohmann::json> ExplainDecision(const std::string& id) override {
+    return engine_->ExplainDecision(id);
+  }
+  Result<std::vector<ComponentInfo>> Components(const std::string& kind) override {
+    std::vector<ComponentInfo> out;
+    for (const auto* d : engine_->registry().List())
+      if (kind.empty() || kind == NodeKindName(d->kind)) out.push_back(ToComponentInfo(*d));
+    return out;
+  }
+  Result<ComponentInfo> DescribeComponent(const std::string& type,
+                                          const std::string& kind) override {
+    for (const auto* d : engine_->registry().FindAll(type))
+      if (kind.empty() || kind == NodeKindName(d->kind)) return ToComponentInfo(*d);
+    return Status::NotFound("no component type '" + type + "'; list_components lists them");
+  }
+  const Registry& registry() const override { return engine_->registry(); }
+
+ private:
+  engine::Engine* engine_;
+};
+
+}  // namespace
+
+std::unique_ptr<EngineApi> LocalEngineApi(engine::Engine* engine) {
+  return std::make_unique<LocalEngine>(engine);
+}
+
+}  // namespace flowctl::ai
