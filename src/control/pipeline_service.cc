@@ -231,6 +231,21 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Audit(grpc::CallbackServerContext
   return Done(ctx, grpc::Status::OK);
 }
 
+grpc::ServerUnaryReactor* PipelineServiceImpl::ExplainDecision(
+    grpc::CallbackServerContext* ctx, const v1::ExplainDecisionRequest* req,
+    v1::ExplainDecisionResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("id", req->id()); !st.ok()) return Done(ctx, st);
+  auto* reactor = ctx->DefaultReactor();
+  // Reads the decision logs in the state dir: not on a reactor thread.
+  c_.executor->Post([this, id = req->id(), resp, reactor] {
+    auto record = c_.engine->ExplainDecision(id);
+    if (record.ok()) resp->set_record_json(record->dump());
+    reactor->Finish(ToGrpc(record.ok() ? Status::OK() : record.status()));
+  });
+  return reactor;
+}
+
 grpc::ServerWriteReactor<v1::PipelineStatus>* PipelineServiceImpl::Watch(
     grpc::CallbackServerContext* ctx, const v1::WatchRequest* req) {
   auto* writer = new QueueWriter<v1::PipelineStatus>();

@@ -81,6 +81,9 @@ class PipelineServiceImpl final : public v1::PipelineService::CallbackService {
                                        v1::PipelineStatus*) override;
   grpc::ServerUnaryReactor* Audit(grpc::CallbackServerContext*, const v1::AuditRequest*,
                                   v1::AuditResponse*) override;
+  grpc::ServerUnaryReactor* ExplainDecision(grpc::CallbackServerContext*,
+                                            const v1::ExplainDecisionRequest*,
+                                            v1::ExplainDecisionResponse*) override;
 
  private:
   CallContext c_;
