@@ -24,6 +24,7 @@
 #include "flowctl/engine/engine.h"
 #include "flowctl/v1/flowctl.grpc.pb.h"
 #include "google/rpc/status.pb.h"
+#include "client.h"
 #include "report.h"
 
 namespace flowctl::cli {
@@ -45,72 +46,14 @@ std::string Trim(std::string s) {
   return s;
 }
 
-std::string ServerAddress(const RemoteOptions& r) {
-  if (!r.server.empty()) return r.server;
-  if (const char* env = std::getenv("FLOWCTL_SERVER")) return env;
-  return "127.0.0.1:8080";
-}
-
-class Client {
- public:
-  explicit Client(const RemoteOptions& r) : addr_(ServerAddress(r)) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-    channel_ = grpc::CreateCustomChannel(addr_, grpc::InsecureChannelCredentials(), args);
-    stub_ = v1::PipelineService::NewStub(channel_);
-    if (!r.token_file.empty()) {
-      bool ok = false;
-      token_ = Trim(ReadFileOr(r.token_file, &ok));
-      if (!ok) token_error_ = "cannot read token file " + r.token_file;
-    } else if (const char* env = std::getenv("FLOWCTL_TOKEN")) {
-      token_ = env;
-    }
-  }
-
-  // Fails with the one clear line when nothing listens there.
-  bool Connect() {
-    if (!token_error_.empty()) {
-      std::cerr << "flowctl: " << token_error_ << "\n";
-      return false;
-    }
-    // Generous: a loaded machine may take a while to accept.
-    if (channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5)))
-      return true;
-    std::cerr << "flowctl: no flowctl server at " << addr_
-              << ": start one with `flowctl serve` (or set --server / FLOWCTL_SERVER)\n";
-    return false;
-  }
-
-  void Prepare(grpc::ClientContext* ctx, int timeout_s = 30) {
-    if (!token_.empty()) ctx->AddMetadata("authorization", "Bearer " + token_);
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_s));
-  }
-
-  v1::PipelineService::Stub& stub() { return *stub_; }
-  const std::string& address() const { return addr_; }
-
- private:
-  std::string addr_;
-  std::string token_;
-  std::string token_error_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::PipelineService::Stub> stub_;
-};
-
 // Prints a failed call: its message, then each detail line. Exit code by kind.
 int Fail(const grpc::Status& st, const std::string& addr) {
   if (st.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    std::cerr << "flowctl: no flowctl server at " << addr << ": start one with `flowctl serve` ("
-              << st.error_message() << ")\n";
+    std::cerr << "flowctl: " << NoServerMessage(addr) << " (" << st.error_message() << ")\n";
     return kExitRuntime;
   }
   v1::ErrorDetails details;
-  google::rpc::Status envelope;
-  bool have = false;
-  if (!st.error_details().empty() && envelope.ParseFromString(st.error_details()))
-    for (const auto& any : envelope.details())
-      if (any.Is<v1::ErrorDetails>()) have = any.UnpackTo(&details);
-  if (have && details.errors_size() > 0) {
+  if (DecodeErrorDetails(st, &details) && details.errors_size() > 0) {
     for (const auto& e : details.errors()) {
       std::cerr << e.file();
       if (e.line()) std::cerr << ":" << e.line() << ":" << e.column();
