@@ -206,8 +206,9 @@ int RunCli(int argc, char** argv) {
   auto* mcp = app.add_subcommand(
       "mcp", "Serve the agent tools, resources and prompts over MCP (stdio or HTTP)");
   mcp->footer(
-      "It runs its own engine on --state-dir: do not share that directory with a running\n"
-      "`flowctl serve`. Logs go to stderr. A client config (Claude Desktop, Cursor):\n"
+      "It runs its own engine on --state-dir (do not share that directory with a running\n"
+      "`flowctl serve`), or with --server acts on a running `flowctl serve` over gRPC.\n"
+      "Logs go to stderr. A client config (Claude Desktop, Cursor):\n"
       "  {\"mcpServers\": {\"flowctl\": {\"command\": \"flowctl\", \"args\": [\"mcp\"]}}}\n"
       "Resources: flowctl://components[/{type}], flowctl://pipelines/{name}[/status].\n"
       "Prompts: create-pipeline (goal), debug-pipeline (pipeline). See docs/ai.md.");
@@ -218,13 +219,15 @@ int RunCli(int argc, char** argv) {
                 "serve only read-only tools: nothing can change a pipeline");
   mcp->add_option("--state-dir", mcp_opts.state_dir, "state directory (default ~/.flowctl)");
   mcp->add_option("--server", mcp_opts.server,
-                  "act on a running daemon instead of an own engine (not built yet)");
+                  "act on a running `flowctl serve` at host:port or unix:PATH instead of an own "
+                  "engine (no --state-dir, --workers)");
   mcp->add_option("--workers", mcp_opts.workers, "worker threads per pipeline")
       ->check(CLI::Range(1, 1024));
   mcp->add_flag("--allow-remote", mcp_opts.allow_remote,
                 "with --http: allow a non-loopback address (needs --token-file)");
   mcp->add_option("--token-file", mcp_opts.token_file,
-                  "with --http: bearer token every request must send");
+                  "with --server: the daemon's bearer token (else $FLOWCTL_TOKEN); with --http: "
+                  "the token every request must send (both: the same one)");
   mcp->add_option("--allow-origin", mcp_opts.allowed_origins,
                   "with --http: a browser Origin to accept besides loopback ones (repeatable)");
 

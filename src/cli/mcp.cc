@@ -10,9 +10,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "client.h"
 #include "commands.h"
 #include "flowctl/ai/mcp.h"
 #include "flowctl/base/version.h"
+#include "remote.h"
+#include "remote_engine.h"
 
 namespace flowctl::cli {
 
@@ -42,12 +45,61 @@ bool ReadToken(const std::string& path, std::string* token) {
   return !token->empty();
 }
 
+// Serves until EOF on stdio or a signal (HTTP).
+Status ServeMcp(const ai::mcp::Server& server, const McpOptions& o,
+             const ai::mcp::HttpOptions& http_opts, int in_fd, int out_fd, const sigset_t* sigs,
+             const std::string& where) {
+  const char* ro = o.read_only ? ", read-only" : "";
+  if (o.http.empty()) {
+    std::cerr << "flowctl mcp: serving on stdio (" << where << ro << ")" << std::endl;
+    return ai::mcp::ServeStdio(server, in_fd, out_fd, sigs);
+  }
+  auto http = ai::mcp::HttpTransport::Start(&server, http_opts);
+  if (!http.ok()) return http.status();
+  std::cerr << "flowctl mcp listening on http://" << http.value()->address() << "/mcp (" << where
+            << ro << ")" << std::endl;
+  int sig = 0;
+  sigwait(sigs, &sig);
+  http.value()->Shutdown();
+  return Status::OK();
+}
+
+int ExitFor(const Status& st) {
+  if (st.ok()) return kExitOk;
+  std::cerr << "flowctl mcp: " << st.message() << "\n";
+  return st.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitRuntime;
+}
+
+// The tools act on a running `flowctl serve`. A daemon that is not (yet)
+// there does not stop the MCP server: each call says so (isError), and the
+// next call after `flowctl serve` starts works.
+int McpOverServer(const McpOptions& o, const ai::mcp::HttpOptions& http_opts, int in_fd,
+                  int out_fd, const sigset_t* sigs) {
+  RemoteOptions ro;
+  ro.server = o.server;
+  ro.token_file = o.token_file;
+  std::unique_ptr<ai::EngineApi> api = RemoteEngineApi(ro);
+  ai::ToolRegistry tools;
+  ai::RegisterBuiltinTools(tools, api.get());
+  ai::mcp::ServerOptions so;
+  so.read_only = o.read_only;
+  so.version = kVersion;
+  ai::mcp::Server server(&tools, api.get(), so);
+  {
+    Client probe(ro);
+    if (Status st = probe.Ready(2); !st.ok())
+      std::cerr << "flowctl mcp: " << st.message() << " (serving anyway: tool calls fail until "
+                << "it is there)" << std::endl;
+  }
+  return ExitFor(ServeMcp(server, o, http_opts, in_fd, out_fd, sigs, "server " + o.server));
+}
+
 }  // namespace
 
 int Mcp(const McpOptions& o) {
-  if (!o.server.empty()) {
-    std::cerr << "flowctl mcp --server: not built yet. The MCP server runs its own engine for "
-                 "now: drop --server (and give --state-dir a directory no daemon uses).\n";
+  if (!o.server.empty() && (!o.state_dir.empty() || o.workers != 0)) {
+    std::cerr << "flowctl mcp: --state-dir and --workers belong to the daemon with --server; "
+                 "drop them (or drop --server to run an engine here)\n";
     return kExitUsage;
   }
   ai::mcp::HttpOptions http_opts;
@@ -69,6 +121,8 @@ int Mcp(const McpOptions& o) {
     return kExitRuntime;
   }
 
+  if (!o.server.empty()) return McpOverServer(o, http_opts, in_fd, out_fd, &sigs);
+
   engine::EngineOptions eo;
   eo.state_dir = o.state_dir;
   if (eo.state_dir.empty()) {
@@ -89,31 +143,10 @@ int Mcp(const McpOptions& o) {
   so.version = kVersion;
   ai::mcp::Server server(&tools, eng.value().get(), so);
 
-  Status st;
-  if (o.http.empty()) {
-    std::cerr << "flowctl mcp: serving on stdio (state dir " << eo.state_dir
-              << (o.read_only ? ", read-only" : "") << ")" << std::endl;
-    st = ai::mcp::ServeStdio(server, in_fd, out_fd, &sigs);
-  } else {
-    auto http = ai::mcp::HttpTransport::Start(&server, http_opts);
-    if (!http.ok()) {
-      std::cerr << "flowctl: " << http.status().message() << "\n";
-      eng.value()->Shutdown();
-      return http.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitRuntime;
-    }
-    std::cerr << "flowctl mcp listening on http://" << http.value()->address() << "/mcp (state dir "
-              << eo.state_dir << (o.read_only ? ", read-only" : "") << ")" << std::endl;
-    int sig = 0;
-    sigwait(&sigs, &sig);
-    http.value()->Shutdown();
-  }
+  Status st = ServeMcp(server, o, http_opts, in_fd, out_fd, &sigs, "state dir " + eo.state_dir);
   // Pipelines keep their desired state: the next start brings them back.
   eng.value()->Shutdown();
-  if (!st.ok()) {
-    std::cerr << "flowctl mcp: " << st.message() << "\n";
-    return kExitRuntime;
-  }
-  return kExitOk;
+  return ExitFor(st);
 }
 
 }  // namespace flowctl::cli

@@ -3,7 +3,8 @@
 # tests/mcp/package.json): stdio, stdio --read-only and streamable HTTP each
 # list tools, create a pipeline with create_pipeline, validate, preview_apply ->
 # apply_pipeline with the token, read resources, get prompts and see a bad
-# argument come back as isError (tests/mcp/client.mjs). curl checks the HTTP
+# argument come back as isError (tests/mcp/client.mjs); then the same against
+# a `flowctl serve` with a token (mcp --server), and with no daemon there. curl checks the HTTP
 # rules the SDK does not exercise: Origin/Host, session and version headers.
 source "$(dirname "$0")/lib.sh"
 PIDS=()
@@ -92,9 +93,35 @@ expect_exit 2 "$FLOWCTL" mcp --http 0.0.0.0:0 --state-dir "$WORK/x"
 expect_out "beyond loopback"
 expect_exit 2 "$FLOWCTL" mcp --http 0.0.0.0:0 --allow-remote --state-dir "$WORK/x"
 expect_out "--token-file"
-# Against a daemon: not built, and says so.
-expect_exit 2 "$FLOWCTL" mcp --server 127.0.0.1:8080
-expect_out "not built yet"
+
+# Against a daemon (--server): the same client run through a `flowctl serve`
+# that wants a bearer token; what it applied is the daemon's.
+echo "secret-$$" > "$WORK/token"
+"$FLOWCTL" serve --listen 127.0.0.1:0 --http-listen off --state-dir "$WORK/daemon" --workers 1 \
+  --token-file "$WORK/token" 2> "$WORK/daemon.log" &
+PIDS+=($!)
+DAEMON_PID=$!
+for _ in $(seq 1 100); do
+  ADDR=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$WORK/daemon.log" | grep -o '127.0.0.1:[0-9]*' || true)
+  [ -n "$ADDR" ] && break
+  sleep 0.1
+done
+[ -n "$ADDR" ] || fail "flowctl serve did not start: $(cat "$WORK/daemon.log")"
+node "$CACHE/client.mjs" server "$FLOWCTL" "$ADDR" "$WORK/token" || fail "server"
+expect_exit 0 "$FLOWCTL" get pipelines --server "$ADDR" --token-file "$WORK/token"
+expect_out "mcp-e2e"
+# Without the token the daemon refuses, and the tool says why.
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"sh","version":"1"}}}' \
+  '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_components","arguments":{}}}' |
+  FLOWCTL_TOKEN= "$FLOWCTL" mcp --server "$ADDR" > "$WORK/notoken.out" 2> /dev/null
+grep -q '"isError":true' "$WORK/notoken.out" && grep -qi 'bearer' "$WORK/notoken.out" ||
+  fail "no token: $(cat "$WORK/notoken.out")"
+kill "$DAEMON_PID"
+wait "$DAEMON_PID" || fail "flowctl serve did not exit cleanly on SIGTERM"
+# No daemon there: the MCP server still starts, and each call says so.
+node "$CACHE/client.mjs" noserver "$FLOWCTL" 127.0.0.1:1 || fail "noserver"
+expect_exit 2 "$FLOWCTL" mcp --server 127.0.0.1:1 --state-dir "$WORK/x"
+expect_out "belong to the daemon"
 expect_exit 0 "$FLOWCTL" mcp --help
 expect_out "--read-only"
 echo "mcp: ok"

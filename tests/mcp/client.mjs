@@ -1,6 +1,8 @@
 // Drives `flowctl mcp` with the official MCP TypeScript SDK client.
 //   node client.mjs stdio FLOWCTL STATE_DIR [--read-only]
 //   node client.mjs http URL [--read-only]
+//   node client.mjs server FLOWCTL ADDR TOKEN_FILE   (flowctl mcp --server: a daemon)
+//   node client.mjs noserver FLOWCTL ADDR            (--server with nothing at ADDR)
 // Exits non-zero (with the failed assertion) when anything is off.
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -217,11 +219,22 @@ async function exercise(client) {
     const s = await call(client, "get_pipeline_status", { name: "mcp-e2e" });
     assert.equal(s.structuredContent.state, "running");
     const audit = await call(client, "get_audit_log", { target: "mcp-e2e" });
-    assert.ok(audit.structuredContent.entries.some((e) => e.caller === "agent" && e.reason === "e2e"));
+    // A daemon records who called from its own authentication (the token).
+    const caller = mode === "server" ? (c) => c.startsWith("token@") : (c) => c === "agent";
+    assert.ok(audit.structuredContent.entries.some((e) => caller(e.caller) && e.reason === "e2e"),
+              JSON.stringify(audit.structuredContent.entries));
     const stop = await call(client, "stop_pipeline", { name: "mcp-e2e", reason: "e2e done" });
     assert.equal(stop.isError, false, text(stop));
     assert.equal(stop.structuredContent.state, "stopped");
   });
+
+  if (mode === "server") {
+    await step("explain_decision reaches the daemon (which has no such decision)", async () => {
+      const r = await call(client, "explain_decision", { decision_id: "nope.1.1" });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /^NOT_FOUND: /);
+    });
+  }
 
   if (mode === "stdio") {
     await step("a stdout sink does not corrupt the protocol stream", async () => {
@@ -266,8 +279,36 @@ if (mode === "stdio") {
     assert.equal(r.status, 404);
   });
   await client.close();
+} else if (mode === "server") {
+  const [flowctl, addr, tokenFile] = rest;
+  const args = ["mcp", "--server", addr, "--token-file", tokenFile];
+  await client.connect(new StdioClientTransport({ command: flowctl, args, stderr: "ignore" }));
+  await exercise(client);
+  await client.close();
+} else if (mode === "noserver") {
+  const [flowctl, addr] = rest;
+  await client.connect(new StdioClientTransport({ command: flowctl, args: ["mcp", "--server", addr],
+                                                  stderr: "ignore" }));
+  const want = `no flowctl server at ${addr}: start one with \`flowctl serve\``;
+  await step("the server starts and lists its tools", async () => {
+    const { tools } = await client.listTools();
+    assert.equal(tools.length, ALL_TOOLS.length);
+  });
+  await step("tool calls are isError saying no daemon is there", async () => {
+    for (const [name, args] of [["validate_pipeline", { yaml: DOC }], ["list_components", {}],
+                                ["get_pipeline_status", { name: "x" }]]) {
+      const r = await call(client, name, args);
+      assert.equal(r.isError, true, name);
+      assert.ok(text(r).includes(want), `${name}: ${text(r)}`);
+    }
+  });
+  await step("resources/list is an error saying so too", async () => {
+    await assert.rejects(client.listResources(), (e) => e.message.includes(want));
+  });
+  await client.close();
 } else {
-  console.error("usage: client.mjs stdio FLOWCTL STATE_DIR | http URL  [--read-only]");
+  console.error("usage: client.mjs stdio FLOWCTL STATE_DIR | http URL  [--read-only] | "
+                + "server FLOWCTL ADDR TOKEN_FILE | noserver FLOWCTL ADDR");
   process.exit(2);
 }
 console.log(`mcp client ${mode}${readOnly ? " read-only" : ""}: ok`);
