@@ -6,24 +6,35 @@ namespace flowctl::cli {
 
 namespace {
 
-constexpr int kConnectS = 2;   // how long a call waits for a daemon to accept
+constexpr int kConnectS = 2;  // how long a call waits for a daemon to accept
 constexpr int kCallS = 30;
-constexpr int kDrainS = 300;   // apply, stop and rollback drain a run first
+constexpr int kDrainS = 300;  // apply, stop and rollback drain a run first
 
 StatusCode FromGrpcCode(grpc::StatusCode c) {
   switch (c) {
-    case grpc::StatusCode::INVALID_ARGUMENT: return StatusCode::kInvalidArgument;
-    case grpc::StatusCode::NOT_FOUND: return StatusCode::kNotFound;
-    case grpc::StatusCode::ALREADY_EXISTS: return StatusCode::kAlreadyExists;
-    case grpc::StatusCode::FAILED_PRECONDITION: return StatusCode::kFailedPrecondition;
-    case grpc::StatusCode::UNAVAILABLE: return StatusCode::kUnavailable;
-    case grpc::StatusCode::UNIMPLEMENTED: return StatusCode::kUnimplemented;
-    case grpc::StatusCode::CANCELLED: return StatusCode::kCancelled;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return StatusCode::kDeadlineExceeded;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return StatusCode::kResourceExhausted;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return StatusCode::kInvalidArgument;
+    case grpc::StatusCode::NOT_FOUND:
+      return StatusCode::kNotFound;
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return StatusCode::kAlreadyExists;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return StatusCode::kFailedPrecondition;
+    case grpc::StatusCode::UNAVAILABLE:
+      return StatusCode::kUnavailable;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return StatusCode::kUnimplemented;
+    case grpc::StatusCode::CANCELLED:
+      return StatusCode::kCancelled;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return StatusCode::kDeadlineExceeded;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return StatusCode::kResourceExhausted;
     case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::PERMISSION_DENIED: return StatusCode::kFailedPrecondition;
-    default: return StatusCode::kInternal;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return StatusCode::kFailedPrecondition;
+    default:
+      return StatusCode::kInternal;
   }
 }
 
@@ -239,8 +250,7 @@ class RemoteEngine final : public ai::EngineApi {
     return out;
   }
 
-  Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target,
-                                                   int limit) override {
+  Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target, int limit) override {
     if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
     v1::AuditRequest req;
     req.set_target(target);

@@ -12,10 +12,9 @@
 #define FLOWCTL_AI_ENGINE_API_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowctl/base/status.h"
 #include "flowctl/component/registry.h"

@@ -4,7 +4,7 @@
 namespace flowctl::ai {
 
 ComponentInfo ToComponentInfo(const ComponentDescriptor& d) {
-  return {d.type,     NodeKindName(d.kind), d.summary,  d.description,
+  return {d.type,     NodeKindName(d.kind), d.summary, d.description,
           d.keywords, d.config_schema,      d.example};
 }
 
@@ -33,8 +33,7 @@ class LocalEngine final : public EngineApi {
                                        const std::string& reason) override {
     return engine_->Rollback(name, to_version, caller, reason);
   }
-  Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target,
-                                                   int limit) override {
+  Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target, int limit) override {
     return engine_->AuditLog(target, limit);
   }
   Result<nlohmann::json> ExplainDecision(const std::string& id) override {
