@@ -218,7 +218,16 @@ async function exercise(client) {
     assert.equal(s.structuredContent.state, "running");
     const audit = await call(client, "get_audit_log", { target: "mcp-e2e" });
     assert.ok(audit.structuredContent.entries.some((e) => e.caller === "agent" && e.reason === "e2e"));
-    const stop = await call(client, "stop_pipeline", { name: "mcp-e2e", reason: "e2e done" });
+    const refused = await call(client, "stop_pipeline", { name: "mcp-e2e", reason: "e2e done" });
+    assert.equal(refused.isError, true, "a destructive tool must refuse without a plan token");
+    assert.match(text(refused), /preview: true/);
+    const preview = await call(client, "stop_pipeline",
+                               { name: "mcp-e2e", reason: "e2e done", preview: true });
+    assert.equal(preview.isError, false, text(preview));
+    assert.equal(preview.structuredContent.state, "running");
+    const stop = await call(client, "stop_pipeline",
+                            { name: "mcp-e2e", reason: "e2e done",
+                              plan_token: preview.structuredContent.plan_token });
     assert.equal(stop.isError, false, text(stop));
     assert.equal(stop.structuredContent.state, "stopped");
   });
