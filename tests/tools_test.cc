@@ -72,8 +72,22 @@ TEST_F(ToolsTest, ApplyNeedsTheTokenOfThePreviewOfTheSameDocument) {
   ASSERT_TRUE(audit.ok());
   EXPECT_EQ(audit.value()["entries"][0]["caller"], "agent");
   EXPECT_EQ(audit.value()["entries"][0]["reason"], "test");
-  auto stop = tools_.Call("stop_pipeline", {{"name", "t"}, {"reason", "done"}});
-  ASSERT_TRUE(stop.ok());
+  // Destructive: without the token of a preview it refuses.
+  auto refused = tools_.Call("stop_pipeline", {{"name", "t"}, {"reason", "done"}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("preview: true"), std::string::npos);
+  EXPECT_EQ(engine_->Get("t")->state, "running");
+  auto stop_preview =
+      tools_.Call("stop_pipeline", {{"name", "t"}, {"reason", "done"}, {"preview", true}});
+  ASSERT_TRUE(stop_preview.ok()) << stop_preview.status().ToString();
+  EXPECT_EQ(engine_->Get("t")->state, "running");
+  std::string stop_token = stop_preview.value()["plan_token"].get<std::string>();
+  EXPECT_FALSE(tools_.Call("rollback_pipeline",
+                           {{"name", "t"}, {"reason", "x"}, {"plan_token", stop_token}})
+                   .ok());  // a stop token is not a rollback token
+  auto stop = tools_.Call("stop_pipeline",
+                          {{"name", "t"}, {"reason", "done"}, {"plan_token", stop_token}});
+  ASSERT_TRUE(stop.ok()) << stop.status().ToString();
   EXPECT_EQ(engine_->Get("t")->state, "stopped");
 }
 
@@ -172,6 +186,43 @@ TEST(ExplainDecisionTool, FindsTheRecordOfADecisionInAnEvent) {
   auto missing = tools.Call("explain_decision", {{"decision_id", "mood.zzz.9"}});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace flowctl
+
+namespace flowctl {
+namespace {
+
+TEST_F(ToolsTest, RollbackShowsItsDiffAndNeedsThatPreviewsToken) {
+  std::string v2 = std::string(kDoc);
+  v2.replace(v2.find("rate: 100"), 9, "rate: 200");
+  for (const std::string& doc : {std::string(kDoc), v2}) {
+    auto p = tools_.Call("preview_apply", {{"yaml", doc}});
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    ASSERT_TRUE(tools_
+                    .Call("apply_pipeline", {{"yaml", doc},
+                                             {"plan_token", p.value()["plan_token"]},
+                                             {"reason", "v"}})
+                    .ok());
+  }
+  auto refused = tools_.Call("rollback_pipeline", {{"name", "t"}, {"reason", "bad v2"}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  auto preview =
+      tools_.Call("rollback_pipeline", {{"name", "t"}, {"reason", "bad v2"}, {"preview", true}});
+  ASSERT_TRUE(preview.ok()) << preview.status().ToString();
+  EXPECT_EQ(preview.value()["version"], 1);
+  std::string diff = preview.value()["diff"].get<std::string>();
+  EXPECT_NE(diff.find("-"), std::string::npos);
+  EXPECT_NE(diff.find("rate: 100"), std::string::npos) << diff;
+  auto done = tools_.Call("rollback_pipeline", {{"name", "t"},
+                                                {"reason", "bad v2"},
+                                                {"plan_token", preview.value()["plan_token"]}});
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  auto info = engine_->Get("t");
+  ASSERT_TRUE(info.ok());
+  EXPECT_NE(info->yaml.find("rate: 100"), std::string::npos);
 }
 
 }  // namespace

@@ -223,7 +223,16 @@ async function exercise(client) {
     const caller = mode === "server" ? (c) => c.startsWith("token@") : (c) => c === "agent";
     assert.ok(audit.structuredContent.entries.some((e) => caller(e.caller) && e.reason === "e2e"),
               JSON.stringify(audit.structuredContent.entries));
-    const stop = await call(client, "stop_pipeline", { name: "mcp-e2e", reason: "e2e done" });
+    const refused = await call(client, "stop_pipeline", { name: "mcp-e2e", reason: "e2e done" });
+    assert.equal(refused.isError, true, "a destructive tool must refuse without a plan token");
+    assert.match(text(refused), /preview: true/);
+    const preview = await call(client, "stop_pipeline",
+                               { name: "mcp-e2e", reason: "e2e done", preview: true });
+    assert.equal(preview.isError, false, text(preview));
+    assert.equal(preview.structuredContent.state, "running");
+    const stop = await call(client, "stop_pipeline",
+                            { name: "mcp-e2e", reason: "e2e done",
+                              plan_token: preview.structuredContent.plan_token });
     assert.equal(stop.isError, false, text(stop));
     assert.equal(stop.structuredContent.state, "stopped");
   });

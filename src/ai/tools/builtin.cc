@@ -275,29 +275,92 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
                         {"nodes", nodes}};
           }});
 
+  // stop_pipeline and rollback_pipeline are destructive: like
+  // apply_pipeline they act only with the plan_token of a preview of exactly
+  // that action (call them with preview: true first).
+  const char* kPreviewFirst =
+      " Destructive: call it first with preview: true to see what it would do and get a "
+      "plan_token, then again with that plan_token.";
   (void)Must(registry, {"stop_pipeline", "Stop pipeline",
-          "Drain in-flight events and stop a pipeline. It stays stopped across restarts.",
-          Obj({{"name", Str("pipeline name")}, {"reason", Str("why; recorded in the audit log")}},
+          std::string("Drain in-flight events and stop a pipeline. It stays stopped across "
+                      "restarts.") + kPreviewFirst,
+          Obj({{"name", Str("pipeline name")}, {"reason", Str("why; recorded in the audit log")},
+               {"preview", {{"type", "boolean"}, {"description", "only say what would happen"}}},
+               {"plan_token", Str("from a preview of this stop")}},
               {"name", "reason"}),
-          Obj({{"state", {{"type", "string"}}}}), {false, true, true},
-          [engine](const json& a) -> Result<json> {
-            Status st = engine->Stop(a["name"].get<std::string>(), "agent",
-                                     a["reason"].get<std::string>());
+          Obj({{"state", {{"type", "string"}}},
+               {"preview", Str("what stopping would do")},
+               {"plan_token", Str("pass back to stop it")}}),
+          {false, true, true},
+          [engine, tokens](const json& a) -> Result<json> {
+            std::string name = a["name"].get<std::string>();
+            std::string action = "stop:" + name;
+            if (a.value("preview", false)) {
+              auto info = engine->Get(name);
+              if (!info.ok()) return info.status();
+              return json{{"name", name},
+                          {"state", info->state},
+                          {"preview", "stop '" + name + "' (version " +
+                                          std::to_string(info->version) + ", now " + info->state +
+                                          "): in-flight events drain, then it stays stopped "
+                                          "until applied again"},
+                          {"plan_token", tokens->Issue(action)}};
+            }
+            if (!a.contains("plan_token") ||
+                !tokens->Redeem(a["plan_token"].get<std::string>(), action))
+              return Status(StatusCode::kFailedPrecondition,
+                            "stop_pipeline needs the plan_token of a preview of this stop: call "
+                            "stop_pipeline with preview: true first");
+            Status st = engine->Stop(name, "agent", a["reason"].get<std::string>());
             if (!st.ok()) return st;
-            return json{{"name", a["name"]}, {"state", "stopped"}};
+            return json{{"name", name}, {"state", "stopped"}};
           }});
 
   (void)Must(registry, {"rollback_pipeline", "Roll back pipeline",
-          "Run an earlier version of a pipeline (default: the previous one).",
+          std::string("Run an earlier version of a pipeline (default: the previous one).") +
+              kPreviewFirst,
           Obj({{"name", Str("pipeline name")},
                {"to_version", {{"type", "integer"}, {"minimum", 1}}},
-               {"reason", Str("why; recorded in the audit log")}},
+               {"reason", Str("why; recorded in the audit log")},
+               {"preview", {{"type", "boolean"}, {"description", "only show the diff"}}},
+               {"plan_token", Str("from a preview of this rollback")}},
               {"name", "reason"}),
-          Obj({{"version", {{"type", "integer"}}}, {"diff", {{"type", "string"}}}}),
+          Obj({{"version", {{"type", "integer"}}}, {"diff", {{"type", "string"}}},
+               {"plan_token", Str("pass back to roll back")}}),
           {false, true, false},
-          [engine](const json& a) -> Result<json> {
-            auto r = engine->Rollback(a["name"].get<std::string>(), a.value("to_version", 0),
-                                      "agent", a["reason"].get<std::string>());
+          [engine, tokens](const json& a) -> Result<json> {
+            std::string name = a["name"].get<std::string>();
+            int to = a.value("to_version", 0);
+            if (a.value("preview", false)) {
+              auto info = engine->Get(name);
+              if (!info.ok()) return info.status();
+              auto versions = engine->Versions(name);
+              if (!versions.ok()) return versions.status();
+              int target = to > 0 ? to : info->version - 1;
+              const store::PipelineVersion* v = nullptr;
+              for (const auto& pv : versions.value())
+                if (pv.version == target) v = &pv;
+              if (v == nullptr)
+                return Status::NotFound("pipeline '" + name + "' has no version " +
+                                        std::to_string(target));
+              std::string current;
+              for (const auto& pv : versions.value())
+                if (pv.version == info->version) current = pv.yaml;
+              return json{{"name", name},
+                          {"version", target},
+                          {"diff", engine::UnifiedDiff(current, v->yaml,
+                                                       "version " + std::to_string(info->version),
+                                                       "version " + std::to_string(target))},
+                          {"plan_token", tokens->Issue("rollback:" + name + ":" +
+                                                       std::to_string(to))}};
+            }
+            if (!a.contains("plan_token") ||
+                !tokens->Redeem(a["plan_token"].get<std::string>(),
+                                "rollback:" + name + ":" + std::to_string(to)))
+              return Status(StatusCode::kFailedPrecondition,
+                            "rollback_pipeline needs the plan_token of a preview of this "
+                            "rollback: call rollback_pipeline with preview: true first");
+            auto r = engine->Rollback(name, to, "agent", a["reason"].get<std::string>());
             if (!r.ok()) return r.status();
             return json{{"name", r->name}, {"version", r->version}, {"diff", r->diff}};
           }});
