@@ -267,6 +267,22 @@ class RemoteEngine final : public ai::EngineApi {
     return out;
   }
 
+  Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) override {
+    if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
+    v1::HistoryRequest req;
+    req.set_name(name);
+    v1::HistoryResponse resp;
+    grpc::ClientContext ctx;
+    client_.Prepare(&ctx, kCallS);
+    grpc::Status st = client_.stub().History(&ctx, req, &resp);
+    if (!st.ok()) return FromGrpc(st, client_.address());
+    // History carries no documents: callers get empty yaml.
+    std::vector<store::PipelineVersion> out;
+    for (const auto& v : resp.versions())
+      out.push_back({name, v.version(), "", v.created_by(), v.created_ms()});
+    return out;
+  }
+
   Result<nlohmann::json> ExplainDecision(const std::string& id) override {
     if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
     v1::ExplainDecisionRequest req;

@@ -56,6 +56,8 @@ class EngineApi {
   virtual Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target,
                                                            int limit) = 0;
   virtual Result<nlohmann::json> ExplainDecision(const std::string& id) = 0;
+  // The versions of a pipeline; over gRPC without their documents (yaml "").
+  virtual Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) = 0;
 
   // The catalog of the engine that runs the pipelines. kind "" = all.
   virtual Result<std::vector<ComponentInfo>> Components(const std::string& kind) = 0;

@@ -346,11 +346,18 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
               std::string current;
               for (const auto& pv : versions.value())
                 if (pv.version == info->version) current = pv.yaml;
+              // A daemon's history has no documents: say so rather than
+              // show an empty diff.
+              std::string diff =
+                  v->yaml.empty()
+                      ? "(documents of earlier versions are not sent by the daemon: see "
+                        "`flowctl history " + name + "`)"
+                      : engine::UnifiedDiff(current, v->yaml,
+                                            "version " + std::to_string(info->version),
+                                            "version " + std::to_string(target));
               return json{{"name", name},
                           {"version", target},
-                          {"diff", engine::UnifiedDiff(current, v->yaml,
-                                                       "version " + std::to_string(info->version),
-                                                       "version " + std::to_string(target))},
+                          {"diff", diff},
                           {"plan_token", tokens->Issue("rollback:" + name + ":" +
                                                        std::to_string(to))}};
             }

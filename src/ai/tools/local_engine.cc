@@ -39,6 +39,9 @@ class LocalEngine final : public EngineApi {
   Result<nlohmann::json> ExplainDecision(const std::string& id) override {
     return engine_->ExplainDecision(id);
   }
+  Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) override {
+    return engine_->Versions(name);
+  }
   Result<std::vector<ComponentInfo>> Components(const std::string& kind) override {
     std::vector<ComponentInfo> out;
     for (const auto* d : engine_->registry().List())
