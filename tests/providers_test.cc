@@ -651,6 +651,7 @@ TEST_F(AiPipelineTest, AgentCallsAToolThenAnswers) {
   EXPECT_EQ(e["agent"]["answer"]["tier"], "gold");
   EXPECT_EQ(e["agent"]["steps"], 2);
   EXPECT_EQ(e["agent"]["tools_used"], json::array({"query-database"}));
+  std::lock_guard<std::mutex> lk(mu);  // the server thread wrote them
   ASSERT_EQ(bodies.size(), 2u);
   EXPECT_EQ(bodies[0]["tools"][0]["function"]["name"], "query-database");
   const json& tool_msg = bodies[1]["messages"].back();
