@@ -176,8 +176,10 @@ std::string Negate(const std::string& e) {
   static const std::regex kCmp(R"(^([A-Za-z_][A-Za-z0-9_.]*) (==|!=|<=|>=|<|>) ([^&|()]+)$)");
   static const std::map<std::string, std::string> kInverse = {
       {"==", "!="}, {"!=", "=="}, {"<", ">="}, {">", "<="}, {"<=", ">"}, {">=", "<"}};
+  static const std::regex kHas(R"(^(!?)has\(([A-Za-z0-9_.]+)\)$)");
   std::smatch m;
   if (std::regex_match(e, m, kCmp)) return m[1].str() + " " + kInverse.at(m[2].str()) + " " + m[3].str();
+  if (std::regex_match(e, m, kHas)) return (m[1].length() ? "" : "!") + std::string("has(") + m[2].str() + ")";
   return "!(" + e + ")";
 }
 
@@ -226,6 +228,7 @@ class Extractor {
     Levels();
     CategoricalLists();
     Contains();
+    Currencies();
     JoinAlternatives();
     std::vector<std::string> out;
     for (const auto& f : found_) {
@@ -357,7 +360,13 @@ class Extractor {
           e += (e.empty() ? "" : " || ") +
                Paren(field + " >= " + std::to_string(a) + " && " + field + " < " + std::to_string(z));
         if (ranges.size() == 1) e = field + " >= " + std::to_string(lo) + " && " + field + " < " + std::to_string(hi);
-        Add(e, i, last);
+        // "requests that are not 2xx", "non-5xx".
+        int start = i;
+        if (i > from_ && (L(i - 1) == "not" || L(i - 1) == "non" || L(i - 1) == "except")) {
+          e = "!(" + e + ")";
+          start = i - 1;
+        }
+        Add(e, start, last);
         Assume("the HTTP status is the field " + field);
       }
     }
@@ -369,7 +378,7 @@ class Extractor {
       if (!Free(i)) continue;
       for (const auto& c : Comparators()) {
         int n = PhraseLen(c.phrase);
-        if (g_.Find(c.phrase, i) != i) continue;
+        if (g_.Find(c.phrase, i, false) != i) continue;  // a probe: marks nothing
         int v = i + n;
         if (v >= to_ || !Free(v)) continue;
         // A comparator inside a clause end does not reach the value.
@@ -392,6 +401,21 @@ class Extractor {
             else if (u == "s" || u == "seconds" || u == "second" || u == "sec") unit = "s", ++last;
             else if (u == "percent") unit = "%", ++last;
             else if (u == "dollars" || u == "usd" || u == "euros") unit = "$", ++last;
+          }
+          // "rating is 1 or 2": a list of values.
+          std::vector<double> more;
+          while (op == "==" && last + 1 < to_ && (L(last) == "or" || g_.at(last - 1).comma_after) &&
+                 Free(last + (L(last) == "or" ? 1 : 0)) &&
+                 g_.at(last + (L(last) == "or" ? 1 : 0)).kind == Token::Kind::kNumber) {
+            int nx = last + (L(last) == "or" ? 1 : 0);
+            more.push_back(g_.at(nx).number);
+            last = nx + 1;
+          }
+          if (!more.empty() && !field.empty()) {
+            std::string e = field + " in [" + Num(x);
+            for (double y : more) e += ", " + Num(y);
+            Add(e + "]", fend, last);
+            break;
           }
           // "1000 or more"
           if (last + 1 < to_ && L(last) == "or" &&
@@ -435,6 +459,12 @@ class Extractor {
         if (numeric_op) continue;
         std::string base = field;
         if (field.empty()) continue;
+        // "user_id is missing", "email is present": presence, not a value.
+        if (val.kind == Token::Kind::kWord && Presence(val.lower) != 0) {
+          bool present = (Presence(val.lower) > 0) == (op == "==");
+          Add(present ? "has(" + field + ")" : "!has(" + field + ")", fend, v + 1);
+          break;
+        }
         bool categorical = Categorical().count(base) > 0 ||
                            (base.find('_') != std::string::npos);
         if (val.kind == Token::Kind::kQuoted ||
@@ -465,6 +495,42 @@ class Extractor {
           break;
         }
       }
+    }
+  }
+
+  // +1 a word saying a field is there, -1 that it is not, 0 neither.
+  static int Presence(const std::string& w) {
+    static const std::set<std::string> kAbsent = {"missing", "empty", "null", "absent", "blank",
+                                                  "unset", "none", "undefined"};
+    static const std::set<std::string> kPresent = {"present", "set", "defined", "provided",
+                                                   "populated"};
+    return kAbsent.count(w) ? -1 : kPresent.count(w) ? 1 : 0;
+  }
+
+  static bool IsCurrency(const std::string& w) {
+    static const std::set<std::string> k = {"usd", "eur", "gbp", "jpy", "chf", "cad", "aud",
+                                            "cny", "inr", "sek", "nok", "dkk", "pln", "brl"};
+    return k.count(w) > 0;
+  }
+
+  // "payments in EUR or GBP": the currency field.
+  void Currencies() {
+    for (int i = from_; i < to_; ++i) {
+      if (!Free(i) || !Word(i) || !IsCurrency(L(i))) continue;
+      if (g_.at(i).raw == g_.at(i).lower) continue;  // only codes written as codes (EUR)
+      std::vector<std::string> codes = {g_.at(i).raw};
+      int last = i + 1;
+      while (last + 1 < to_ && (L(last) == "or" || L(last) == "and" || g_.at(last - 1).comma_after)) {
+        int nx = (L(last) == "or" || L(last) == "and") ? last + 1 : last;
+        if (!Free(nx) || !IsCurrency(L(nx))) break;
+        codes.push_back(g_.at(nx).raw);
+        last = nx + 1;
+      }
+      int first = i > from_ && (L(i - 1) == "in" || L(i - 1) == "paid") ? i - 1 : i;
+      std::string e = InList("currency", codes, false);
+      bool neg = (first > 0 && IsNegation(L(first - 1))) || Dropped(first);
+      Add(neg ? Negate(e) : e, first, last, false);
+      i = last - 1;
     }
   }
 
@@ -512,7 +578,16 @@ class Extractor {
     }
     if (!Word(k)) return "";
     std::string w = L(k);
+    // "EUR or GBP above 2k": a currency names the amount (the codes are a
+    // condition of their own).
+    if (IsCurrency(w)) return "amount";
     auto ent = EntityFields().find(w);
+    // "pressure readings over 1,013": the measure names the field.
+    if (ent != EntityFields().end() && k - 1 >= from_ && Word(k - 1) && !g_.at(k - 1).used &&
+        CompoundTails().count(L(k - 1)) && !g_.at(k - 1).clause_end) {
+      *start = k - 1;
+      return FieldName(g_.at(k - 1).raw);
+    }
     if (ent != EntityFields().end()) {
       *start = k;
       if (!ent->second.empty())
@@ -526,8 +601,10 @@ class Extractor {
     std::string field = FieldName(g_.at(k).raw);
     if (Singular(w) != w && CompoundTails().count(Singular(w))) field = Singular(w);
     if (k - 1 >= from_ && Word(k - 1) && !g_.at(k - 1).used && !g_.at(k - 1).clause_end &&
-        !IsStopWord(L(k - 1)) && CompoundTails().count(w) && !EntityFields().count(L(k - 1)) &&
-        !NotValues().count(L(k - 1))) {
+        !IsStopWord(L(k - 1)) && CompoundTails().count(w) &&
+        // "event type" is the generator's event_type, though "events" alone is no field.
+        ((L(k - 1) == "event" && (w == "type" || w == "id" || w == "name")) ||
+         (!EntityFields().count(L(k - 1)) && !NotValues().count(L(k - 1))))) {
       *start = k - 1;
       field = FieldName(g_.at(k - 1).raw + "_" + g_.at(k).raw);
     }

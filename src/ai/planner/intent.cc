@@ -230,7 +230,11 @@ void ExtractConstraints(Goal& g, Intent* in) {
       double ms = unit == "s" ? t.number * 1000 : t.number;
       bool lat_after = next(after) == "latency" || next(after) == "end-to-end" ||
                        next(after) == "p99" || (next(after) == "end" && next(after + 1) == "to");
-      bool within = prev(i - 1) == "within" || (prev(i - 1) == "under" && prev(i - 2) == "in");
+      // "write them to fx.jsonl under 100ms": a budget right after a destination.
+      bool after_dest = (prev(i - 1) == "under" || prev(i - 1) == "below") && i >= 2 &&
+                        (g.at(i - 2).kind == Token::Kind::kPath || prev(i - 2) == "stdout");
+      bool within = prev(i - 1) == "within" || (prev(i - 1) == "under" && prev(i - 2) == "in") ||
+                    after_dest;
       bool budget = false;
       for (int k = i - 1; k >= 0 && k >= i - 4; --k) {
         const std::string& w = g.at(k).lower;

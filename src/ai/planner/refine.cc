@@ -152,6 +152,14 @@ std::string StatusRegex(const std::string& c, bool* negate) {
   static const std::regex kPart(R"(^(status|status_code|code|http_status|response_code) (==|!=|>=|>|<=|<) (\d+)$)");
   int lo = 100, hi = 599;
   *negate = false;
+  // "!(status >= 200 && status < 300)": not 2xx.
+  if (c.size() > 3 && c.compare(0, 2, "!(") == 0 && c.back() == ')' &&
+      c.find('(', 2) == std::string::npos) {
+    std::string re = StatusRegex(c.substr(2, c.size() - 3), negate);
+    if (re.empty() || *negate) return "";
+    *negate = true;
+    return re;
+  }
   size_t b = 0;
   while (b <= c.size()) {
     size_t e = c.find(" && ", b);

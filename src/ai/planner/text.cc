@@ -79,9 +79,12 @@ int Goal::Find(const std::string& phrase, int from, bool mark) const {
   return -1;
 }
 
-Goal Tokenize(const std::string& input) {
+Goal Tokenize(const std::string& text) {
   Goal g;
-  g.text = input;
+  g.text = text;
+  // "$1/hour", "10/s": a rate, read as "$1 per hour".
+  static const std::regex kRate(R"((\d)/(hour|hr|h|day|month|s|sec|second)\b)");
+  const std::string input = std::regex_replace(text, kRate, "$1 per $2");
   // Comparison symbols become their own tokens ("amount>1000").
   std::string s;
   for (size_t i = 0; i < input.size(); ++i) {
@@ -161,7 +164,9 @@ Goal Tokenize(const std::string& input) {
     std::string lw = w;
     std::transform(lw.begin(), lw.end(), lw.begin(),
                    [](unsigned char ch) { return std::tolower(ch); });
-    bool pathish = (lw.find('/') != std::string::npos && lw.size() > 2 &&
+    // "$1/hour" is a price per unit, not a path.
+    bool price = lw.size() > 1 && lw[0] == '$' && std::isdigit(static_cast<unsigned char>(lw[1]));
+    bool pathish = !price && (lw.find('/') != std::string::npos && lw.size() > 2 &&
                     (lw[0] == '/' || lw[0] == '.' || lw[0] == '~' || lw[0] == '$' ||
                      text_impl::EndsWithExt(lw) || lw.find('*') != std::string::npos)) ||
                    (text_impl::EndsWithExt(lw) && lw.size() > 4);
