@@ -39,9 +39,9 @@ std::string SentimentLabel(const std::string& v) {
 // The ai-processor's priority scale is low|medium|high|critical.
 std::string PriorityValue(const std::string& v) {
   static const std::map<std::string, std::string> k = {
-      {"p0", "critical"}, {"p1", "high"},    {"p2", "medium"},   {"p3", "low"},
-      {"normal", "medium"}, {"urgent", "critical"}, {"blocker", "critical"}, {"minor", "low"},
-      {"major", "high"}};
+      {"p0", "critical"},      {"p1", "high"},       {"p2", "medium"},
+      {"p3", "low"},           {"normal", "medium"}, {"urgent", "critical"},
+      {"blocker", "critical"}, {"minor", "low"},     {"major", "high"}};
   auto it = k.find(v);
   return it == k.end() ? v : it->second;
 }
@@ -101,7 +101,8 @@ std::string FixAiFields(const std::string& c_in, Intent* in) {
       std::string v = (*it)[2].str();
       if (std::find(in->categories.begin(), in->categories.end(), v) == in->categories.end()) {
         in->categories.push_back(v);
-        in->assumptions.push_back("the category '" + v + "' the goal tests is added to the "
+        in->assumptions.push_back("the category '" + v +
+                                  "' the goal tests is added to the "
                                   "classifier's categories");
       }
     }
@@ -149,7 +150,8 @@ bool OnlyAiFields(const std::string& c, const Intent& in) {
 // An HTTP status condition (status >= 500 && status < 600, status == 404)
 // as a regex on an access-log line; "" if it is not one or has no regex.
 std::string StatusRegex(const std::string& c, bool* negate) {
-  static const std::regex kPart(R"(^(status|status_code|code|http_status|response_code) (==|!=|>=|>|<=|<) (\d+)$)");
+  static const std::regex kPart(
+      R"(^(status|status_code|code|http_status|response_code) (==|!=|>=|>|<=|<) (\d+)$)");
   int lo = 100, hi = 599;
   *negate = false;
   // "!(status >= 200 && status < 300)": not 2xx.
@@ -205,14 +207,16 @@ std::string StatusRegex(const std::string& c, bool* negate) {
 bool OnLines(std::string* c, const std::string& text, Intent* in) {
   static const std::regex kNumEq(R"(^([a-z_][a-z0-9_.]*) == (-?\d+)$)");
   static const std::regex kStrEq(R"(^([a-z_][a-z0-9_.]*) (==|!=) '([^'\\]*)'$)");
-  static const std::regex kStrIn(R"(^(!\()?([a-z_][a-z0-9_.]*) in \[('[^'\\]*'(, '[^'\\]*')*)\]\)?$)");
+  static const std::regex kStrIn(
+      R"(^(!\()?([a-z_][a-z0-9_.]*) in \[('[^'\\]*'(, '[^'\\]*')*)\]\)?$)");
   bool negate = false;
   std::string re = StatusRegex(*c, &negate);
   std::smatch m;
   std::string was = *c;
   if (!re.empty()) {
     *c = std::string(negate ? "!" : "") + text + ".matches(" + Quote(re) + ")";
-    in->assumptions.push_back("plain lines have no fields: '" + was + "' is read as the HTTP status "
+    in->assumptions.push_back("plain lines have no fields: '" + was +
+                              "' is read as the HTTP status "
                               "in the line (after the quoted request, or status=)");
     return true;
   }
@@ -234,8 +238,10 @@ bool OnLines(std::string* c, const std::string& text, Intent* in) {
   } else {
     return false;
   }
-  in->assumptions.push_back("plain lines have no fields: '" + was + "' is read as the line "
-                            "containing the value (" + *c + ")");
+  in->assumptions.push_back("plain lines have no fields: '" + was +
+                            "' is read as the line "
+                            "containing the value (" +
+                            *c + ")");
   return true;
 }
 
@@ -249,8 +255,11 @@ void RewriteForLines(std::string* c, Intent* in) {
   if (c->empty() || OnText(*c, text) || c->find("id %") != std::string::npos) return;
   if (OnlyAiFields(*c, *in)) return;  // written by an AI node on the way
   if (OnLines(c, text, in)) return;
-  in->warnings.push_back("the condition '" + *c + "' needs structured events, but the input is "
-                         "plain lines ({" + text + ": LINE}); it will fail on every line (to "
+  in->warnings.push_back("the condition '" + *c +
+                         "' needs structured events, but the input is "
+                         "plain lines ({" +
+                         text +
+                         ": LINE}); it will fail on every line (to "
                          "the dead-letter file). Nearest: JSON lines input, or lines holding "
                          "JSON (parse-json)");
 }
@@ -258,25 +267,29 @@ void RewriteForLines(std::string* c, Intent* in) {
 // Words that begin a new step in a list of steps ("..., then X", "and Y").
 bool StepVerb(const std::string& w) {
   static const std::set<std::string> k = {
-      "read", "keep", "drop", "send", "write", "route", "filter", "remove", "exclude",
-      "ignore", "discard", "skip", "dedupe", "deduplicate", "summarize", "classify", "detect",
-      "extract", "identify", "compute", "calculate", "convert", "rename", "mask", "redact",
-      "flag", "score", "analyze", "tag", "enrich", "forward", "alert", "notify", "email",
-      "aggregate", "count", "join", "translate", "add", "store", "save", "print", "output",
-      "emit", "publish", "push", "archive", "escalate", "page", "trigger", "call", "post",
-      "upload", "sort", "group", "normalize", "validate", "reject", "retry", "merge",
-      "encrypt", "compress", "batch", "buffer", "index", "lookup", "correlate", "schedule",
-      "sample", "limit", "throttle", "track", "monitor", "report", "log", "append", "split"};
+      "read",      "keep",     "drop",      "send",      "write",    "route",    "filter",
+      "remove",    "exclude",  "ignore",    "discard",   "skip",     "dedupe",   "deduplicate",
+      "summarize", "classify", "detect",    "extract",   "identify", "compute",  "calculate",
+      "convert",   "rename",   "mask",      "redact",    "flag",     "score",    "analyze",
+      "tag",       "enrich",   "forward",   "alert",     "notify",   "email",    "aggregate",
+      "count",     "join",     "translate", "add",       "store",    "save",     "print",
+      "output",    "emit",     "publish",   "push",      "archive",  "escalate", "page",
+      "trigger",   "call",     "post",      "upload",    "sort",     "group",    "normalize",
+      "validate",  "reject",   "retry",     "merge",     "encrypt",  "compress", "batch",
+      "buffer",    "index",    "lookup",    "correlate", "schedule", "sample",   "limit",
+      "throttle",  "track",    "monitor",   "report",    "log",      "append",   "split"};
   return k.count(w) > 0;
 }
 
 bool Filler(const Token& t) {
   static const std::set<std::string> k = {
-      "events", "event", "data", "records", "record", "messages", "message", "items", "entries",
-      "lines", "line", "stuff", "everything", "anything", "stream", "streams", "flow", "job",
-      "finally", "like", "let's", "i'd", "process", "processes", "handle", "handles", "new",
-      "incoming", "real-time", "realtime", "continuously", "also", "them", "then", "first",
-      "next", "lastly", "afterwards", "results", "result", "file", "files", "output"};
+      "events",    "event",    "data",         "records", "record",  "messages",   "message",
+      "items",     "entries",  "lines",        "line",    "stuff",   "everything", "anything",
+      "stream",    "streams",  "flow",         "job",     "finally", "like",       "let's",
+      "i'd",       "process",  "processes",    "handle",  "handles", "new",        "incoming",
+      "real-time", "realtime", "continuously", "also",    "them",    "then",       "first",
+      "next",      "lastly",   "afterwards",   "results", "result",  "file",       "files",
+      "output"};
   if (t.kind == Token::Kind::kSymbol) return true;
   return IsStopWord(t.lower) || k.count(t.lower) > 0;
 }
@@ -307,8 +320,8 @@ void SelectForTheOne(Intent* in) {
   if (!rest || plain == nullptr) return;
   std::string c;
   for (const auto& x : in->conditions)
-    c += (c.empty() ? "" : " && ") + (in->conditions.size() > 1 && x.find("||") != std::string::npos
-                                          ? "(" + x + ")" : x);
+    c += (c.empty() ? "" : " && ") +
+         (in->conditions.size() > 1 && x.find("||") != std::string::npos ? "(" + x + ")" : x);
   plain->condition = c;
   in->assumptions.push_back("the events kept (" + c + ") go to " +
                             (plain->path.empty() ? "stdout" : plain->path) +
@@ -340,8 +353,8 @@ void RefineConditions(Intent* in, const std::vector<ClauseVerb>& verbs) {
     const std::string& c = in->conditions[i];
     std::string w = i < in->condition_why.size() ? in->condition_why[i] : "";
     ClauseVerb verb = i < verbs.size() ? verbs[i] : ClauseVerb::kNone;
-    bool describes = (verb == ClauseVerb::kDescribe || verb == ClauseVerb::kMark) &&
-                     OnlyAiFields(c, *in);
+    bool describes =
+        (verb == ClauseVerb::kDescribe || verb == ClauseVerb::kMark) && OnlyAiFields(c, *in);
     bool routed = false;
     for (const auto& o : in->outputs) routed = routed || o.condition == c;
     if (verb == ClauseVerb::kMark && !describes) {
@@ -349,13 +362,16 @@ void RefineConditions(Intent* in, const std::vector<ClauseVerb>& verbs) {
       std::string f = in->set.contains("flagged") ? "flagged_" + std::to_string(i) : "flagged";
       in->set[f] = c;
       in->transform_why.push_back(w + " -> " + f);
-      in->assumptions.push_back(w + " marks events in the field " + f + " (true/false) rather "
+      in->assumptions.push_back(w + " marks events in the field " + f +
+                                " (true/false) rather "
                                 "than dropping the others");
     } else if (describes) {
-      in->assumptions.push_back(w + " names what the AI node finds (" + c + "), not a filter: "
+      in->assumptions.push_back(w + " names what the AI node finds (" + c +
+                                "), not a filter: "
                                 "no event is dropped for it");
     } else if (routed) {
-      in->assumptions.push_back(w + " is what a destination selects (" + c + "); it is not "
+      in->assumptions.push_back(w + " is what a destination selects (" + c +
+                                "); it is not "
                                 "also a filter on the whole stream");
     } else {
       conds.push_back(c);
