@@ -511,6 +511,289 @@ TEST(Planner, FollowUps) {
 
 // ---- The model path against a local server speaking the vendors' formats.
 
+// --- Robustness: goals written after the planner, one bug class each. ---
+
+// A clause nothing was made of, or a number no node uses, is named.
+bool LostWarning(const Planned& p) {
+  return p.Warned("nothing in the pipeline does") || p.Warned("is not used by any node");
+}
+
+TEST(PlannerRobust, SentimentLabelRouteKeepsTheRestAndNoUnaskedPriority) {
+  auto p = Make("Monitor app reviews in reviews.jsonl, detect negative sentiment and summarize each "
+                "review, send negative ones to escalations.jsonl");
+  EXPECT_TRUE(p.Task("sentiment") && p.Task("summarize")) << p.Dump();
+  EXPECT_FALSE(p.Task("priority")) << "escalations.jsonl is a file name, not a request";
+  // sentiment is a number; the label is sentiment_label; tested once, by the route.
+  EXPECT_EQ(p.Conditions(), "sentiment_label == 'negative' | ") << p.Dump();
+  EXPECT_FALSE(p.Has("filter")) << p.Dump();
+  const NodeSpec* esc = p.plan.spec.FindNode("escalations");
+  ASSERT_NE(esc, nullptr);
+  EXPECT_EQ(esc->inputs[0], "router.escalations");
+  EXPECT_TRUE(p.SinkPath("out/rest.jsonl")) << "the other reviews must not vanish";
+}
+
+TEST(PlannerRobust, DropBelowANegativeNumberKeepsTheComplement) {
+  auto p = Make("Consume IoT sensor readings from the Kafka topic sensors, drop readings where "
+                "temperature is below -40, deduplicate by device_id and store them in "
+                "sensors-clean.jsonl");
+  EXPECT_EQ(p.One("filter")->config["condition"], "temperature >= -40") << p.Dump();
+  EXPECT_EQ(p.One("dedupe")->config["key"], "device_id");
+  EXPECT_TRUE(p.SinkPath("sensors-clean.jsonl"));
+  EXPECT_TRUE(p.Warned("Kafka"));
+  EXPECT_FALSE(LostWarning(p)) << p.Dump();
+}
+
+TEST(PlannerRobust, FiveHundredsOnAccessLogLinesAreARegex) {
+  auto p = Make("Read nginx access logs from /var/log/nginx/access.log, keep only 5xx errors, and "
+                "write them to errors.jsonl");
+  EXPECT_EQ(p.plan.spec.sources[0].config["codec"], "lines");
+  EXPECT_CONTAINS(p.Conditions(), "message.matches(");
+  EXPECT_CONTAINS(p.Conditions(), "5[0-9][0-9]");
+  EXPECT_FALSE(p.Warned("fail on every line")) << p.Dump();
+  EXPECT_TRUE(p.SinkPath("errors.jsonl"));
+}
+
+TEST(PlannerRobust, AdjacentStatusClassesAndNotTwoHundreds) {
+  auto p = Make("Read access.log, keep 4xx and 5xx responses, write them to bad-requests.jsonl");
+  EXPECT_CONTAINS(p.Conditions(), "[4-5][0-9][0-9]");
+  EXPECT_EQ(p.Conditions().find("&&"), std::string::npos) << p.Dump();
+  auto q = Make("Read access.log and keep requests that are not 2xx, write to non-ok.jsonl");
+  EXPECT_CONTAINS(q.Conditions(), "!message.matches(");
+  EXPECT_CONTAINS(q.Conditions(), "2[0-9][0-9]");
+}
+
+TEST(PlannerRobust, StatusCodeOnPlainLines) {
+  auto p = Make("Monitor server.log for lines with status 404 and write them to not-found.jsonl");
+  EXPECT_CONTAINS(p.Conditions(), "404");
+  EXPECT_CONTAINS(p.Conditions(), "message.matches(");
+  EXPECT_TRUE(p.SinkPath("not-found.jsonl"));
+}
+
+TEST(PlannerRobust, LevelsOnPlainLinesAreNotStructured) {
+  auto p = Make("I want to tail app.log and only see ERROR and WARN lines on the console");
+  EXPECT_CONTAINS(p.Conditions(), "message.lower().contains('error')");
+  EXPECT_CONTAINS(p.Conditions(), "contains('warn')");
+  EXPECT_FALSE(p.Warned("needs structured events")) << p.Dump();
+  EXPECT_TRUE(p.Has("stdout"));
+}
+
+TEST(PlannerRobust, IgnoreAndExcludeKeepTheComplement) {
+  auto p = Make("Read payments.jsonl and ignore payments under $5, write the rest to "
+                "payments-clean.jsonl");
+  EXPECT_EQ(p.Conditions(), "amount >= 5 | ") << p.Dump();
+  EXPECT_TRUE(p.SinkPath("payments-clean.jsonl"));
+  auto q = Make("Build a pipeline that reads orders.jsonl, drops orders where status is 'test', "
+                "and writes everything else to orders-prod.jsonl");
+  EXPECT_EQ(q.Conditions(), "status != 'test' | ") << q.Dump();
+  auto r = Make("Read orders.jsonl and exclude orders from Canada, write to non-ca.jsonl");
+  EXPECT_CONTAINS(r.Conditions(), "!(geo.country == 'CA')");
+  auto s = Make("Read jobs.jsonl, remove jobs whose duration is less than 2s, write to "
+                "long-jobs.jsonl");
+  EXPECT_EQ(s.Conditions(), "duration_ms >= 2000 | ") << s.Dump();
+}
+
+TEST(PlannerRobust, DiscardAboveOrBelowKeepsTheRange) {
+  auto p = Make("Read readings.jsonl, discard readings above 150 or below -50, store the rest in "
+                "valid.jsonl");
+  EXPECT_CONTAINS(p.Conditions(), "value <= 150 && value >= -50");
+  EXPECT_TRUE(p.SinkPath("valid.jsonl"));
+}
+
+TEST(PlannerRobust, IgnoreLinesContainingAWord) {
+  auto p = Make("Read app.log, ignore lines containing 'healthcheck', write the rest to "
+                "app-filtered.jsonl");
+  EXPECT_CONTAINS(p.Conditions(), "!message.lower().contains('healthcheck')");
+  EXPECT_TRUE(p.SinkPath("app-filtered.jsonl"));
+}
+
+TEST(PlannerRobust, OrBetweenConditionsIsOr) {
+  auto p = Make("Read orders.jsonl, keep orders with quantity at least 10 or amount over $500, "
+                "write to bulk.jsonl");
+  EXPECT_EQ(p.Conditions(), "quantity >= 10 || amount > 500 | ") << p.Dump();
+  auto q = Make("Read reviews.jsonl and keep reviews whose rating is 1 or 2, write them to "
+                "low-ratings.jsonl");
+  EXPECT_EQ(q.Conditions(), "rating in [1, 2] | ") << q.Dump();
+  EXPECT_FALSE(LostWarning(q)) << q.Dump();
+}
+
+TEST(PlannerRobust, AndBetweenConditionsIsAnd) {
+  auto p = Make("Read sensors.jsonl, keep readings where humidity is between 20 and 80 and "
+                "temperature is above 0, write to ok.jsonl");
+  EXPECT_EQ(p.Conditions(), "humidity >= 20 && humidity <= 80 && temperature > 0 | ") << p.Dump();
+  auto q = Make("Read logs.jsonl; keep entries where level is error and service is 'payments'; "
+                "write them to payment-errors.jsonl");
+  EXPECT_EQ(q.Conditions(), "level == 'error' && service == 'payments' | ") << q.Dump();
+}
+
+TEST(PlannerRobust, LevelWordsAsRouteSubjects) {
+  auto p = Make("Read logs.jsonl and send errors to errors.jsonl and warnings to warnings.jsonl");
+  ASSERT_TRUE(p.Has("route")) << p.Dump();
+  EXPECT_CONTAINS(p.Conditions(), "level == 'error'");
+  EXPECT_CONTAINS(p.Conditions(), "level in ['warn', 'warning']");
+}
+
+TEST(PlannerRobust, KeepThenSendThemAndTheRestIsARoute) {
+  auto p = Make("Read iot.jsonl, keep readings where battery level is under 15 percent, send them "
+                "to low-battery.jsonl and the rest to normal.jsonl");
+  EXPECT_FALSE(p.Has("filter")) << "a filter would starve normal.jsonl: " << p.Dump();
+  ASSERT_TRUE(p.Has("route"));
+  EXPECT_EQ(p.Conditions(), "battery_level < 15 | ");
+  EXPECT_EQ(p.plan.spec.FindNode("normal")->inputs[0], "router.default");
+}
+
+TEST(PlannerRobust, UrgencyRouteWithTheRest) {
+  auto p = Make("Read tickets.jsonl, detect urgent tickets and send them to pager.jsonl, "
+                "everything else to backlog.jsonl");
+  EXPECT_TRUE(p.Task("priority"));
+  EXPECT_CONTAINS(p.Conditions(), "urgent == true");
+  EXPECT_EQ(p.plan.spec.FindNode("backlog")->inputs[0], "router.default");
+}
+
+TEST(PlannerRobust, AiConditionsUseRealFieldsAndNoExtraEscalation) {
+  auto p = Make("Read feedback.jsonl, keep feedback where sentiment is negative and priority is "
+                "urgent, write to urgent-negative.jsonl");
+  EXPECT_EQ(p.Conditions(), "sentiment_label == 'negative' && urgent == true | ") << p.Dump();
+  EXPECT_EQ(p.plan.spec.sinks.size(), 2u) << "urgent-negative + dlq only: " << p.Dump();
+  auto q = Make("Analyze sentiment of tweets in tweets.jsonl and keep only the positive ones in "
+                "happy.jsonl");
+  EXPECT_EQ(q.Conditions(), "sentiment_label == 'positive' | ");
+  auto r = Make("Read feedback.jsonl and send unhappy customers to retention.jsonl");
+  EXPECT_CONTAINS(r.Conditions(), "sentiment_label == 'negative'");
+}
+
+TEST(PlannerRobust, PriorityValuesAfterDeterminingThePriority) {
+  auto p = Make("Read chats.jsonl, determine the priority of each chat and send high and critical "
+                "ones to priority.jsonl");
+  EXPECT_TRUE(p.Task("priority")) << p.Dump();
+  EXPECT_CONTAINS(p.Conditions(), "priority in ['high', 'critical']");
+  EXPECT_TRUE(p.SinkPath("priority.jsonl"));
+}
+
+TEST(PlannerRobust, CategoryNamedInARouteSubject) {
+  auto p = Make("Read feedback.jsonl, classify into bug, feature-request and praise, send bugs to "
+                "bugs.jsonl");
+  const NodeSpec* router = p.One("ai-router");
+  ASSERT_NE(router, nullptr) << p.Dump();
+  EXPECT_EQ(router->config["destinations"]["bug"]["sink"], "bugs");
+  auto q = Make("Read posts.jsonl, detect toxic comments and send them to moderation.jsonl");
+  ASSERT_NE(q.One("ai-router"), nullptr) << q.Dump();
+  EXPECT_TRUE(q.One("ai-router")->config["destinations"].contains("toxic"));
+}
+
+TEST(PlannerRobust, ExcludeBotsFiltersOnTheCategory) {
+  auto p = Make("From clicks.jsonl, exclude events from bots and send purchases to purchases.jsonl");
+  EXPECT_CONTAINS(p.Conditions(), "category != 'bot'");
+  EXPECT_FALSE(p.Has("ai-router")) << p.Dump();
+  EXPECT_TRUE(p.Warned("'purchases'")) << "what a purchase is was not understood: " << p.Dump();
+}
+
+TEST(PlannerRobust, FlagMarksInsteadOfFiltering) {
+  auto p = Make("Read payments.jsonl and flag payments over $10,000 for review, write all payments "
+                "to reviewed.jsonl");
+  EXPECT_FALSE(p.Has("filter")) << p.Dump();
+  ASSERT_TRUE(p.Has("transform"));
+  EXPECT_EQ(p.One("transform")->config["set"]["flagged"], "amount > 10000");
+  EXPECT_EQ(p.plan.spec.sources[0].id, "payments");
+}
+
+TEST(PlannerRobust, ComparatorsUnitsAndPresence) {
+  auto p = Make("Read requests.jsonl and keep requests slower than 250ms, write to slow.jsonl");
+  EXPECT_EQ(p.Conditions(), "latency_ms > 250 | ") << p.Dump();
+  auto q = Make("I need a pipeline: stdin in, drop anything where user_id is missing, dedupe on "
+                "request id, stdout out");
+  EXPECT_EQ(q.Conditions(), "has(user_id) | ") << q.Dump();
+  EXPECT_EQ(q.One("dedupe")->config["key"], "request_id");
+  auto r = Make("Watch the uploads bucket on S3, keep files larger than 10 MB and write their "
+                "records to large.jsonl");
+  EXPECT_EQ(r.Conditions(), "size_bytes > 10000000 | ") << r.Dump();
+  auto s = Make("Read readings.jsonl, keep pressure readings over 1,013.25, send them to webhook "
+                "https://example.com/hook");
+  EXPECT_EQ(s.Conditions(), "pressure > 1013.25 | ") << s.Dump();
+  EXPECT_TRUE(s.Warned("webhook"));
+}
+
+TEST(PlannerRobust, CurrencyCodesCountriesAndEventType) {
+  auto p = Make("Read payments.jsonl, keep payments in EUR or GBP above 2k and send them to "
+                "fx.jsonl under 100ms");
+  EXPECT_EQ(p.Conditions(), "currency in ['EUR', 'GBP'] && amount > 2000 | ") << p.Dump();
+  EXPECT_EQ(p.plan.spec.batch_size, 64) << "under 100ms after the destination is a budget";
+  auto q = Make("Read events.jsonl and keep events where country is Germany, write to de.jsonl");
+  EXPECT_EQ(q.Conditions(), "country == 'DE' | ");
+  auto r = Make("Read events.jsonl, remove events where event type is 'heartbeat', write to "
+                "events-clean.jsonl");
+  EXPECT_EQ(r.Conditions(), "event_type != 'heartbeat' | ");
+}
+
+TEST(PlannerRobust, ALatencyBudgetDoesNotEatTheDestination) {
+  auto p = Make("Consume the orders topic from Kafka, keep orders over 1k, and write them to "
+                "big-orders.jsonl within 50 ms");
+  EXPECT_TRUE(p.SinkPath("big-orders.jsonl")) << p.Dump();
+  EXPECT_FALSE(p.Has("stdout"));
+  EXPECT_EQ(p.Conditions(), "amount > 1000 | ");
+  EXPECT_EQ(p.plan.spec.batch_size, 64);
+}
+
+TEST(PlannerRobust, CostPerHourWithASlash) {
+  auto p = Make("Read tickets.jsonl, classify tickets into billing and technical, send billing to "
+                "billing.jsonl and technical to tech.jsonl, at most $1/hour");
+  for (const auto& path : p.SinkPaths()) EXPECT_EQ(path.find('$'), std::string::npos) << path;
+  EXPECT_TRUE(p.SinkPath("billing.jsonl") && p.SinkPath("tech.jsonl"));
+  EXPECT_FALSE(LostWarning(p)) << p.Dump();
+}
+
+TEST(PlannerRobust, UnsupportedStepsAreWarnedAboutNotSilentlyDropped) {
+  auto p = Make("Read orders.jsonl, compute the average order value per customer and write it to "
+                "averages.jsonl");
+  EXPECT_TRUE(p.Warned("aggregation")) << p.Dump();
+  auto q = Make("Read clicks.jsonl and join them with users.jsonl on user_id, write to "
+                "enriched.jsonl");
+  EXPECT_TRUE(q.Warned("joining"));
+  EXPECT_FALSE(q.SinkPath("users.jsonl")) << "the other side of a join is no destination";
+  EXPECT_FALSE(q.Warned("keeping only some fields"));
+  auto r = Make("Every hour, read orders.jsonl and count orders by status");
+  EXPECT_TRUE(r.Warned("scheduling") && r.Warned("aggregation"));
+  auto s = Make("Read support emails from inbox.jsonl, extract entities, summarize them, and email "
+                "the summary to the team lead");
+  EXPECT_TRUE(s.Warned("no email sink")) << s.Dump();
+  EXPECT_EQ(s.Conditions(), "") << "'the team lead' is a recipient, not a condition";
+}
+
+TEST(PlannerRobust, ClausesNothingWasMadeOfAreNamed) {
+  auto p = Make("Process orders.jsonl: keep paid orders, drop orders from test accounts, write to "
+                "real-orders.jsonl");
+  EXPECT_TRUE(p.Warned("'keep paid orders'")) << p.Dump();
+  EXPECT_TRUE(p.Warned("'drop orders from test accounts'"));
+  auto q = Make("Read logins.jsonl, keep failed logins, write them to failed-logins.jsonl");
+  EXPECT_TRUE(q.Warned("'keep failed logins'")) << q.Dump();
+}
+
+TEST(PlannerRobust, UnderstoodGoalsHaveNoLostClauseWarnings) {
+  for (const char* goal :
+       {"Build a pipeline that processes customer feedback, extracts sentiment, identifies urgent "
+        "issues, and routes them to the appropriate support teams",
+        "Read emails.jsonl and extract email addresses and phone numbers into entities.jsonl",
+        "Read support tickets, find relevant knowledge base articles from the support-kb index",
+        "Read access.log, parse the JSON in each line, keep status at least 400, write to "
+        "http-errors.jsonl",
+        "Tail /var/log/syslog and keep lines mentioning sshd or sudo, write to auth.jsonl",
+        "Generate 200 synthetic events, keep those where amount is more than 900, print them",
+        "Read users.jsonl, mask the email field, drop the password field, write to users-safe.jsonl",
+        "Read events.jsonl, deduplicate by event id, add a timestamp, write to stdout at 10k events "
+        "per second"}) {
+    auto p = Make(goal);
+    EXPECT_FALSE(LostWarning(p)) << goal << "\n" << p.Dump();
+  }
+}
+
+TEST(PlannerRobust, FraudRouteAndFilterBeforeTheModel) {
+  auto p = Make("Read transactions.jsonl, keep transactions where amount is greater than 100 and "
+                "currency is not 'USD', then route the suspicious ones to review.jsonl");
+  EXPECT_EQ(p.One("filter")->config["condition"], "amount > 100 && currency != 'USD'");
+  EXPECT_EQ(p.One("ml-processor")->inputs[0], p.One("filter")->id);
+  EXPECT_CONTAINS(p.Conditions(), "fraud_flag");
+  EXPECT_TRUE(p.SinkPath("review.jsonl"));
+}
+
 class FakeModel {
  public:
   using Handler = std::function<std::string(int n, const json& body)>;  // n: 1-based request

@@ -46,6 +46,50 @@ assert "user_id" in j["yaml"] and j["valid"] is True
 assert j["optimizations"] and "cost_estimate" in j
 P
 
+# Goals written after the planner, run on fabricated input: the events that
+# should pass do, the others do not (and none vanishes unasked).
+mkdir -p robust && cd robust
+# Plain access-log lines: 5xx is a regex on the line, not a field.
+cat > access.log <<'L'
+127.0.0.1 - - [10/Oct/2024:13:55:36 +0000] "GET /a HTTP/1.1" 200 512 "-" "curl"
+127.0.0.1 - - [10/Oct/2024:13:55:37 +0000] "GET /b HTTP/1.1" 503 12 "-" "curl"
+127.0.0.1 - - [10/Oct/2024:13:55:38 +0000] "POST /c HTTP/1.1" 404 0 "-" "curl"
+127.0.0.1 - - [10/Oct/2024:13:55:39 +0000] "GET /d HTTP/1.1" 500 5000 "-" "curl"
+L
+expect_exit 0 "$FLOWCTL" ai create "Read nginx access logs from access.log, keep only 5xx errors, and write them to errors.jsonl" -o logs.yaml </dev/null
+expect_exit 0 "$FLOWCTL" apply logs.yaml -q
+[ "$(wc -l < errors.jsonl)" -eq 2 ] || fail "5xx lines: $(cat errors.jsonl)"
+grep -q '503' errors.jsonl && grep -q '"GET /d' errors.jsonl || fail "wrong lines kept: $(cat errors.jsonl)"
+! grep -q ' 200 512' errors.jsonl || fail "a 200 whose byte count starts with 5 was kept"
+
+# "drop readings where temperature is below -40" keeps the complement, then dedupes.
+printf '%s\n' '{"device_id":"a","temperature":-55}' '{"device_id":"b","temperature":-40}' \
+  '{"device_id":"c","temperature":21.5}' '{"device_id":"c","temperature":22}' > sensors.jsonl
+expect_exit 0 "$FLOWCTL" ai create "Consume IoT sensor readings from the Kafka topic sensors, drop readings where temperature is below -40, deduplicate by device_id and store them in sensors-clean.jsonl" -o sensors.yaml </dev/null
+sed -i 's/follow: true/follow: false/' sensors.yaml
+expect_exit 0 "$FLOWCTL" apply sensors.yaml -q
+[ "$(wc -l < sensors-clean.jsonl)" -eq 2 ] || fail "sensors: $(cat sensors-clean.jsonl)"
+! grep -q '"a"' sensors-clean.jsonl || fail "the -55 reading passed"
+grep -q '"b"' sensors-clean.jsonl || fail "the -40 reading was dropped"
+
+# "send negative ones to X": the label decides, the other reviews go on.
+printf '%s\n' '{"id":1,"text":"This app is terrible, it crashes all the time and I hate it"}' \
+  '{"id":2,"text":"Great app, love it, works perfectly"}' > reviews.jsonl
+expect_exit 0 "$FLOWCTL" ai create "Monitor app reviews in reviews.jsonl, detect negative sentiment and summarize each review, send negative ones to escalations.jsonl" -o reviews.yaml </dev/null
+! grep -q "sentiment ==" reviews.yaml || fail "condition on the numeric sentiment: $(cat reviews.yaml)"
+expect_exit 0 "$FLOWCTL" apply reviews.yaml -q
+[ "$(wc -l < escalations.jsonl)" -eq 1 ] && grep -q '"id":1' escalations.jsonl || fail "escalations: $(cat escalations.jsonl)"
+grep -q '"summary"' escalations.jsonl || fail "no summary"
+grep -q '"id":2' out/rest.jsonl || fail "the positive review vanished"
+
+# "quantity at least 10 or amount over $500": either one passes.
+printf '%s\n' '{"id":1,"quantity":12,"amount":20}' '{"id":2,"quantity":1,"amount":900}' \
+  '{"id":3,"quantity":2,"amount":50}' > orders.jsonl
+expect_exit 0 "$FLOWCTL" ai create "Read orders.jsonl, keep orders with quantity at least 10 or amount over \$500, write to bulk.jsonl" -o bulk.yaml </dev/null
+expect_exit 0 "$FLOWCTL" apply bulk.yaml -q
+[ "$(wc -l < bulk.jsonl)" -eq 2 ] && ! grep -q '"id":3' bulk.jsonl || fail "bulk: $(cat bulk.jsonl)"
+cd ..
+
 # --dry-run prints the run plan and starts nothing.
 expect_exit 0 "$FLOWCTL" ai create "generate 100 test events and keep priority critical" --dry-run </dev/null
 expect_out "Dry run"

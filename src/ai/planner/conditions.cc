@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "internal.h"
@@ -30,7 +31,15 @@ const std::vector<Comparator>& Comparators() {
       {"higher than", ">"},              {"larger than", ">"},
       {"bigger than", ">"},              {"less than", "<"},
       {"lower than", "<"},               {"smaller than", "<"},
-      {"fewer than", "<"},               {"at least", ">="},
+      {"fewer than", "<"},               {"slower than", ">"},
+      {"faster than", "<"},              {"longer than", ">"},
+      {"shorter than", "<"},             {"older than", ">"},
+      {"newer than", "<"},               {"hotter than", ">"},
+      {"warmer than", ">"},              {"colder than", "<"},
+      {"cooler than", "<"},              {"heavier than", ">"},
+      {"lighter than", "<"},             {"cheaper than", "<"},
+      {"more expensive than", ">"},      {"costlier than", ">"},
+      {"at least", ">="},
       {"at most", "<="},                 {"up to", "<="},
       {"other than", "!="},              {"is not", "!="},
       {"isn't", "!="},                   {"equal to", "=="},
@@ -160,12 +169,56 @@ bool IsNegation(const std::string& w) {
   return k.count(w) > 0;
 }
 
+// The complement of a condition: "drop readings below -40" keeps
+// temperature >= -40. A single comparison flips its operator (clearer than
+// a "!" around it); anything else is wrapped.
+std::string Negate(const std::string& e) {
+  static const std::regex kCmp(R"(^([A-Za-z_][A-Za-z0-9_.]*) (==|!=|<=|>=|<|>) ([^&|()]+)$)");
+  static const std::map<std::string, std::string> kInverse = {
+      {"==", "!="}, {"!=", "=="}, {"<", ">="}, {">", "<="}, {"<=", ">"}, {">=", "<"}};
+  static const std::regex kHas(R"(^(!?)has\(([A-Za-z0-9_.]+)\)$)");
+  std::smatch m;
+  if (std::regex_match(e, m, kCmp)) return m[1].str() + " " + kInverse.at(m[2].str()) + " " + m[3].str();
+  if (std::regex_match(e, m, kHas)) return (m[1].length() ? "" : "!") + std::string("has(") + m[2].str() + ")";
+  return "!(" + e + ")";
+}
+
+// What the verb that leads a clause does with the events its condition
+// names: keeps them, drops them ("exclude ... where"), or only describes an
+// analysis ("detect negative sentiment": the model labels, nothing is dropped).
+ClauseVerb VerbKind(const std::string& w, const std::string& next) {
+  static const std::set<std::string> kKeep = {"keep", "keeps", "keeping", "include", "includes",
+                                              "select", "selects", "retain", "retains", "pass",
+                                              "let", "allow", "forward", "want"};
+  static const std::set<std::string> kDrop = {
+      "drop",   "drops",   "dropping", "exclude", "excludes", "excluding", "remove",
+      "removes", "removing", "discard", "discards", "discarding", "ignore", "ignores",
+      "ignoring", "skip",   "skips",   "skipping", "reject",  "rejects",  "omit",
+      "omits",  "suppress", "except",  "without", "filter-out", "strip", "delete"};
+  static const std::set<std::string> kDescribe = {
+      "detect", "detects", "detecting", "identify", "identifies", "identifying", "analyze",
+      "analyzes", "analyse", "analyses", "determine", "assess", "spot", "recognize", "score",
+      "scores", "classify", "measure", "estimate"};
+  // Marking verbs keep every event and record the condition in a field.
+  static const std::set<std::string> kMark = {"flag",  "flags",   "mark",     "marks",
+                                              "tag",   "tags",    "label",    "labels",
+                                              "annotate", "highlight", "flagging", "marking"};
+  if (kMark.count(w)) return ClauseVerb::kMark;
+  if (w == "filter") return next == "out" ? ClauseVerb::kDrop : ClauseVerb::kKeep;
+  if (w == "get" && next == "rid") return ClauseVerb::kDrop;
+  if (w == "throw" && next == "away") return ClauseVerb::kDrop;
+  if (kKeep.count(w)) return ClauseVerb::kKeep;
+  if (kDrop.count(w)) return ClauseVerb::kDrop;
+  if (kDescribe.count(w)) return ClauseVerb::kDescribe;
+  return ClauseVerb::kNone;
+}
+
 class Extractor {
  public:
   Extractor(Goal& g, int from, int to, bool lines, std::vector<std::string>* why,
-            std::vector<std::string>* assumptions)
+            std::vector<std::string>* assumptions, std::vector<ClauseVerb>* descriptive)
       : g_(g), from_(from), to_(std::min(to, g.size())), lines_(lines), why_(why),
-        assumptions_(assumptions) {}
+        assumptions_(assumptions), descriptive_(descriptive) {}
 
   std::vector<std::string> Run() {
     Between();
@@ -175,7 +228,15 @@ class Extractor {
     Levels();
     CategoricalLists();
     Contains();
-    return out_;
+    Currencies();
+    JoinAlternatives();
+    std::vector<std::string> out;
+    for (const auto& f : found_) {
+      out.push_back(f.expr);
+      if (why_) why_->push_back(Phrase(g_, f.a, f.b));
+      if (descriptive_) descriptive_->push_back(f.verb);
+    }
+    return out;
   }
 
  private:
@@ -183,12 +244,60 @@ class Extractor {
   void Use(int a, int b) {
     for (int i = a; i < b && i < g_.size(); ++i) g_.tokens[static_cast<size_t>(i)].used = true;
   }
-  void Add(const std::string& expr, int a, int b) {
-    for (const auto& e : out_)
-      if (e == expr) return;
-    out_.push_back(expr);
-    if (why_) why_->push_back(Phrase(g_, a, b));
+  // The nearest verb before token a in its clause (a clause ends at ". ; :",
+  // a comma or "then"); kNone if there is none.
+  ClauseVerb Verb(int a) const {
+    for (int k = a - 1; k >= from_ && k >= 0; --k) {
+      const Token& t = g_.at(k);
+      if (t.clause_end || t.comma_after || t.lower == "then") break;
+      std::string next = k + 1 < g_.size() ? L(k + 1) : "";
+      ClauseVerb v = VerbKind(t.lower, next);
+      if (v != ClauseVerb::kNone) return v;
+    }
+    return ClauseVerb::kNone;
+  }
+  bool Dropped(int a) const { return Verb(a) == ClauseVerb::kDrop; }
+
+  // negatable: the caller did not already read a negation; a clause led by
+  // "drop/exclude/ignore ..." then keeps the complement.
+  void Add(std::string expr, int a, int b, bool negatable = true) {
+    bool dropped = Dropped(a);
+    if (negatable && dropped) expr = Negate(expr);
+    for (const auto& f : found_)
+      if (f.expr == expr) return;
+    found_.push_back({expr, a, b, Verb(a), dropped});
     Use(a, b);
+  }
+
+  // "quantity at least 10 or amount over $500": conditions written next to
+  // each other with "or" between them hold either way. (In a dropping clause
+  // each was negated already, and "drop A or B" keeps !A && !B.)
+  void JoinAlternatives() {
+    std::sort(found_.begin(), found_.end(),
+              [](const Found& x, const Found& y) { return x.a < y.a; });
+    std::vector<Found> out;
+    for (const auto& f : found_) {
+      if (!out.empty() && !f.dropped && !out.back().dropped && OnlyOrBetween(out.back().b, f.a)) {
+        Found& p = out.back();
+        p.expr = Paren(p.expr) + " || " + Paren(f.expr);
+        p.b = f.b;
+        continue;
+      }
+      out.push_back(f);
+    }
+    found_ = out;
+  }
+  bool OnlyOrBetween(int b, int a) const {
+    bool saw_or = false;
+    for (int k = b; k < a; ++k) {
+      if (L(k) == "or" || L(k) == "either") saw_or = true;
+      else if (!(L(k) == "the" || L(k) == "its" || L(k) == "where" || L(k) == "with")) return false;
+    }
+    return saw_or;
+  }
+  static std::string Paren(const std::string& e) {
+    return e.find("&&") != std::string::npos || e.find("||") != std::string::npos ? "(" + e + ")"
+                                                                                  : e;
   }
   void Assume(const std::string& s) {
     if (!assumptions_) return;
@@ -225,11 +334,39 @@ class Extractor {
     for (int i = from_; i < to_; ++i) {
       if (!Free(i)) continue;
       const std::string& w = L(i);
-      if (w.size() == 3 && w[1] == 'x' && w[2] == 'x' && w[0] >= '1' && w[0] <= '5') {
-        int base = (w[0] - '0') * 100;
-        Add(field + " >= " + std::to_string(base) + " && " + field + " < " +
-                std::to_string(base + 100),
-            i, i + 1);
+      if (IsStatusClass(w)) {
+        // "4xx and 5xx", "4xx/5xx": a status has one class, so a list of
+        // classes next to each other is one range (or their union).
+        int lo = (w[0] - '0') * 100, hi = lo + 100, last = i + 1;
+        std::vector<std::pair<int, int>> ranges;
+        while (true) {
+          int nx = last;
+          if (nx < to_ && (L(nx) == "and" || L(nx) == "or")) ++nx;
+          else if (!g_.at(last - 1).comma_after) break;
+          if (nx >= to_ || !Free(nx) || !IsStatusClass(L(nx))) break;
+          int base = (L(nx)[0] - '0') * 100;
+          if (base == hi) {
+            hi += 100;
+          } else {
+            ranges.push_back({lo, hi});
+            lo = base;
+            hi = base + 100;
+          }
+          last = nx + 1;
+        }
+        ranges.push_back({lo, hi});
+        std::string e;
+        for (const auto& [a, z] : ranges)
+          e += (e.empty() ? "" : " || ") +
+               Paren(field + " >= " + std::to_string(a) + " && " + field + " < " + std::to_string(z));
+        if (ranges.size() == 1) e = field + " >= " + std::to_string(lo) + " && " + field + " < " + std::to_string(hi);
+        // "requests that are not 2xx", "non-5xx".
+        int start = i;
+        if (i > from_ && (L(i - 1) == "not" || L(i - 1) == "non" || L(i - 1) == "except")) {
+          e = "!(" + e + ")";
+          start = i - 1;
+        }
+        Add(e, start, last);
         Assume("the HTTP status is the field " + field);
       }
     }
@@ -241,7 +378,7 @@ class Extractor {
       if (!Free(i)) continue;
       for (const auto& c : Comparators()) {
         int n = PhraseLen(c.phrase);
-        if (g_.Find(c.phrase, i) != i) continue;
+        if (g_.Find(c.phrase, i, false) != i) continue;  // a probe: marks nothing
         int v = i + n;
         if (v >= to_ || !Free(v)) continue;
         // A comparator inside a clause end does not reach the value.
@@ -265,6 +402,21 @@ class Extractor {
             else if (u == "percent") unit = "%", ++last;
             else if (u == "dollars" || u == "usd" || u == "euros") unit = "$", ++last;
           }
+          // "rating is 1 or 2": a list of values.
+          std::vector<double> more;
+          while (op == "==" && last + 1 < to_ && (L(last) == "or" || g_.at(last - 1).comma_after) &&
+                 Free(last + (L(last) == "or" ? 1 : 0)) &&
+                 g_.at(last + (L(last) == "or" ? 1 : 0)).kind == Token::Kind::kNumber) {
+            int nx = last + (L(last) == "or" ? 1 : 0);
+            more.push_back(g_.at(nx).number);
+            last = nx + 1;
+          }
+          if (!more.empty() && !field.empty()) {
+            std::string e = field + " in [" + Num(x);
+            for (double y : more) e += ", " + Num(y);
+            Add(e + "]", fend, last);
+            break;
+          }
           // "1000 or more"
           if (last + 1 < to_ && L(last) == "or" &&
               (L(last + 1) == "more" || L(last + 1) == "higher" || L(last + 1) == "above")) {
@@ -272,6 +424,21 @@ class Extractor {
             last += 2;
           }
           if (field.empty() && std::string(c.phrase) == "of") continue;
+          // "above 150 or below -50": the second comparison is on the same field.
+          if (field.empty() && !last_field_.empty() && last_end_ >= 0 && i - last_end_ <= 2 &&
+              i > last_end_ && (L(i - 1) == "or" || L(i - 1) == "and" || g_.at(last_end_ - 1).comma_after))
+            field = last_field_;
+          if (unit == "mb" || unit == "gb" || unit == "kb" ||
+              (last < to_ && Word(last) && (L(last) == "mb" || L(last) == "gb" || L(last) == "kb"))) {
+            // "larger than 10 MB": sizes are compared in bytes.
+            std::string u = unit == "mb" || unit == "gb" || unit == "kb" ? unit : L(last++);
+            x *= u == "kb" ? 1e3 : u == "mb" ? 1e6 : 1e9;
+            if (field.empty() || EntityFields().count(L(fend)) || field == "files" || field == "file") {
+              field = "size_bytes";
+              Assume("the size is the field size_bytes (bytes)");
+            }
+            unit = "";
+          }
           if (field.empty()) {
             if (word_is) continue;  // "is 5" alone says nothing about a field
             field = unit == "$" ? "amount" : (unit == "ms" || unit == "s") ? "latency_ms" : "value";
@@ -284,12 +451,20 @@ class Extractor {
           }
           if (unit == "s") x *= 1000;
           Add(field + " " + op + " " + Num(x), fend, last);
+          last_field_ = field;
+          last_end_ = last;
           break;
         }
         // Words: only for a field the goal names as one, or a quoted value.
         if (numeric_op) continue;
         std::string base = field;
         if (field.empty()) continue;
+        // "user_id is missing", "email is present": presence, not a value.
+        if (val.kind == Token::Kind::kWord && Presence(val.lower) != 0) {
+          bool present = (Presence(val.lower) > 0) == (op == "==");
+          Add(present ? "has(" + field + ")" : "!has(" + field + ")", fend, v + 1);
+          break;
+        }
         bool categorical = Categorical().count(base) > 0 ||
                            (base.find('_') != std::string::npos);
         if (val.kind == Token::Kind::kQuoted ||
@@ -323,6 +498,46 @@ class Extractor {
     }
   }
 
+  // +1 a word saying a field is there, -1 that it is not, 0 neither.
+  static int Presence(const std::string& w) {
+    static const std::set<std::string> kAbsent = {"missing", "empty", "null", "absent", "blank",
+                                                  "unset", "none", "undefined"};
+    static const std::set<std::string> kPresent = {"present", "set", "defined", "provided",
+                                                   "populated"};
+    return kAbsent.count(w) ? -1 : kPresent.count(w) ? 1 : 0;
+  }
+
+  static bool IsCurrency(const std::string& w) {
+    static const std::set<std::string> k = {"usd", "eur", "gbp", "jpy", "chf", "cad", "aud",
+                                            "cny", "inr", "sek", "nok", "dkk", "pln", "brl"};
+    return k.count(w) > 0;
+  }
+
+  // "payments in EUR or GBP": the currency field.
+  void Currencies() {
+    for (int i = from_; i < to_; ++i) {
+      if (!Free(i) || !Word(i) || !IsCurrency(L(i))) continue;
+      if (g_.at(i).raw == g_.at(i).lower) continue;  // only codes written as codes (EUR)
+      std::vector<std::string> codes = {g_.at(i).raw};
+      int last = i + 1;
+      while (last + 1 < to_ && (L(last) == "or" || L(last) == "and" || g_.at(last - 1).comma_after)) {
+        int nx = (L(last) == "or" || L(last) == "and") ? last + 1 : last;
+        if (!Free(nx) || !IsCurrency(L(nx))) break;
+        codes.push_back(g_.at(nx).raw);
+        last = nx + 1;
+      }
+      int first = i > from_ && (L(i - 1) == "in" || L(i - 1) == "paid") ? i - 1 : i;
+      std::string e = InList("currency", codes, false);
+      bool neg = (first > 0 && IsNegation(L(first - 1))) || Dropped(first);
+      Add(neg ? Negate(e) : e, first, last, false);
+      i = last - 1;
+    }
+  }
+
+  static bool IsStatusClass(const std::string& w) {
+    return w.size() == 3 && w[1] == 'x' && w[2] == 'x' && w[0] >= '1' && w[0] <= '5';
+  }
+
   static int PhraseLen(const char* p) {
     int n = 1;
     for (const char* c = p; *c; ++c) n += *c == ' ';
@@ -334,6 +549,11 @@ class Extractor {
     std::string v = t.lower;
     if (field == "level" || field == "severity") v = Singular(v);
     if (field == "country" && t.raw.size() == 2) return t.raw;
+    // "country is Germany": countries are ISO codes, as everywhere here.
+    if (field == "country" && Countries().count(v)) {
+      Assume("the country is an ISO code (" + t.raw + " -> " + Countries().at(v) + ")");
+      return Countries().at(v);
+    }
     return v;
   }
 
@@ -358,7 +578,16 @@ class Extractor {
     }
     if (!Word(k)) return "";
     std::string w = L(k);
+    // "EUR or GBP above 2k": a currency names the amount (the codes are a
+    // condition of their own).
+    if (IsCurrency(w)) return "amount";
     auto ent = EntityFields().find(w);
+    // "pressure readings over 1,013": the measure names the field.
+    if (ent != EntityFields().end() && k - 1 >= from_ && Word(k - 1) && !g_.at(k - 1).used &&
+        CompoundTails().count(L(k - 1)) && !g_.at(k - 1).clause_end) {
+      *start = k - 1;
+      return FieldName(g_.at(k - 1).raw);
+    }
     if (ent != EntityFields().end()) {
       *start = k;
       if (!ent->second.empty())
@@ -372,8 +601,10 @@ class Extractor {
     std::string field = FieldName(g_.at(k).raw);
     if (Singular(w) != w && CompoundTails().count(Singular(w))) field = Singular(w);
     if (k - 1 >= from_ && Word(k - 1) && !g_.at(k - 1).used && !g_.at(k - 1).clause_end &&
-        !IsStopWord(L(k - 1)) && CompoundTails().count(w) && !EntityFields().count(L(k - 1)) &&
-        !NotValues().count(L(k - 1))) {
+        !IsStopWord(L(k - 1)) && CompoundTails().count(w) &&
+        // "event type" is the generator's event_type, though "events" alone is no field.
+        ((L(k - 1) == "event" && (w == "type" || w == "id" || w == "name")) ||
+         (!EntityFields().count(L(k - 1)) && !NotValues().count(L(k - 1))))) {
       *start = k - 1;
       field = FieldName(g_.at(k - 1).raw + "_" + g_.at(k).raw);
     }
@@ -416,9 +647,10 @@ class Extractor {
     }
     if (codes.empty()) return;
     if (last < to_ && (L(last) == "countries" || L(last) == "country")) ++last;
+    negate = negate || (first > 0 && IsNegation(L(first - 1))) || Dropped(first);
     std::string e = InList("geo.country", codes, false);
     if (negate) e = "!(" + e + ")";
-    Add(e, first, last);
+    Add(e, first, last, false);
     Assume("the country is the field geo.country (ISO codes, as the generator writes it)");
   }
 
@@ -445,10 +677,13 @@ class Extractor {
       if (it == kLevels.end()) continue;
       std::string next = i + 1 < g_.size() ? L(i + 1) : "";
       std::string prev = i > 0 ? L(i - 1) : "";
-      if (kNotAfter.count(next) && !(next == "to" && false)) continue;
+      // "send errors to X": a level word that ends a destination's subject.
+      bool subject = i + 1 == to_ && to_ < g_.size() && (next == "to" || next == "into");
+      if (kNotAfter.count(next) && !subject) continue;
       bool listed = !levels.empty() && i - last <= 2;
-      bool neg = IsNegation(prev) || (i > 1 && L(i - 2) == "filter" && prev == "out");
-      if (!(kAfter.count(next) || kBefore.count(prev) || listed || neg ||
+      bool neg = IsNegation(prev) || (i > 1 && L(i - 2) == "filter" && prev == "out") ||
+                 Dropped(i);
+      if (!(kAfter.count(next) || kBefore.count(prev) || listed || neg || subject ||
             (next == "and" || next == "or"))) continue;
       if (next == "and" || next == "or") {
         // "errors and warnings": the next word must be a level too.
@@ -481,8 +716,8 @@ class Extractor {
     Assume(lines_ ? "plain log lines: the level is found as a word in the message"
                   : "the log level is the field level");
     // Keeping some levels already drops the others: a negation adds nothing.
-    if (!levels.empty()) Add(build(levels, false), first, last);
-    else Add(build(negated, true), first, last);
+    if (!levels.empty()) Add(build(levels, false), first, last, false);
+    else Add(build(negated, true), first, last, false);
   }
 
   // "priority high or critical", "high or critical priority", "severity: major".
@@ -497,6 +732,11 @@ class Extractor {
         ++i;
       }
       if (!Categorical().count(field) && field != "event_type") continue;
+      {
+        int p = fstart - 1;
+        while (p >= 0 && Word(p) && Articles(L(p))) --p;
+        if (p >= 0 && (L(p) == "to" || L(p) == "into" || L(p) == "for")) continue;
+      }
       auto vocab = Vocab().find(field);
       std::vector<std::string> values;
       int last = i + 1;
@@ -547,7 +787,7 @@ class Extractor {
       for (const auto& v : values)
         numeric = numeric && !v.empty() && (std::isdigit(static_cast<unsigned char>(v[0])) != 0);
       std::string f = field;
-      bool negate = first > 0 && IsNegation(L(first - 1));
+      bool negate = (first > 0 && IsNegation(L(first - 1))) || Dropped(first);
       std::string e = InList(f, values, numeric);
       if (negate) e = "!(" + e + ")";
       if (lines_ && (f == "level" || f == "severity")) {
@@ -556,7 +796,7 @@ class Extractor {
           e += (e.empty() ? "" : " || ") + std::string("message.lower().contains(") + Quote(v) + ")";
         if (negate) e = "!(" + e + ")";
       }
-      Add(e, first, last);
+      Add(e, first, last, false);
     }
   }
 
@@ -608,9 +848,11 @@ class Extractor {
         e += (e.empty() ? "" : " || ") + field + ".lower().contains(" + Quote(lw) + ")";
       }
       if (words.size() > 1) e = "(" + e + ")";
-      bool negate = i > 0 && (L(i - 1) == "not" || L(i - 1) == "without");
-      e = "has(" + field + ") && " + (negate ? "!" + e : e);
-      Add(e, i, last);
+      bool negate = (i > 0 && (L(i - 1) == "not" || L(i - 1) == "without")) || Dropped(i);
+      // Dropping lines that mention X keeps the lines without it (and those
+      // without a message at all); keeping them needs the field.
+      e = negate ? "!has(" + field + ") || !" + e : "has(" + field + ") && " + e;
+      Add(e, i, last, false);
       Assume("the text searched is the field " + field);
     }
   }
@@ -620,15 +862,26 @@ class Extractor {
   bool lines_;
   std::vector<std::string>* why_;
   std::vector<std::string>* assumptions_;
-  std::vector<std::string> out_;
+  std::vector<ClauseVerb>* descriptive_;
+  struct Found {
+    std::string expr;
+    int a, b;
+    ClauseVerb verb;  // of the clause the condition was read in
+    bool dropped;     // read in a dropping clause (already negated)
+  };
+  std::vector<Found> found_;
+  std::string last_field_;  // of the last comparison, for "above 1 or below -1"
+  int last_end_ = -1;
+  static bool Articles(const std::string& w) { return w == "the" || w == "a" || w == "an" || w == "our"; }
 };
 
 }  // namespace conditions_impl
 
 std::vector<std::string> ExtractConditions(Goal& goal, int from, int to, bool lines,
                                            std::vector<std::string>* why,
-                                           std::vector<std::string>* assumptions) {
-  conditions_impl::Extractor x(goal, from, to, lines, why, assumptions);
+                                           std::vector<std::string>* assumptions,
+                                           std::vector<ClauseVerb>* descriptive) {
+  conditions_impl::Extractor x(goal, from, to, lines, why, assumptions, descriptive);
   return x.Run();
 }
 

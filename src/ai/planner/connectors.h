@@ -4,6 +4,7 @@
 #define FLOWCTL_AI_PLANNER_CONNECTORS_H_
 
 #include <string>
+#include <vector>
 
 #include "internal.h"
 
@@ -28,6 +29,12 @@ void ExtractOutputs(Goal& g, const Registry& registry, Intent* intent);
 void ExtractProcessing(Goal& g, Intent* intent);
 void ExtractTransforms(Goal& g, Intent* intent);
 void NoteUnexpressible(Goal& g, Intent* intent);
+// Conditions fitted to the fields the pipeline carries (AI output fields,
+// plain lines); verbs[i]: what the clause of conditions[i] asks for.
+void RefineConditions(Intent* intent, const std::vector<ClauseVerb>& verbs);
+// A warning for each clause of the goal no rule understood, and for each
+// number no rule used.
+void NoteLostClauses(const Goal& g, Intent* intent);
 
 }  // namespace flowctl::ai::planner
 

@@ -75,7 +75,8 @@ std::string Unit(const Token& t, const Goal& g, int i) {
   return "";
 }
 
-std::string DomainNoun(const Goal& g) {
+// mark: the noun found names the assumed source (its clause is understood).
+std::string DomainNoun(const Goal& g, bool mark = false) {
   static const std::vector<std::pair<const char*, const char*>> kNouns = {
       {"feedback", "feedback"},     {"ticket*", "tickets"},        {"review*", "reviews"},
       {"transaction*", "transactions"}, {"payment*", "payments"},  {"order*", "orders"},
@@ -88,14 +89,32 @@ std::string DomainNoun(const Goal& g) {
       {"chat*", "chats"},           {"call*", "calls"},            {"customer*", "customers"},
       {"user", "users"},            {"users", "users"},
       {"message*", "messages"},     {"record*", "records"},        {"event*", "events"}};
+  // The input file's name says best what the events are (payments.jsonl).
+  for (const Token& t : g.tokens) {
+    if (t.kind != Token::Kind::kPath || RoleBefore(g, static_cast<int>(&t - &g.tokens[0]), 4) < 0)
+      continue;
+    std::string stem = t.lower.substr(t.lower.find_last_of('/') + 1);
+    stem = stem.substr(0, stem.find('.'));
+    for (const auto& [w, noun] : kNouns) {
+      std::string p = w;
+      bool prefix = p.back() == '*';
+      if (prefix) p.pop_back();
+      if (stem == p || (prefix && (stem == p + "s" || stem == p + "es"))) return noun;
+    }
+    break;
+  }
+  // Naming probes do not mark words as understood (Find's mark = false).
   for (const auto& [w, noun] : kNouns) {
-    int at = g.Find(w);
+    int at = g.Find(w, 0, false);
     while (at >= 0) {
       const std::string& t = g.at(at).lower;
       bool alpha = true;
       for (char c : t) alpha = alpha && std::isalpha(static_cast<unsigned char>(c));
-      if (alpha && g.at(at).kind == Token::Kind::kWord) return noun;
-      at = g.Find(w, at + 1);
+      if (alpha && g.at(at).kind == Token::Kind::kWord) {
+        if (mark) g.at(at).seen = true;
+        return noun;
+      }
+      at = g.Find(w, at + 1, false);
     }
   }
   return "events";
@@ -178,6 +197,22 @@ int RoleBefore(const Goal& g, int i, int window) {
   return 0;
 }
 
+// Where the words of a constraint ending at number i start ("with a
+// latency budget of 50 ms", "under $2 per hour"): back over the constraint's
+// own words only, so "write to big.jsonl within 50 ms" keeps its destination.
+int ConstraintStart(const Goal& g, int i) {
+  static const std::set<std::string> k = {
+      "within", "under", "below", "max", "maximum", "budget", "of", "a", "an", "cost", "costs",
+      "at", "most", "spend", "spending", "than", "less", "cap", "limit", "latency", "sla",
+      "target", "p99", "p95", "end-to-end", "with", "keep", "low", "processing", "in", "no",
+      "more", "and", "price", "priced", "money", "total"};
+  int s = i;
+  while (s > 0 && i - s < 5 && g.at(s - 1).kind == Token::Kind::kWord &&
+         k.count(g.at(s - 1).lower) && !g.at(s - 1).clause_end && !g.at(s - 1).comma_after)
+    --s;
+  return s;
+}
+
 void ExtractConstraints(Goal& g, Intent* in) {
   for (int i = 0; i < g.size(); ++i) {
     Token& t = g.tokens[static_cast<size_t>(i)];
@@ -195,7 +230,11 @@ void ExtractConstraints(Goal& g, Intent* in) {
       double ms = unit == "s" ? t.number * 1000 : t.number;
       bool lat_after = next(after) == "latency" || next(after) == "end-to-end" ||
                        next(after) == "p99" || (next(after) == "end" && next(after + 1) == "to");
-      bool within = prev(i - 1) == "within" || (prev(i - 1) == "under" && prev(i - 2) == "in");
+      // "write them to fx.jsonl under 100ms": a budget right after a destination.
+      bool after_dest = (prev(i - 1) == "under" || prev(i - 1) == "below") && i >= 2 &&
+                        (g.at(i - 2).kind == Token::Kind::kPath || prev(i - 2) == "stdout");
+      bool within = prev(i - 1) == "within" || (prev(i - 1) == "under" && prev(i - 2) == "in") ||
+                    after_dest;
       bool budget = false;
       for (int k = i - 1; k >= 0 && k >= i - 4; --k) {
         const std::string& w = g.at(k).lower;
@@ -211,8 +250,7 @@ void ExtractConstraints(Goal& g, Intent* in) {
       }
       if (lat_after || within || budget) {
         in->constraints.max_latency_ms = static_cast<int>(ms);
-        int from = i - 4;
-        use(from < 0 ? 0 : (budget || within ? std::max(0, i - 4) : i), after + (lat_after ? 1 : 0));
+        use(budget || within ? ConstraintStart(g, i) : i, after + (lat_after ? 1 : 0));
         ++in->signals;
         continue;
       }
@@ -246,7 +284,7 @@ void ExtractConstraints(Goal& g, Intent* in) {
       if (next(k) == "month") div = 720;
       if (div > 0) {
         in->constraints.max_cost_per_hour = t.number / div;
-        use(std::max(0, i - 3), k + 1);
+        use(ConstraintStart(g, i), k + 1);
         ++in->signals;
       }
     }
@@ -378,6 +416,7 @@ void ExtractSource(Goal& g, const Registry& registry, Intent* in) {
     bool text_logs = g.HasAny({"log lines", "access logs", "apache", "nginx", "syslog", "text logs",
                                "plain text", "server logs", "app logs", "application logs"}) &&
                      !g.Has("json");
+    intent_impl::DomainNoun(g, true);  // "processes customer feedback" is the source
     in->source_config["path"] = in->source_id + (text_logs ? ".log" : ".jsonl");
     in->source_why = "reads the " + in->source_id + " the goal is about";
     in->assumptions.push_back("the input is the file " + in->source_config["path"].get<std::string>() +
@@ -414,6 +453,7 @@ void ExtractSource(Goal& g, const Registry& registry, Intent* in) {
       if (g.at(i).kind == Token::Kind::kWord && g.at(i).lower == "json") {
         in->parse_json = true;
         in->parse_field = "message";
+        g.at(i).seen = true;  // "parse the JSON in each line" is understood
       }
     if (!in->parse_json) in->assumptions.push_back("each line becomes {message: LINE}");
   }
@@ -440,36 +480,20 @@ Intent ExtractIntent(const Goal& goal_in, const PlanRequest& req, const Registry
   ExtractOutputs(g, registry, &in);
   // Whatever conditions are left belong to the whole stream: a filter.
   std::vector<std::string> why;
-  auto conds = ExtractConditions(g, 0, g.size(), in.lines, &why, &in.assumptions);
+  std::vector<ClauseVerb> descriptive(in.conditions.size(), ClauseVerb::kNone);
+  auto conds = ExtractConditions(g, 0, g.size(), in.lines, &why, &in.assumptions, &descriptive);
   for (size_t i = 0; i < conds.size(); ++i) {
     in.conditions.push_back(conds[i]);
     in.condition_why.push_back(why[i]);
     ++in.signals;
   }
-  if (in.lines && !in.parse_json) {
-    // Plain lines have one field (message or line): "status is 500" becomes
-    // a search for " 500 " in the line; other field conditions cannot work.
-    std::string text = in.source_config.value("field", "message");
-    static const std::regex kEq(R"(^([a-z_][a-z0-9_.]*) == (\d+)$)");
-    for (auto& c : in.conditions) {
-      std::smatch m;
-      if (std::regex_match(c, m, kEq) && m[1].str() != text) {
-        in.assumptions.push_back("plain lines have no fields: '" + c + "' is read as the line "
-                                 "containing ' " + m[2].str() + " '");
-        c = text + ".contains(' " + m[2].str() + " ')";
-      } else if (c.find(text) == std::string::npos && c.find("id %") == std::string::npos) {
-        in.warnings.push_back("the condition '" + c + "' needs structured events, but the input is "
-                              "plain lines ({" + text + ": LINE}); it will fail on every line (to "
-                              "the dead-letter file). Nearest: JSON lines input, or lines holding "
-                              "JSON (parse-json)");
-      }
-    }
-  }
+  RefineConditions(&in, descriptive);
   size_t before = in.warnings.size();
   NoteUnexpressible(g, &in);
   // A goal about some data that only asks for what cannot be done still
   // gets the nearest pipeline, with the warnings.
   if (in.warnings.size() > before) ++in.signals;
+  NoteLostClauses(g, &in);
   if (in.signals == 0 && (intent_impl::DomainNoun(g) != "events" || g.Has("events")) &&
       g.HasAny({"process", "processes", "read", "reads", "ingest", "ingests", "collect",
                 "collects", "monitor", "monitors", "watch", "watches", "handle", "handles",

@@ -28,6 +28,12 @@ struct Token {
   bool comma_after = false;   // "a, b"
   bool clause_end = false;    // ". ; :" or the end
   bool used = false;          // consumed by an earlier rule
+  // Some rule looked for this word and found it (Goal::Find): the clause
+  // holding it was understood, even when the word is not consumed.
+  mutable bool seen = false;
+  // Only the subject of a destination ("compute the average ... and write
+  // it" to FILE): consumed, but no rule made anything of it.
+  bool subject_only = false;
 };
 
 struct Goal {
@@ -35,7 +41,8 @@ struct Goal {
   std::vector<Token> tokens;
   // Index of the first token at or after `from` whose lowercase text starts
   // the (space separated) phrase; -1 if none.
-  int Find(const std::string& phrase, int from = 0) const;
+  // mark: the match counts as understood (Token::seen); naming probes pass false.
+  int Find(const std::string& phrase, int from = 0, bool mark = true) const;
   bool Has(const std::string& phrase) const { return Find(phrase) >= 0; }
   bool HasAny(std::initializer_list<const char*> phrases) const;
   int size() const { return static_cast<int>(tokens.size()); }
@@ -58,6 +65,10 @@ struct Output {
   std::string condition;  // "" = every event that reaches it
   std::string category;   // semantic destination (ai-router), e.g. billing
   bool rest = false;      // "everything else"
+  // The goal keeps only these ("keep only 5xx and write them to X"): with no
+  // other destination the condition filters the stream. Without it ("send
+  // negative ones to X") the other events go on to a destination of their own.
+  bool exclusive = false;
   std::string why;        // the goal's words
 };
 
@@ -109,10 +120,18 @@ Intent ExtractIntent(const Goal& goal, const PlanRequest& request, const Registr
 
 // Conditions in words -> expressions. `from`..`to` (exclusive) limits the
 // tokens read; found tokens are marked used. `lines`: events are plain text
-// lines (conditions on levels become contains() on the message).
+// lines (conditions on levels become contains() on the message). A clause
+// led by drop/exclude/ignore keeps the complement. descriptive (optional)
+// gets, per condition, whether its clause only names an analysis ("detect
+// negative sentiment") rather than asking to keep or drop events; see ClauseVerb.
+// What the verb leading a clause does with the events its condition names:
+// keeps them, drops them ("exclude ... where"), only names an analysis
+// ("detect negative sentiment"), or marks them ("flag orders over $1,000").
+enum class ClauseVerb { kNone, kKeep, kDrop, kDescribe, kMark };
 std::vector<std::string> ExtractConditions(Goal& goal, int from, int to, bool lines,
                                            std::vector<std::string>* why,
-                                           std::vector<std::string>* assumptions);
+                                           std::vector<std::string>* assumptions,
+                                           std::vector<ClauseVerb>* verbs = nullptr);
 
 // Components ranked by how well their type, keywords and summary match the
 // goal's words (retrieval over the catalog).

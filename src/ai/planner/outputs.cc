@@ -67,6 +67,7 @@ class Reader {
   Reader(Goal& g, const Registry& registry, Intent* in) : g_(g), reg_(registry), in_(in) {}
 
   void Run() {
+    ConnectorVerbs();
     int prev_end = 0;
     for (int i = 0; i < g_.size(); ++i) {
       if (g_.at(i).used) continue;
@@ -81,6 +82,8 @@ class Reader {
       Target t = TargetAt(i + 1, start, i, w == "to");
       if (t.kind == Target::Kind::kNone) continue;
       Handle(t, start, i);
+      for (int k = start; k < i; ++k)
+        if (!g_.at(k).used) g_.tokens[static_cast<size_t>(k)].subject_only = true;
       Use(start, t.end);
       prev_end = t.end;
       i = t.end - 1;
@@ -248,6 +251,7 @@ class Reader {
     std::string category;
     bool rest = false;
     bool failure = false;
+    bool exclusive = false;
     std::string why;
   };
 
@@ -260,6 +264,8 @@ class Reader {
           if (L(k) == w) return k;
       return -1;
     };
+    s.exclusive = has({"keep", "keeps", "only", "just", "filter", "select", "exclusively",
+                       "solely", "drop", "exclude", "ignore", "discard", "remove", "skip"}) >= 0;
     int fw = has({"failed", "failing", "malformed", "invalid", "unparseable", "unparsable",
                   "poison", "rejected", "broken", "corrupt"});
     static const std::set<std::string> kFailedThings = {
@@ -313,10 +319,20 @@ class Reader {
       s.condition = "fraud_flag";
       return s;
     }
+    // "send bugs to bugs.jsonl" after "classify into bug, feature and praise".
+    for (int k = a; k < b; ++k) {
+      for (const auto& c : in_->categories)
+        if (Word(k) && !g_.at(k).used && (L(k) == c || Singular(L(k)) == c)) {
+          s.category = c;
+          return s;
+        }
+    }
     std::vector<std::string> why;
     auto conds = ExtractConditions(g_, a, b, in_->lines, &why, &in_->assumptions);
     for (const auto& c : conds) s.condition += (s.condition.empty() ? "" : " && ") + c;
     if (!conds.empty()) return s;
+    s.condition = PriorityValues(a, b);
+    if (!s.condition.empty()) return s;
     // "billing issues", "refund requests", "security-related".
     for (int k = a; k + 1 <= b; ++k) {
       if (k + 1 < b && ItemNouns().count(L(k + 1)) && Word(k) && !IsStopWord(L(k)) &&
@@ -329,6 +345,24 @@ class Reader {
       }
     }
     return s;
+  }
+
+  // "send high and critical ones to X" after "determine the priority":
+  // values of the AI priority scale without the word priority.
+  std::string PriorityValues(int a, int b) {
+    if (std::find(in_->ai_tasks.begin(), in_->ai_tasks.end(), "priority") == in_->ai_tasks.end())
+      return "";
+    static const std::vector<std::string> kScale = {"low", "medium", "high", "critical"};
+    std::vector<std::string> vals;
+    for (int k = a; k < b; ++k)
+      if (Word(k) && std::find(kScale.begin(), kScale.end(), L(k)) != kScale.end() &&
+          std::find(vals.begin(), vals.end(), L(k)) == vals.end())
+        vals.push_back(L(k));
+    if (vals.empty()) return "";
+    if (vals.size() == 1) return "priority == " + Quote(vals[0]);
+    std::string e = "priority in [";
+    for (size_t i = 0; i < vals.size(); ++i) e += (i ? ", " : "") + Quote(vals[i]);
+    return e + "]";
   }
 
   void AddPriority() {
@@ -385,10 +419,12 @@ class Reader {
       }
       return;
     }
+    if (s.condition.empty() && s.category.empty() && !s.rest) WarnUnreadSubject(a, b, t);
     Output o;
     o.condition = s.condition;
     o.rest = s.rest;
     o.category = s.category;
+    o.exclusive = s.exclusive;
     o.why = "'" + s.why + "'";
     if (!o.category.empty()) in_->semantic_routing = true;
     if (t.kind == Target::Kind::kStdout) {
@@ -401,6 +437,48 @@ class Reader {
       SinkForConnector(t, &o);
     }
     AddOutput(o);
+  }
+
+  // "send purchases to purchases.jsonl" where nothing says what a purchase
+  // is: the destination gets every event, and the goal's word is named.
+  void WarnUnreadSubject(int a, int b, const Target& t) {
+    static const std::set<std::string> kData = {
+        "all", "every", "each", "results", "result", "output", "copy", "copies", "summaries",
+        "summary", "alerts", "alert", "everything", "entities", "records", "events", "event", "data",
+        "lines", "messages", "items", "kept", "remaining", "matching", "filtered", "clean",
+        "cleaned", "processed", "enriched", "scored", "classified", "labeled", "final", "new",
+        "ones", "rows", "entries", "documents", "stream", "then", "finally", "also", "too",
+        "reports", "notifications", "findings", "answers", "analysis", "payloads", "everything"};
+    // "compute X and write it to F": the subject of the writing is after "and".
+    for (int k = b - 1; k > a; --k)
+      if (L(k) == "and" || L(k) == "then") {
+        a = k + 1;
+        break;
+      }
+    std::string base = Singular(in_->source_id.substr(0, in_->source_id.find('-')));
+    std::vector<std::string> unread;
+    for (int k = a; k < b; ++k) {
+      const Token& tok = g_.at(k);
+      if (tok.used || tok.seen || (tok.kind != Token::Kind::kWord && tok.kind != Token::Kind::kQuoted))
+        continue;
+      const std::string& w = tok.lower;
+      if (IsStopWord(w) || kData.count(w) || RoutingVerbs().count(w) || w.size() < 3) continue;
+      // The second word of an understood phrase ("phone numbers").
+      if (k > a && (g_.at(k - 1).seen || g_.at(k - 1).used) && !g_.at(k - 1).subject_only) continue;
+      if (Singular(w) == base || in_->source_id.find(Singular(w)) != std::string::npos) continue;
+      bool verb = false;
+      for (const char* v : {"write", "save", "store", "print", "output", "append", "dump",
+                            "export", "emit", "publish", "put", "keep", "copy", "move", "log"})
+        verb = verb || w.rfind(v, 0) == 0;
+      if (!verb) unread.push_back(tok.raw);
+    }
+    if (unread.empty()) return;
+    std::string words;
+    for (const auto& w : unread) words += (words.empty() ? "'" : ", '") + w + "'";
+    std::string where = t.kind == Target::Kind::kPath ? t.path : "that destination";
+    in_->warnings.push_back(words + " in '" + Phrase(a, b) + " to " + where + "' was not turned "
+                            "into a condition or a category: every event goes to " + where +
+                            "; say which events (e.g. \"where event_type is 'purchase'\")");
   }
 
   void SinkForConnector(const Target& t, Output* o) {
@@ -420,6 +498,10 @@ class Reader {
       const Token& t = g_.at(i);
       if (t.used) continue;
       if (t.kind == Token::Kind::kPath && t.lower.find(".md") == std::string::npos) {
+        if (JoinedWith(i)) {
+          Use(i, i + 1);
+          continue;
+        }
         bool failure = false;
         for (int k = std::max(0, i - 5); k < i; ++k)
           failure = failure || L(k) == "failed" || L(k) == "malformed" || L(k) == "invalid" ||
@@ -464,6 +546,50 @@ class Reader {
       AddOutput(o);
       Use(i, i + len);
     }
+  }
+
+  // "join them with users.jsonl", "enrich with data from geo.jsonl": the
+  // other side of a join (not expressible, warned about) is no destination.
+  bool JoinedWith(int i) const {
+    for (int k = std::max(0, i - 4); k < i; ++k) {
+      const std::string& w = L(k);
+      if (w == "join" || w == "joined" || w == "joining" || w == "merge" || w == "merged" ||
+          w == "correlate" || w == "lookup" || w == "against" || w.rfind("enrich", 0) == 0)
+        return true;
+    }
+    return false;
+  }
+
+  // "... and email the summary to the team lead": a connector used as the
+  // verb of the clause is a destination, whatever follows it.
+  void ConnectorVerbs() {
+    static const std::set<std::string> kVerbs = {"email", "sms", "slack", "page", "text"};
+    for (int i = 0; i < g_.size(); ++i) {
+      if (g_.at(i).used || !kVerbs.count(L(i))) continue;
+      bool starts = i == 0 || g_.at(i - 1).comma_after || g_.at(i - 1).clause_end ||
+                    L(i - 1) == "and" || L(i - 1) == "then" || L(i - 1) == "also";
+      if (!starts) continue;
+      int len = 1;
+      const Connector* c = ConnectorAt(g_, i, &len);
+      static const Connector kPage{"pagerduty", "PagerDuty", false};
+      if (c == nullptr && (L(i) == "page" || L(i) == "text")) c = L(i) == "page" ? &kPage : nullptr;
+      if (c == nullptr) continue;
+      int end = i + 1;
+      while (end < g_.size() && !g_.at(end - 1).clause_end && !g_.at(end - 1).comma_after) ++end;
+      Target t;
+      t.kind = Target::Kind::kConnector;
+      t.connector = c;
+      Output o;
+      o.why = "'" + Phrase(i, end) + "'";
+      SinkForConnector(t, &o);
+      AddOutput(o);
+      Use(i, end);
+    }
+  }
+  std::string Phrase(int a, int b) const {
+    std::string s;
+    for (int k = a; k < b; ++k) s += (s.empty() ? "" : " ") + g_.at(k).raw;
+    return s;
   }
 
   // "split by country", "route by severity", "one file per priority".
@@ -624,6 +750,7 @@ class Reader {
         in_->assumptions.push_back("flagged events go to out/suspicious.jsonl");
       }
     }
+    KeepTheRest();
     if (in_->outputs.empty()) {
       Output o;
       o.target = Output::Target::kStdout;
@@ -637,6 +764,32 @@ class Reader {
       in_->assumptions.push_back("events that fail (malformed lines, model or expression errors) "
                                  "go to the dead-letter file out/dead-letter.jsonl");
     }
+  }
+
+  // "send negative ones to X" selects some events for X; it does not say the
+  // others may vanish, so they go to a file of their own (said as an
+  // assumption). "keep only ... write them to X" filters instead.
+  void KeepTheRest() {
+    const Output* only = nullptr;
+    int others = 0;
+    for (const auto& o : in_->outputs) {
+      if (!o.condition.empty() && o.category.empty() && !o.rest) {
+        if (only != nullptr) return;
+        only = &o;
+      } else {
+        ++others;
+      }
+    }
+    if (only == nullptr || others > 0 || only->exclusive || in_->semantic_routing) return;
+    std::string target = only->target == Output::Target::kStdout ? "stdout" : only->path;
+    Output r;
+    r.rest = true;
+    r.id = "rest";
+    r.path = OutPath("rest");
+    r.why = "events that do not go to " + target + " (the goal does not say to drop them)";
+    in_->assumptions.push_back("events where " + only->condition + " does not hold go to " +
+                               r.path + "; say \"keep only ...\" to drop them instead");
+    AddOutput(r);
   }
 
   Goal& g_;

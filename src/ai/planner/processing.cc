@@ -66,8 +66,10 @@ std::vector<std::string> ListAt(Goal& g, int from, int* end) {
       ++j;
       continue;
     }
+    // "sales, support and other": other is a category here, not a stop word.
+    bool other = (t.lower == "other" || t.lower == "misc") && !items.empty() && cur.empty();
     bool word = (t.kind == Token::Kind::kWord || t.kind == Token::Kind::kQuoted) &&
-                !IsStopWord(t.lower) && t.kind != Token::Kind::kPath;
+                (!IsStopWord(t.lower) || other) && t.kind != Token::Kind::kPath;
     if (!word) break;
     std::string w = Slug(t.kind == Token::Kind::kQuoted ? t.raw : t.lower);
     if (GenericListWords().count(t.lower)) {
@@ -115,10 +117,15 @@ void ExtractProcessing(Goal& g, Intent* in) {
   // Urgency / priority.
   bool urgency = g.HasAny({"urgent*", "urgency", "triage", "escalat*", "prioriti*",
                            "how important", "importance"});
-  for (const char* p : {"determine priority", "detect priority", "assess priority",
-                        "assign priority", "assign a priority", "predict priority",
-                        "priority score", "score priority", "infer priority", "estimate priority"})
+  for (const char* p : {"priority score", "score priority", "prioritize", "rank by priority"})
     urgency = urgency || g.Has(p);
+  // "determine the priority of each chat", "assign a priority": a verb of
+  // judging up to three words before "priority".
+  static const std::set<std::string> kJudge = {"determine", "detect", "assess", "assign", "predict",
+                                               "infer", "estimate", "compute", "set", "score",
+                                               "rate", "judge", "evaluate", "figure", "find"};
+  for (int at = g.Find("priority"); at >= 0 && !urgency; at = g.Find("priority", at + 1))
+    for (int k = std::max(0, at - 3); k < at; ++k) urgency = urgency || kJudge.count(g.at(k).lower);
   if (urgency) AddTask(in, "priority", "the goal asks which items are urgent");
   if (g.HasAny({"urgent*", "escalat*"})) in->urgent_sink = true;
   // Classification with the categories the goal names.
@@ -188,12 +195,28 @@ void ExtractProcessing(Goal& g, Intent* in) {
     int at = g.Find(w);
     if (at < 0) continue;
     std::string prev = at > 0 ? g.at(at - 1).lower : "";
+    std::string prev2 = at > 1 ? g.at(at - 2).lower : "", prev3 = at > 2 ? g.at(at - 3).lower : "";
+    auto dropping = [](const std::string& w) {
+      return w == "exclude" || w == "remove" || w == "drop" || w == "discard" || w == "ignore" ||
+             w == "block" || w == "skip" || w == "reject" || w == "out";
+    };
     if (prev == "detect" || prev == "flag" || prev == "identify" || prev == "filter" ||
         prev == "remove" || prev == "drop" || prev == "catch" || prev == "find" ||
+        dropping(prev) || dropping(prev2) || dropping(prev3) ||
         g.Has("detect") || g.Has("flag")) {
       std::string cat = std::string(w) == "toxicity" ? "toxic" : std::string(w) == "bots" ? "bot" : w;
       if (in->categories.empty()) in->categories = {cat, "legitimate"};
       AddTask(in, "classify", "the goal asks to detect " + std::string(w));
+      // "exclude events from bots", "filter out spam": keep the rest.
+      static const std::set<std::string> kDropVerbs = {"remove", "drop", "exclude", "discard",
+                                                       "ignore", "skip", "block", "reject", "out"};
+      for (int k = std::max(0, at - 3); k < at; ++k)
+        if (kDropVerbs.count(g.at(k).lower) && !g.at(k).clause_end) {
+          in->conditions.push_back("category != " + Quote(cat));
+          in->condition_why.push_back("'" + g.at(k).raw + " ... " + g.at(at).raw + "'");
+          processing_impl::Use(g, k, at + 1);
+          break;
+        }
       break;
     }
   }
@@ -549,7 +572,8 @@ void NoteUnexpressible(Goal& g, Intent* in) {
   auto warn = [&](std::initializer_list<const char*> words, const std::string& msg) {
     for (const char* w : words) {
       int at = g.Find(w);
-      if (at >= 0 && !g.at(at).used) {
+      // A destination's subject is consumed without being understood.
+      if (at >= 0 && (!g.at(at).used || g.at(at).subject_only)) {
         in->warnings.push_back(msg);
         return;
       }
@@ -586,7 +610,8 @@ void NoteUnexpressible(Goal& g, Intent* in) {
   warn({"throttle*", "rate limit*", "rate-limit*"},
        "throttling/rate limiting is not expressible (only the generator has a rate); nearest: "
        "set concurrency on the slow node, backpressure bounds memory on its own");
-  warn({"schedule*", "cron", "daily", "nightly", "every night", "every day", "hourly"},
+  warn({"schedule*", "cron", "daily", "nightly", "every night", "every day", "hourly", "every hour",
+        "every week", "weekly", "monthly", "every morning", "every evening", "once a day"},
        "scheduling is not part of a pipeline: it runs until its input ends (or keeps following "
        "it). Nearest: start `flowctl apply` from cron or a systemd timer");
   warn({"dashboard*", "visuali*", "chart*", "graph of"},
@@ -598,7 +623,7 @@ void NoteUnexpressible(Goal& g, Intent* in) {
   warn({"language detection", "detect language", "detect the language", "which language"},
        "language detection is not built into the embedded models. Nearest: ai-processor "
        "classify with categories per language (works with a remote model)");
-  warn({"join", "keep only the fields", "only keep fields", "select fields", "project"},
+  warn({"keep only the fields", "only keep fields", "select fields", "project"},
        "keeping only some fields is not expressible directly: transform deletes fields you "
        "name; nearest: list the fields to delete");
 }

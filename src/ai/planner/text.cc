@@ -35,12 +35,13 @@ bool EndsWithExt(const std::string& s) {
 bool IsStopWord(const std::string& w) { return text_impl::Stops().count(w) > 0; }
 
 bool Goal::HasAny(std::initializer_list<const char*> phrases) const {
-  for (const char* p : phrases)
-    if (Has(p)) return true;
-  return false;
+  // Every phrase is looked for, so that each one found counts as understood.
+  bool any = false;
+  for (const char* p : phrases) any = Has(p) || any;
+  return any;
 }
 
-int Goal::Find(const std::string& phrase, int from) const {
+int Goal::Find(const std::string& phrase, int from, bool mark) const {
   std::vector<std::string> parts;
   size_t b = 0;
   while (b < phrase.size()) {
@@ -53,8 +54,15 @@ int Goal::Find(const std::string& phrase, int from) const {
   for (int i = std::max(0, from); i + static_cast<int>(parts.size()) <= size(); ++i) {
     bool ok = true;
     for (size_t k = 0; k < parts.size() && ok; ++k) {
-      const std::string& t = at(i + static_cast<int>(k)).lower;
+      const Token& tok = at(i + static_cast<int>(k));
+      const std::string& t = tok.lower;
       const std::string& p = parts[k];
+      // A word of the goal is not found inside a file name: "escalations.jsonl"
+      // names a destination, it does not ask for escalation.
+      if (tok.kind == Token::Kind::kPath && p.find_first_of("./") == std::string::npos) {
+        ok = false;
+        break;
+      }
       // A trailing '*' matches any word starting with the rest.
       if (!p.empty() && p.back() == '*')
         ok = t.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0;
@@ -63,14 +71,20 @@ int Goal::Find(const std::string& phrase, int from) const {
       // A phrase does not run across a clause end.
       if (ok && k + 1 < parts.size() && at(i + static_cast<int>(k)).clause_end) ok = false;
     }
-    if (ok) return i;
+    if (ok) {
+      for (size_t k = 0; k < parts.size() && mark; ++k) at(i + static_cast<int>(k)).seen = true;
+      return i;
+    }
   }
   return -1;
 }
 
-Goal Tokenize(const std::string& input) {
+Goal Tokenize(const std::string& text) {
   Goal g;
-  g.text = input;
+  g.text = text;
+  // "$1/hour", "10/s": a rate, read as "$1 per hour".
+  static const std::regex kRate(R"((\d)/(hour|hr|h|day|month|s|sec|second)\b)");
+  const std::string input = std::regex_replace(text, kRate, "$1 per $2");
   // Comparison symbols become their own tokens ("amount>1000").
   std::string s;
   for (size_t i = 0; i < input.size(); ++i) {
@@ -86,7 +100,7 @@ Goal Tokenize(const std::string& input) {
     }
   }
   static const std::regex kNumber(
-      R"(^([$\u20ac\u00a3]|usd|eur)?(\d[\d,]*(\.\d+)?|\.\d+)(k|m|ms|s|sec|secs|seconds|%|x|usd|eur|mb|gb|kb)?$)");
+      R"(^(-)?([$\u20ac\u00a3]|usd|eur)?(\d[\d,]*(\.\d+)?|\.\d+)(k|m|ms|s|sec|secs|seconds|%|x|usd|eur|mb|gb|kb)?$)");
   size_t i = 0;
   auto push = [&](Token t) {
     t.lower = t.raw;
@@ -150,7 +164,9 @@ Goal Tokenize(const std::string& input) {
     std::string lw = w;
     std::transform(lw.begin(), lw.end(), lw.begin(),
                    [](unsigned char ch) { return std::tolower(ch); });
-    bool pathish = (lw.find('/') != std::string::npos && lw.size() > 2 &&
+    // "$1/hour" is a price per unit, not a path.
+    bool price = lw.size() > 1 && lw[0] == '$' && std::isdigit(static_cast<unsigned char>(lw[1]));
+    bool pathish = !price && (lw.find('/') != std::string::npos && lw.size() > 2 &&
                     (lw[0] == '/' || lw[0] == '.' || lw[0] == '~' || lw[0] == '$' ||
                      text_impl::EndsWithExt(lw) || lw.find('*') != std::string::npos)) ||
                    (text_impl::EndsWithExt(lw) && lw.size() > 4);
@@ -184,11 +200,12 @@ Goal Tokenize(const std::string& input) {
       t.kind = Token::Kind::kSymbol;
     } else if (std::regex_match(lw, m, kNumber)) {
       t.kind = Token::Kind::kNumber;
-      std::string digits = m[2].str();
+      std::string digits = m[3].str();
       digits.erase(std::remove(digits.begin(), digits.end(), ','), digits.end());
-      t.number = std::stod(digits);
-      std::string unit = m[4].str();
-      std::string cur = m[1].str();
+      // "-40": a negative threshold ("temperature below -40").
+      t.number = (m[1].matched ? -1 : 1) * std::stod(digits);
+      std::string unit = m[5].str();
+      std::string cur = m[2].str();
       if (unit == "k") t.number *= 1000, unit = "";
       if (unit == "m" && !cur.empty()) t.number *= 1e6, unit = "";
       if (unit == "sec" || unit == "secs" || unit == "seconds") unit = "s";
