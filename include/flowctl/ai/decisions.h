@@ -8,8 +8,9 @@
 // Contract: thread-safe (the parallel instances of a node share one log).
 // Records are buffered and written on Flush (the components flush after
 // each batch) and on destruction; a crash loses at most the batch in hand
-// (decisions are diagnostics, not data). Without a directory, ids are still issued and nothing is
-// written.
+// (decisions are diagnostics, not data). Without a directory nothing is
+// written and NextId returns "": an id nobody could look up is not worth
+// building per event.
 #ifndef FLOWCTL_AI_DECISIONS_H_
 #define FLOWCTL_AI_DECISIONS_H_
 
@@ -32,7 +33,8 @@ class DecisionLog {
   DecisionLog(const DecisionLog&) = delete;
   DecisionLog& operator=(const DecisionLog&) = delete;
 
-  // A new id: NODE.RUN.SEQ, unique across runs of the same state dir.
+  // A new id: NODE.RUN.SEQ, unique across runs of the same state dir ("" when
+  // not persistent).
   std::string NextId();
   // Appends one record; fields are given as JSON text to keep the hot path
   // free of tree building. input_json and output_json must be JSON values.

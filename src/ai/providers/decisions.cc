@@ -58,6 +58,7 @@ DecisionLog::DecisionLog(std::string dir, std::string pipeline, std::string node
 DecisionLog::~DecisionLog() { Flush(); }
 
 std::string DecisionLog::NextId() {
+  if (path_.empty()) return std::string();
   return node_ + "." + run_tag_ + "." + std::to_string(seq_.fetch_add(1) + 1);
 }
 

@@ -121,6 +121,17 @@ Status ParseStructured(const std::string& provider, CompletionResponse* r) {
   return Status::OK();
 }
 
+// The tools in the OpenAI function format (Ollama's /api/chat takes it too).
+json FunctionTools(const std::vector<ToolDefinition>& tools) {
+  json out = json::array();
+  for (const auto& t : tools)
+    out.push_back(
+        {{"type", "function"},
+         {"function",
+          {{"name", t.name}, {"description", t.description}, {"parameters", t.parameters}}}});
+  return out;
+}
+
 Result<json> GetPath(const json& j, std::initializer_list<const char*> path,
                      const std::string& provider) {
   const json* cur = &j;
@@ -175,15 +186,7 @@ class OpenAIProvider : public Provider {
       body["response_format"] = {
           {"type", "json_schema"},
           {"json_schema", {{"name", "output"}, {"schema", req.output_schema}, {"strict", false}}}};
-    if (!req.tools.empty()) {
-      json tools = json::array();
-      for (const auto& t : req.tools)
-        tools.push_back(
-            {{"type", "function"},
-             {"function",
-              {{"name", t.name}, {"description", t.description}, {"parameters", t.parameters}}}});
-      body["tools"] = tools;
-    }
+    if (!req.tools.empty()) body["tools"] = FunctionTools(req.tools);
     httplib::Headers h = {{"Authorization", "Bearer " + key_}};
     auto res = PostJson(name_, pool_, base_, "/chat/completions", h, body);
     if (!res.ok()) return res.status();
@@ -378,15 +381,7 @@ class OllamaProvider : public Provider {
                  {"stream", false},
                  {"options", {{"temperature", req.temperature}, {"num_predict", req.max_tokens}}}};
     if (!req.output_schema.is_null()) body["format"] = req.output_schema;
-    if (!req.tools.empty()) {
-      json tools = json::array();
-      for (const auto& t : req.tools)
-        tools.push_back(
-            {{"type", "function"},
-             {"function",
-              {{"name", t.name}, {"description", t.description}, {"parameters", t.parameters}}}});
-      body["tools"] = tools;
-    }
+    if (!req.tools.empty()) body["tools"] = FunctionTools(req.tools);
     auto res = PostJson(name_, pool_, base_, "/api/chat", {}, body);
     if (!res.ok()) return res.status();
     const json& j = res.value();

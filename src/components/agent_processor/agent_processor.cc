@@ -5,7 +5,6 @@
 // the event (its on_error policy applies). The embedded provider cannot
 // plan, so there the tools that have a scripted `call` run in order.
 #include <chrono>
-#include <thread>
 
 #include "../ai_common/ai_node.h"
 #include "../builtin_list.h"
@@ -229,19 +228,8 @@ class AgentProcessor : public Processor {
         outcomes[i].result.Set("decision", Value(id));
       }
     };
-    if (!scripted_ && events.size() > 1) {
-      std::atomic<size_t> next{0};
-      auto work = [&] {
-        for (size_t i; (i = next.fetch_add(1)) < events.size();) one(i);
-      };
-      std::vector<std::thread> pool;
-      size_t n = std::min<size_t>(events.size(), static_cast<size_t>(max_concurrency_));
-      for (size_t t = 1; t < n; ++t) pool.emplace_back(work);
-      work();
-      for (auto& t : pool) t.join();
-    } else {
-      for (size_t i = 0; i < events.size(); ++i) one(i);
-    }
+    // Scripted tools run in order per event; model turns are worth threads.
+    ai_common::ParallelFor(events.size(), scripted_ ? 1 : max_concurrency_, one);
     for (size_t i = 0; i < events.size(); ++i) {
       if (!outcomes[i].status.ok()) {
         out.Fail(std::move(events[i]), outcomes[i].status);

@@ -1,5 +1,8 @@
 #include "ai_node.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "flowctl/base/strings.h"
 #include "flowctl/component/schema.h"
 #include "flowctl/data/json.h"
@@ -295,6 +298,25 @@ Status ValidateAnswer(const json& schema, const json& answer) {
                     (e.pointer.empty() ? std::string("answer") : e.pointer) + ": " + e.message;
   if (errors.size() > 1) msg += " (and " + std::to_string(errors.size() - 1) + " more)";
   return Status::Invalid(msg);
+}
+
+void ParallelFor(size_t n, int max_threads, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+  };
+  size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, max_threads)));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
+std::string TextInputJson(const std::string& text) {
+  std::string in = "{\"text\":";
+  AppendJsonString(text.size() > 512 ? text.substr(0, 512) : text, &in);
+  in += "}";
+  return in;
 }
 
 Value FromJson(const json& j) {

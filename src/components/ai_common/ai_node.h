@@ -4,6 +4,7 @@
 #ifndef FLOWCTL_COMPONENTS_AI_COMMON_AI_NODE_H_
 #define FLOWCTL_COMPONENTS_AI_COMMON_AI_NODE_H_
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -59,6 +60,13 @@ std::string RenderTemplate(const std::string& tmpl, const Event& e, const nlohma
 nlohmann::json NormalizeSchema(nlohmann::json schema);
 // The model's answer checked against the schema; the error names the field.
 Status ValidateAnswer(const nlohmann::json& schema, const nlohmann::json& answer);
+
+// Runs fn(0..n-1) on up to max_threads threads (the caller's among them):
+// model calls of one batch in flight at once, bounded by the node's limit.
+void ParallelFor(size_t n, int max_threads, const std::function<void(size_t)>& fn);
+
+// {"text": TEXT} with the text cut at 512 bytes: a decision record's input.
+std::string TextInputJson(const std::string& text);
 
 Value FromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const Value& v);

@@ -4,7 +4,6 @@
 // the models run in-process per event; remote providers are called with up
 // to max_concurrency requests in flight per node.
 #include <chrono>
-#include <thread>
 
 #include "../ai_common/ai_node.h"
 #include "../builtin_list.h"
@@ -125,13 +124,6 @@ class AiProcessor : public Processor {
                                                 std::memory_order_relaxed);
   }
 
-  std::string InputJson(const std::string& text) {
-    std::string in = "{\"text\":";
-    AppendJsonString(text.size() > 512 ? text.substr(0, 512) : text, &in);
-    in += "}";
-    return in;
-  }
-
   Status ProcessEmbedded(std::vector<Event>& events, Emitter& out) {
     std::vector<Member> fields;
     for (auto& e : events) {
@@ -145,8 +137,9 @@ class AiProcessor : public Processor {
         auto us =
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
         Value outv(fields);
-        state_->decisions->Record(id, "ai-processor", state_->model, "embedded", InputJson(text),
-                                  outv.ToJson(), confidence, us, 0.0);
+        state_->decisions->Record(id, "ai-processor", state_->model, "embedded",
+                                  ai_common::TextInputJson(text), outv.ToJson(), confidence, us,
+                                  0.0);
       }
       Account(confidence);
       Annotate(fields, id, confidence, state_->model);
@@ -200,8 +193,9 @@ class AiProcessor : public Processor {
     std::string id = state_->decisions->NextId();
     if (state_->decisions->persistent()) {
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
-      state_->decisions->Record(id, "ai-processor", o.model, state_->provider, InputJson(req.text),
-                                r.value().structured.dump(), o.confidence, us, cost);
+      state_->decisions->Record(id, "ai-processor", o.model, state_->provider,
+                                ai_common::TextInputJson(req.text), r.value().structured.dump(),
+                                o.confidence, us, cost);
     }
     Account(o.confidence);
     Annotate(o.fields, id, o.confidence, o.model);
@@ -210,15 +204,8 @@ class AiProcessor : public Processor {
 
   Status ProcessRemote(std::vector<Event>& events, Emitter& out) {
     std::vector<Outcome> outcomes(events.size());
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-      for (size_t i; (i = next.fetch_add(1)) < events.size();) outcomes[i] = CallOne(events[i]);
-    };
-    size_t threads = std::min<size_t>(events.size(), static_cast<size_t>(max_concurrency_));
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
+    ai_common::ParallelFor(events.size(), max_concurrency_,
+                           [&](size_t i) { outcomes[i] = CallOne(events[i]); });
     for (size_t i = 0; i < events.size(); ++i) {
       if (!outcomes[i].status.ok()) {
         out.Fail(std::move(events[i]), outcomes[i].status);

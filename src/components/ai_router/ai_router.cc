@@ -236,9 +236,7 @@ class AiRouter : public Processor {
       std::string id = state_->decisions->NextId();
       if (state_->decisions_made) state_->decisions_made->fetch_add(1);
       if (state_->decisions->persistent()) {
-        std::string in = "{\"text\":";
-        AppendJsonString(text.substr(0, 512), &in);
-        in += "}";
+        std::string in = ai_common::TextInputJson(text);
         json o = {{"destination", dest}, {"via", c.via}, {"detail", c.detail}};
         auto us =
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
@@ -381,6 +379,11 @@ ComponentDescriptor AiRouterDescriptor() {
                          c.value("field", std::string("category")) +
                          " field) is recorded in _route",
                      "set destinations: {NAME: {sink: ID}} to send each route to its own node"});
+    if (c.contains("routing_rules") && c["routing_rules"].contains("optimize_for"))
+      out.push_back({L::kNote, "/routing_rules/optimize_for",
+                     "optimize_for is recorded but not acted on: optimization_metric (balanced, "
+                     "accuracy, cost, latency) decides when learned rules are used",
+                     ""});
     if (c.contains("routing_rules") && c["routing_rules"].contains("update_frequency"))
       out.push_back({L::kNote, "/routing_rules/update_frequency",
                      "rules are learned once per run, from the first learn_after events", ""});

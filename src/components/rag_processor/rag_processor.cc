@@ -5,7 +5,6 @@
 // filled and merges its validated answer. Remote embeddings are requested
 // once per batch.
 #include <chrono>
-#include <thread>
 
 #include "../ai_common/ai_node.h"
 #include "../builtin_list.h"
@@ -148,19 +147,8 @@ class RagProcessor : public Processor {
       }
       r.fields.push_back({target_, std::move(rag)});
     };
-    if (generate_ && events.size() > 1) {
-      std::atomic<size_t> next{0};
-      auto work = [&] {
-        for (size_t i; (i = next.fetch_add(1)) < events.size();) one(i);
-      };
-      std::vector<std::thread> pool;
-      size_t n = std::min<size_t>(events.size(), static_cast<size_t>(max_concurrency_));
-      for (size_t t = 1; t < n; ++t) pool.emplace_back(work);
-      work();
-      for (auto& t : pool) t.join();
-    } else {
-      for (size_t i = 0; i < events.size(); ++i) one(i);
-    }
+    // Retrieval alone is cheap: only model calls are worth threads.
+    ai_common::ParallelFor(events.size(), generate_ ? max_concurrency_ : 1, one);
     for (size_t i = 0; i < events.size(); ++i) {
       if (!results[i].status.ok()) {
         out.Fail(std::move(events[i]), results[i].status);
