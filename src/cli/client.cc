@@ -6,6 +6,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "commands.h"
+#include "flowctl/store/state_lock.h"
 #include "google/rpc/status.pb.h"
 
 namespace flowctl::cli {
@@ -15,6 +17,9 @@ namespace {
 std::string ServerAddress(const RemoteOptions& r) {
   if (!r.server.empty()) return r.server;
   if (const char* env = std::getenv("FLOWCTL_SERVER")) return env;
+  // The daemon that owns the default state dir says where it listens.
+  auto owner = store::ReadOwner(DefaultStateDir());
+  if (owner.ok() && !owner->address.empty()) return owner->address;
   return "127.0.0.1:8080";
 }
 

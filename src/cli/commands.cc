@@ -17,6 +17,7 @@
 #include "flowctl/config/loader.h"
 #include "flowctl/graph/graph.h"
 #include "flowctl/runtime/runtime.h"
+#include "flowctl/store/state_lock.h"
 #include "remote.h"
 #include "report.h"
 
@@ -229,6 +230,19 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
 
   sigset_t sigs = BlockTerminationSignals();
 
+  // One owner per state dir: a daemon (or another apply) on it would run
+  // the same pipelines from the same checkpoints.
+  std::unique_ptr<store::StateDirLock> lock;
+  if (!a.state_dir.empty()) {
+    store::StateDirOwner me;
+    me.command = "apply";
+    auto l = store::StateDirLock::Acquire(a.state_dir, me);
+    if (!l.ok()) {
+      std::cerr << "flowctl: " << l.status().message() << "\n";
+      return kExitRuntime;
+    }
+    lock = std::move(l).value();
+  }
   RuntimeOptions ro;
   ro.workers = a.workers;
   ro.state_dir = a.state_dir;

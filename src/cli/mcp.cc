@@ -14,6 +14,8 @@
 #include "commands.h"
 #include "flowctl/ai/mcp.h"
 #include "flowctl/base/version.h"
+#include "flowctl/engine/engine.h"
+#include "flowctl/store/state_lock.h"
 #include "remote.h"
 #include "remote_engine.h"
 
@@ -47,8 +49,8 @@ bool ReadToken(const std::string& path, std::string* token) {
 
 // Serves until EOF on stdio or a signal (HTTP).
 Status ServeMcp(const ai::mcp::Server& server, const McpOptions& o,
-             const ai::mcp::HttpOptions& http_opts, int in_fd, int out_fd, const sigset_t* sigs,
-             const std::string& where) {
+                const ai::mcp::HttpOptions& http_opts, int in_fd, int out_fd, const sigset_t* sigs,
+                const std::string& where) {
   const char* ro = o.read_only ? ", read-only" : "";
   if (o.http.empty()) {
     std::cerr << "flowctl mcp: serving on stdio (" << where << ro << ")" << std::endl;
@@ -73,8 +75,8 @@ int ExitFor(const Status& st) {
 // The tools act on a running `flowctl serve`. A daemon that is not (yet)
 // there does not stop the MCP server: each call says so (isError), and the
 // next call after `flowctl serve` starts works.
-int McpOverServer(const McpOptions& o, const ai::mcp::HttpOptions& http_opts, int in_fd,
-                  int out_fd, const sigset_t* sigs) {
+int McpOverServer(const McpOptions& o, const ai::mcp::HttpOptions& http_opts, int in_fd, int out_fd,
+                  const sigset_t* sigs) {
   RemoteOptions ro;
   ro.server = o.server;
   ro.token_file = o.token_file;
@@ -124,12 +126,25 @@ int Mcp(const McpOptions& o) {
   if (!o.server.empty()) return McpOverServer(o, http_opts, in_fd, out_fd, &sigs);
 
   engine::EngineOptions eo;
-  eo.state_dir = o.state_dir;
-  if (eo.state_dir.empty()) {
-    const char* home = std::getenv("HOME");
-    eo.state_dir = std::string(home ? home : ".") + "/.flowctl";
-  }
+  eo.state_dir = o.state_dir.empty() ? DefaultStateDir() : o.state_dir;
   eo.workers = o.workers;
+  eo.owner = "mcp";
+  // A daemon that owns the state dir runs its pipelines: act through it
+  // rather than opening a second engine that would run them again.
+  if (auto owner = store::ReadOwner(eo.state_dir); owner.ok()) {
+    if (owner->address.empty()) {
+      std::cerr << "flowctl mcp: state dir " << eo.state_dir << " is in use by flowctl "
+                << owner->command << " (pid " << owner->pid
+                << ") which has no control plane; use another --state-dir\n";
+      return kExitRuntime;
+    }
+    std::cerr << "flowctl mcp: state dir " << eo.state_dir << " is owned by flowctl "
+              << owner->command << " (pid " << owner->pid << "); acting through it at "
+              << owner->address << std::endl;
+    McpOptions through = o;
+    through.server = owner->address;
+    return McpOverServer(through, http_opts, in_fd, out_fd, &sigs);
+  }
   auto eng = engine::Engine::Open(eo);
   if (!eng.ok()) {
     std::cerr << "flowctl: cannot open state in " << eo.state_dir << ": " << eng.status().message()

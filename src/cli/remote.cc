@@ -190,11 +190,7 @@ int UnaryCommand(const RemoteOptions& r, int timeout_s,
 }  // namespace
 
 int Serve(const ServeOptions& o) {
-  std::string state_dir = o.state_dir;
-  if (state_dir.empty()) {
-    const char* home = std::getenv("HOME");
-    state_dir = std::string(home ? home : ".") + "/.flowctl";
-  }
+  std::string state_dir = o.state_dir.empty() ? DefaultStateDir() : o.state_dir;
   control::ServerOptions so;
   so.listen = o.listen;
   so.tls_cert_file = o.tls_cert;
@@ -218,17 +214,23 @@ int Serve(const ServeOptions& o) {
   engine::EngineOptions eo;
   eo.state_dir = state_dir;
   eo.workers = o.workers;
+  eo.owner = "serve";
   auto eng = engine::Engine::Open(eo);
   if (!eng.ok()) {
-    std::cerr << "flowctl: cannot open state in " << state_dir << ": " << eng.status().message()
-              << "\n";
+    if (eng.status().code() == StatusCode::kAlreadyExists)
+      std::cerr << "flowctl: " << eng.status().message() << "\n";
+    else
+      std::cerr << "flowctl: cannot open state in " << state_dir << ": "
+                << eng.status().message() << "\n";
     return kExitRuntime;
   }
   auto server = control::ControlServer::Start(eng.value().get(), so);
   if (!server.ok()) {
     std::cerr << "flowctl: " << server.status().message() << "\n";
+    eng.value()->Shutdown();
     return kExitRuntime;
   }
+  eng.value()->SetControlAddress(server.value()->address());
   std::unique_ptr<control::MetricsHttpServer> http;
   if (o.http_listen != "off" && !o.http_listen.empty()) {
     if (!control::IsLoopback(o.http_listen) && so.token.empty()) {
@@ -281,6 +283,7 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
   eo.state_dir = a.state_dir;
   eo.workers = a.workers;
   eo.recover = false;
+  eo.owner = "apply";
   auto eng = engine::Engine::Open(eo);
   if (!eng.ok()) {
     std::cerr << "flowctl: " << eng.status().message() << "\n";
@@ -293,6 +296,7 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
     std::cerr << "flowctl: " << server.status().message() << "\n";
     return kExitRuntime;
   }
+  eng.value()->SetControlAddress(server.value()->address());
   std::cerr << "flowctl control plane listening on " << server.value()->address()
             << " for this run" << std::endl;
   std::vector<Diagnostic> diags;

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <thread>
 
+#include "flowctl/base/net.h"
+
 namespace flowctl::control {
 
 namespace {
@@ -152,8 +154,12 @@ class HttpServerImpl {
         res.set_content("failed pipelines: " + failed + "\n", "text/plain");
       }
     });
+    server_.set_socket_options(ExclusiveListenOptions);
     port_ = port == 0 ? server_.bind_to_any_port(host_) : (server_.bind_to_port(host_, port) ? port : -1);
-    if (port_ <= 0) return Status::Unavailable("cannot listen on " + listen + " (HTTP)");
+    if (port_ <= 0)
+      return Status(StatusCode::kAlreadyExists,
+                    listen + " is in use (HTTP side port; another flowctl serve? choose "
+                             "--http-listen HOST:PORT or off)");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     for (int i = 0; i < 200 && !server_.is_running(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -142,6 +142,9 @@ class ServerImpl {
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
     builder.AddListeningPort(opts_.listen, creds, &port_);
+    // gRPC sets SO_REUSEPORT by default: a second daemon on the same port
+    // would start and answer a random share of the calls. One owner per port.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.SetMaxReceiveMessageSize(opts_.max_message_bytes);
     builder.SetMaxSendMessageSize(opts_.max_message_bytes);
     builder.RegisterService(&pipelines_);
@@ -149,8 +152,9 @@ class ServerImpl {
     builder.RegisterService(&agents_);
     server_ = builder.BuildAndStart();
     if (!server_ || (port_ == 0 && opts_.listen.rfind("unix:", 0) != 0))
-      return Status::Unavailable("cannot listen on " + opts_.listen +
-                                 " (address in use or not valid?)");
+      return Status(StatusCode::kAlreadyExists,
+                    opts_.listen + " is in use or not a valid address (another flowctl serve? "
+                                   "choose --listen HOST:PORT)");
     server_->GetHealthCheckService()->SetServingStatus(true);
     return Status::OK();
   }

@@ -94,8 +94,7 @@ std::vector<Value::Object>& ScratchObjects() {
   return stack;
 }
 
-simdjson::error_code ConvertOnDemand(simdjson::ondemand::value v, Value* out,
-                                     size_t depth = 0) {
+simdjson::error_code ConvertOnDemand(simdjson::ondemand::value v, Value* out, size_t depth = 0) {
   using simdjson::ondemand::json_type;
   json_type t;
   if (auto err = v.type().get(t)) return err;
@@ -169,8 +168,7 @@ simdjson::error_code ConvertOnDemand(simdjson::ondemand::value v, Value* out,
 
 }  // namespace
 
-Status ExtractTopLevel(const std::string& text, const std::vector<std::string>& keys,
-                       Value* out) {
+Status ExtractTopLevel(const std::string& text, const std::vector<std::string>& keys, Value* out) {
   ThreadOnDemand& t = LocalOnDemand();
   simdjson::padded_string_view input = t.Padded(text);
   *out = Value::MakeObject();
@@ -213,16 +211,13 @@ Status ParseValidatedJson(const std::string& text, Value* out) {
 Status ParseJson(std::string_view text, Value* out) {
   auto result = LocalParser().Parse(text);
   if (result.error()) {
-    return Status::Invalid(std::string("invalid JSON: ") +
-                           simdjson::error_message(result.error()));
+    return Status::Invalid(std::string("invalid JSON: ") + simdjson::error_message(result.error()));
   }
   *out = Convert(result.value_unsafe());
   return Status::OK();
 }
 
-bool IsValidJson(std::string_view text) {
-  return !LocalParser().Parse(text).error();
-}
+bool IsValidJson(std::string_view text) { return !LocalParser().Parse(text).error(); }
 
 bool IsValidJson(const std::string& text) {
   return !LocalParser().Parse(text, text.capacity()).error();
@@ -238,7 +233,54 @@ struct EscapeTable {
 constexpr EscapeTable kEscape;
 }  // namespace
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at s[i], or 0 when the bytes there
+// are not one (stray continuation, overlong form, surrogate, past U+10FFFF,
+// or cut short).
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = at(i);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    if ((at(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (at(i + k) & 0x3f);
+  }
+  static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
+}  // namespace
+
+std::string ToValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) {
+      out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+bool IsValidUtf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
+
 void AppendJsonString(std::string_view s, std::string* out) {
+  // JSON text is UTF-8: bytes that are not (a binary line that reached a
+  // dead-letter record, say) become U+FFFD so every line written stays JSON.
+  if (!IsValidUtf8(s)) {
+    std::string fixed = ToValidUtf8(s);
+    AppendJsonString(fixed, out);
+    return;
+  }
   static const char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t start = 0;
@@ -248,13 +290,27 @@ void AppendJsonString(std::string_view s, std::string* out) {
     out->append(s.data() + start, i - start);
     start = i + 1;
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default: {
         char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
         out->append(buf, 6);
@@ -267,8 +323,12 @@ void AppendJsonString(std::string_view s, std::string* out) {
 
 void AppendJson(const Value& v, std::string* out) {
   switch (v.type()) {
-    case Value::Type::kNull: out->append("null"); return;
-    case Value::Type::kBool: out->append(v.as_bool() ? "true" : "false"); return;
+    case Value::Type::kNull:
+      out->append("null");
+      return;
+    case Value::Type::kBool:
+      out->append(v.as_bool() ? "true" : "false");
+      return;
     case Value::Type::kInt: {
       char buf[24];
       auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
@@ -290,7 +350,9 @@ void AppendJson(const Value& v, std::string* out) {
         out->append(".0");
       return;
     }
-    case Value::Type::kString: AppendJsonString(v.as_string(), out); return;
+    case Value::Type::kString:
+      AppendJsonString(v.as_string(), out);
+      return;
     case Value::Type::kArray: {
       out->push_back('[');
       bool first = true;

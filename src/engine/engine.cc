@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -15,7 +16,9 @@
 #include "flowctl/base/strings.h"
 #include "flowctl/config/loader.h"
 #include "flowctl/graph/graph.h"
+#include "flowctl/runtime/crash.h"
 #include "flowctl/runtime/runtime.h"
+#include "flowctl/store/state_lock.h"
 
 namespace flowctl::engine {
 
@@ -67,9 +70,17 @@ class Engine::Impl {
       std::error_code ec;
       fs::create_directories(opts_.state_dir, ec);
       if (ec) return Status::IoError("cannot create state dir " + opts_.state_dir + ": " + ec.message());
+      // Before the store: a second owner must not even mark the first
+      // one's running pipelines as interrupted.
+      store::StateDirOwner me;
+      me.command = opts_.owner;
+      auto lock = store::StateDirLock::Acquire(opts_.state_dir, me);
+      if (!lock.ok()) return lock.status();
+      lock_ = std::move(lock).value();
       auto s = store::Store::Open((fs::path(opts_.state_dir) / "flowctl.db").string());
       if (!s.ok()) return s.status();
       store_ = std::move(s).value();
+      CountCrash();
       auto interrupted = store_->MarkInterruptedRuns();
       if (interrupted.ok() && interrupted.value() > 0)
         spdlog::warn("{} run(s) were interrupted by a crash; resuming from checkpoints",
@@ -191,12 +202,83 @@ class Engine::Impl {
     }
   }
 
+  // ---- crashes ------------------------------------------------------------
+  // STATE/crash.record names the pipeline whose worker died of a fatal
+  // signal (runtime/crash.h); STATE/crash-counts keeps "COUNT NAME" lines of
+  // consecutive crashes, cleared by an apply of that pipeline.
+
+  std::string StatePath(const char* file) const {
+    return (fs::path(opts_.state_dir) / file).string();
+  }
+
+  std::map<std::string, int> ReadCrashCounts() const {
+    std::map<std::string, int> counts;
+    std::ifstream in(StatePath("crash-counts"));
+    int n;
+    std::string name;
+    while (in >> n && std::getline(in >> std::ws, name)) counts[name] = n;
+    return counts;
+  }
+
+  void WriteCrashCounts(const std::map<std::string, int>& counts) const {
+    std::string tmp = StatePath("crash-counts.tmp");
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      for (const auto& [name, n] : counts) out << n << " " << name << "\n";
+    }
+    std::rename(tmp.c_str(), StatePath("crash-counts").c_str());
+  }
+
+  void CountCrash() {
+    std::string crashed = TakeCrashRecord(StatePath("crash.record"));
+    InstallCrashRecorder(StatePath("crash.record"));
+    if (crashed.empty()) return;
+    auto counts = ReadCrashCounts();
+    int n = ++counts[crashed];
+    WriteCrashCounts(counts);
+    spdlog::error("the last run of this process died of a fatal signal in pipeline '{}' ({} in a row)",
+                  crashed, n);
+  }
+
+  void ClearCrashes(const std::string& name) {
+    if (opts_.state_dir.empty()) return;
+    auto counts = ReadCrashCounts();
+    if (counts.erase(name)) WriteCrashCounts(counts);
+  }
+
+  // Quarantines name instead of resuming it when it keeps crashing the
+  // process. mu_ held.
+  bool QuarantineLocked(const std::string& name) {
+    if (opts_.state_dir.empty() || opts_.quarantine_after <= 0) return false;
+    auto counts = ReadCrashCounts();
+    auto it = counts.find(name);
+    if (it == counts.end() || it->second < opts_.quarantine_after) return false;
+    (void)store_->SetDesiredState(name, "quarantined");
+    std::string why = QuarantineReason(it->second);
+    store::AuditRecord a;
+    a.caller = "engine";
+    a.action = "quarantine";
+    a.target = name;
+    a.time_ms = NowMs();
+    a.result = "ok";
+    a.reasoning = why;
+    (void)store_->Audit(a);
+    spdlog::error("pipeline '{}' quarantined: {}", name, why);
+    return true;
+  }
+
+  static std::string QuarantineReason(int crashes) {
+    return "crashed the process " + std::to_string(crashes) +
+           " times in a row; not resumed (fix it and apply it again)";
+  }
+
   void Recover() {
     auto pipelines = store_->ListPipelines();
     if (!pipelines.ok()) return;
     std::lock_guard<std::mutex> lk(mu_);
     for (const auto& p : pipelines.value()) {
       if (p.desired_state != "running") continue;
+      if (QuarantineLocked(p.name)) continue;
       auto v = store_->GetVersion(p.name, p.current_version);
       if (!v.ok()) continue;
       std::vector<Diagnostic> diags;
@@ -278,6 +360,7 @@ class Engine::Impl {
     if (!version.ok()) return version.status();
     r.version = version.value();
     StopLocked(r.name);
+    ClearCrashes(r.name);  // applied again: a quarantine ends, the count restarts
     Status st = StartLocked(std::move(built->graph), r.version, built->canonical_yaml);
     args["version"] = r.version;
     AuditLocked(req.caller, "apply", r.name, args, st, req.reason);
@@ -332,6 +415,11 @@ class Engine::Impl {
       info.version = d.version;
     } else if (p.desired_state == "stopped") {
       info.state = "stopped";
+    } else if (p.desired_state == "quarantined") {
+      info.state = "quarantined";
+      auto counts = opts_.state_dir.empty() ? std::map<std::string, int>{} : ReadCrashCounts();
+      info.snapshot.state = "quarantined";
+      info.snapshot.error = QuarantineReason(counts.count(p.name) ? counts.at(p.name) : 0);
     } else {
       // Not running here (a finished bounded pipeline after a restart, or
       // one that could not be recovered): report how its last run ended.
@@ -464,6 +552,8 @@ class Engine::Impl {
 
   EngineOptions opts_;
   Registry registry_;
+  // Declared before store_: released only after the store has closed.
+  std::unique_ptr<store::StateDirLock> lock_;
   std::unique_ptr<store::Store> store_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -480,6 +570,12 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   Status st = impl->Init();
   if (!st.ok()) return st;
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+void Engine::SetControlAddress(const std::string& address) {
+  if (!impl_->lock_) return;
+  Status st = impl_->lock_->SetAddress(address);
+  if (!st.ok()) spdlog::warn("{}", st.message());
 }
 
 Result<ApplyResult> Engine::Apply(const ApplyRequest& r, std::vector<Diagnostic>* d) {

@@ -35,7 +35,13 @@ void CheckpointTracker::Done(uint64_t seq) {
   }
   // Rate-limited: a crash replays at most this much (at-least-once).
   auto now = std::chrono::steady_clock::now();
-  if (dirty_ && now - last_write_ > std::chrono::milliseconds(100)) PersistLocked();
+  if (dirty_ && now - last_write_ > std::chrono::milliseconds(100)) {
+    Status st = PersistLocked();
+    if (!st.ok() && error_.ok()) {
+      error_ = st;
+      broken_.store(true, std::memory_order_release);
+    }
+  }
 }
 
 void CheckpointTracker::Freeze() {

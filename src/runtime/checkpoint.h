@@ -4,6 +4,7 @@
 #ifndef FLOWCTL_RUNTIME_CHECKPOINT_H_
 #define FLOWCTL_RUNTIME_CHECKPOINT_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -27,12 +28,22 @@ class CheckpointTracker {
   // Stops committing (used on abort: what is in flight was not handled).
   void Freeze();
   Status Flush();
+  // The first failure to persist a position (a full disk, a removed state
+  // dir). Done() cannot return it; the runtime polls broken() and fails the
+  // run with error() rather than going on without a resume point.
+  bool broken() const { return broken_.load(std::memory_order_acquire); }
+  Status error() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return error_;
+  }
   const std::string& path() const { return path_; }
 
  private:
   Status PersistLocked();
   std::string path_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::atomic<bool> broken_{false};
+  Status error_;
   std::map<uint64_t, std::string> pending_;
   std::set<uint64_t> done_;
   uint64_t next_ = 0;

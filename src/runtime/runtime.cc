@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "checkpoint.h"
+#include "flowctl/base/strings.h"
 #include "flowctl/data/json.h"
+#include "flowctl/runtime/crash.h"
 
 namespace flowctl {
 
@@ -106,10 +108,37 @@ Event MakeDeadLetter(const std::string& pipeline, const std::string& node,
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count())));
   if (failed.body().is_null() && !failed.raw().empty()) {
     rec.Set("raw", Value(failed.raw()));
+    // The text is written as valid UTF-8 (bad bytes become U+FFFD); keep the
+    // exact bytes too, so a reprocessing tool can recover the original.
+    if (!IsValidUtf8(failed.raw())) rec.Set("raw_base64", Value(Base64Encode(failed.raw())));
   } else {
     rec.Set("event", Value(failed.body()));
   }
   return Event(std::move(rec));
+}
+
+// Runs one call into component code. Components report errors as Status,
+// but a library they use may still throw (a URL parser, an allocation); an
+// exception must end as that node's error, never as the process's abort.
+template <typename F>
+Status Contained(const std::string& node, const char* what, F&& call) {
+  try {
+    return call();
+  } catch (const std::exception& e) {
+    return Status::Internal(node + ": " + what + " threw: " + e.what());
+  } catch (...) {
+    return Status::Internal(node + ": " + what + " threw an unknown exception");
+  }
+}
+
+// After a component failed part-way through a batch (a non-OK Status or an
+// exception), the events it still holds have not been handled: each goes to
+// the node's on_error policy with the reason. Events it already moved on
+// (emitted, failed, dropped) keep that outcome.
+void FailUnhandled(std::vector<Event>& events, const Status& why, Emitter& em) {
+  for (auto& e : events)
+    if (!e.moved_from()) em.Fail(std::move(e), why);
+  events.clear();
 }
 
 }  // namespace
@@ -193,6 +222,16 @@ Status RunImpl::Init() {
     fs::create_directories(pipeline_dir, ec);
     if (ec) return Status::IoError("cannot create state dir " + pipeline_dir + ": " + ec.message());
   }
+  // A checkpoint left by an earlier run means this run continues its output.
+  bool resuming = false;
+  if (!pipeline_dir.empty()) {
+    for (const GraphNode& g : gnodes) {
+      if (g.kind() != NodeKind::kSource) continue;
+      std::error_code ec;
+      auto size = fs::file_size(fs::path(pipeline_dir) / (g.id() + ".checkpoint"), ec);
+      if (!ec && size > 0) resuming = true;
+    }
+  }
   for (size_t i = 0; i < gnodes.size(); ++i) {
     auto n = std::make_unique<RtNode>();
     const GraphNode& g = gnodes[i];
@@ -236,9 +275,15 @@ Status RunImpl::Init() {
     if (!pipeline_dir.empty()) ctx.state_dir = pipeline_dir;
     ctx.counters = &n->counters;
     ctx.shared = &n->shared;
+    ctx.resuming = resuming;
     const auto& d = *g.descriptor;
     if (g.kind() == NodeKind::kSource) {
-      auto src = d.make_source(ctx);
+      Result<std::unique_ptr<Source>> src = Status::Internal("no source");
+      Status made = Contained(g.id(), "create", [&] {
+        src = d.make_source(ctx);
+        return Status::OK();
+      });
+      if (!made.ok()) return made;
       if (!src.ok()) return Status(src.status().code(), g.id() + ": " + src.status().message());
       n->source = std::move(src).value();
       std::string resume;
@@ -247,19 +292,29 @@ Status RunImpl::Init() {
             (fs::path(pipeline_dir) / (g.id() + ".checkpoint")).string());
         resume = n->tracker->Load();
       }
-      Status st = n->source->Open(resume);
+      Status st = Contained(g.id(), "open", [&] { return n->source->Open(resume); });
       if (!st.ok()) return Status(st.code(), g.id() + ": " + st.message());
     } else {
       for (int k = 0; k < want; ++k) {
         ctx.instance = k;
         if (g.kind() == NodeKind::kProcessor) {
-          auto p = d.make_processor(ctx);
+          Result<std::unique_ptr<Processor>> p = Status::Internal("no processor");
+          Status made = Contained(g.id(), "create", [&] {
+            p = d.make_processor(ctx);
+            return Status::OK();
+          });
+          if (!made.ok()) return made;
           if (!p.ok()) return Status(p.status().code(), g.id() + ": " + p.status().message());
           n->processors.push_back(std::move(p).value());
         } else {
-          auto s = d.make_sink(ctx);
+          Result<std::unique_ptr<Sink>> s = Status::Internal("no sink");
+          Status made = Contained(g.id(), "create", [&] {
+            s = d.make_sink(ctx);
+            return Status::OK();
+          });
+          if (!made.ok()) return made;
           if (!s.ok()) return Status(s.status().code(), g.id() + ": " + s.status().message());
-          Status st = s.value()->Open();
+          Status st = Contained(g.id(), "open", [&] { return s.value()->Open(); });
           if (!st.ok()) return Status(st.code(), g.id() + ": " + st.message());
           n->sinks.push_back(std::move(s).value());
         }
@@ -323,6 +378,9 @@ int RunImpl::PickRunnable(Clock::time_point now, Clock::time_point* next_wake) {
 }
 
 void RunImpl::WorkerLoop() {
+  // A fatal signal on this thread is recorded against this pipeline.
+  SetThreadPipeline(graph_.spec().metadata.name.c_str());
+  MaybeCrashForTest(graph_.spec().metadata.name);
   std::unique_lock<std::mutex> lk(mu_);
   while (true) {
     if (aborted_ || done_) break;
@@ -394,6 +452,17 @@ void RunImpl::WorkerLoop() {
     // Release the acknowledgement outside the scheduler lock would be nicer,
     // but the tracker has its own lock and never calls back into us.
     ack.reset();
+    if (!aborted_) {
+      for (auto& m : nodes_)
+        if (m->tracker && m->tracker->broken()) {
+          aborted_ = true;
+          Status why = m->tracker->error();
+          failure_ = Status(why.code(), m->g->id() + ": checkpoint: " + why.message());
+          for (auto& o : nodes_)
+            if (o->tracker) o->tracker->Freeze();
+          break;
+        }
+    }
     MaybeFinish(static_cast<size_t>(idx));
     cv_.notify_all();
   }
@@ -416,10 +485,14 @@ void RunImpl::FinishNode(RtNode& n) {
   n.finished = true;
   ++finished_count_;
   if (n.source) {
-    n.source->Close();
+    Status st = Contained(n.g->id(), "close", [&] {
+      n.source->Close();
+      return Status::OK();
+    });
+    if (!st.ok() && failure_.ok()) failure_ = st;
   }
   for (auto& s : n.sinks) {
-    Status st = s->Close();
+    Status st = Contained(n.g->id(), "close", [&] { return s->Close(); });
     if (!st.ok() && failure_.ok()) failure_ = Status(st.code(), n.g->id() + ": " + st.message());
   }
   if (finished_count_ == nodes_.size()) {
@@ -441,7 +514,12 @@ Status RunImpl::StepSource(RtNode& n, StepEmitter& em, Batch* out, bool* idle, b
   uint64_t seq = 0;
   {
     std::lock_guard<std::mutex> lk(n.read_mu);
-    auto r = n.source->Read(&events, batch_size_, &checkpoint);
+    Result<ReadResult> r = Status::Internal("no read");
+    Status called = Contained(n.g->id(), "read", [&] {
+      r = n.source->Read(&events, batch_size_, &checkpoint);
+      return Status::OK();
+    });
+    if (!called.ok()) return called;
     if (!r.ok()) return Status(r.status().code(), n.g->id() + ": " + r.status().message());
     if (r.value() == ReadResult::kIdle && events.empty()) *idle = true;
     if (r.value() == ReadResult::kFinished) *done = true;
@@ -451,7 +529,11 @@ Status RunImpl::StepSource(RtNode& n, StepEmitter& em, Batch* out, bool* idle, b
   }
   if (n.tracker) out->ack = std::make_shared<BatchAck>(n.tracker.get(), seq);
   n.metrics.in.fetch_add(events.size(), std::memory_order_relaxed);
-  n.source->Decode(events, em);
+  Status decoded = Contained(n.g->id(), "decode", [&] {
+    n.source->Decode(events, em);
+    return Status::OK();
+  });
+  if (!decoded.ok()) FailUnhandled(events, decoded, em);
   n.metrics.out.fetch_add(em.emitted_, std::memory_order_relaxed);
   n.metrics.dropped.fetch_add(em.dropped_ + em.unconsumed_, std::memory_order_relaxed);
   // Decode failures (malformed input) cannot be retried: the bytes stay bad.
@@ -461,8 +543,14 @@ Status RunImpl::StepSource(RtNode& n, StepEmitter& em, Batch* out, bool* idle, b
 Status RunImpl::StepProcessor(RtNode& n, int inst, Batch& in, StepEmitter& em) {
   n.metrics.in.fetch_add(in.events.size(), std::memory_order_relaxed);
   Processor& p = *n.processors[static_cast<size_t>(inst)];
-  Status st = p.Process(in.events, em);
-  if (!st.ok()) return Status(st.code(), n.g->id() + ": " + st.message());
+  // component.h's promise: a failed Process hands every event it did not
+  // pass on to the node's on_error policy (which may retry, dead-letter,
+  // drop or fail the run); it does not end the run by itself.
+  auto process = [&](std::vector<Event>& events) {
+    Status st = Contained(n.g->id(), "process", [&] { return p.Process(events, em); });
+    if (!st.ok()) FailUnhandled(events, st, em);
+  };
+  process(in.events);
   const ErrorPolicy& pol = n.g->spec->on_error;
   if (pol.kind == ErrorPolicy::Kind::kRetry) {
     uint32_t round = 0;
@@ -473,8 +561,7 @@ Status RunImpl::StepProcessor(RtNode& n, int inst, Batch& in, StepEmitter& em) {
       em.reasons_.clear();
       for (auto& e : again) e.attempt++;
       n.metrics.retries.fetch_add(again.size(), std::memory_order_relaxed);
-      st = p.Process(again, em);
-      if (!st.ok()) return Status(st.code(), n.g->id() + ": " + st.message());
+      process(again);
     }
   }
   n.metrics.out.fetch_add(em.emitted_, std::memory_order_relaxed);
@@ -502,14 +589,15 @@ Status RunImpl::StepSink(RtNode& n, int inst, Batch& in, StepEmitter& em) {
   }
   if (!events.empty()) {
     Sink& s = *n.sinks[static_cast<size_t>(inst)];
-    Status st = s.Write(events);
+    auto write = [&] { return Contained(n.g->id(), "write", [&] { return s.Write(events); }); };
+    Status st = write();
     const ErrorPolicy& pol = n.g->spec->on_error;
     uint32_t round = 0;
     while (!st.ok() && pol.kind == ErrorPolicy::Kind::kRetry &&
            round < static_cast<uint32_t>(pol.max_retries)) {
       Backoff(pol, round++);
       n.metrics.retries.fetch_add(events.size(), std::memory_order_relaxed);
-      st = s.Write(events);
+      st = write();
     }
     if (st.ok()) {
       em.emitted_ += events.size();

@@ -395,9 +395,12 @@ Status Store::SetCurrentVersion(const std::string& name, int version) {
 Status Store::SetDesiredState(const std::string& name, const std::string& state) {
   // Anything else would be persisted and then misread by recovery.
   // "completed": a bounded pipeline that finished; recovery leaves it alone.
-  if (state != "running" && state != "stopped" && state != "completed")
-    return Status::Invalid("desired state must be \"running\", \"stopped\" or \"completed\", not \"" +
-                           state + "\"");
+  // "quarantined": it kept crashing the process; recovery leaves it alone.
+  if (state != "running" && state != "stopped" && state != "completed" && state != "quarantined")
+    return Status::Invalid(
+        "desired state must be \"running\", \"stopped\", \"completed\" or \"quarantined\", "
+        "not \"" +
+        state + "\"");
   std::lock_guard<std::mutex> lock(impl_->mu);
   Database& db = impl_->db;
   Result<Statement> stmt =

@@ -21,6 +21,8 @@ bool EndsWith(std::string_view s, std::string_view suffix);
 std::string ToLower(std::string_view s);
 // kebab-case -> snake_case.
 std::string SnakeCase(std::string_view s);
+// Standard base64 (RFC 4648, with padding).
+std::string Base64Encode(std::string_view bytes);
 
 }  // namespace flowctl
 

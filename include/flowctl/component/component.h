@@ -20,11 +20,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowctl/base/status.h"
 #include "flowctl/data/event.h"
@@ -64,6 +63,11 @@ struct ComponentContext {
   // indexes). Empty when the run has no state dir.
   std::string state_dir;
   int instance = 0;  // 0..concurrency-1
+  // The run resumes from a checkpoint an earlier run of this pipeline left
+  // in the state dir: what that run wrote is part of the output, so a sink
+  // must not truncate it (append: false means "start fresh" only on a fresh
+  // start).
+  bool resuming = false;
   // Per-node counters, shared by all instances (never null in a run; may be
   // null when a test builds a component by hand).
   NodeCounters* counters = nullptr;
@@ -100,8 +104,7 @@ class Source {
   virtual Status Open(const std::string& checkpoint) = 0;
   // Appends up to max events. *checkpoint is set to the position after the
   // last appended event ("" if the source cannot resume).
-  virtual Result<ReadResult> Read(std::vector<Event>* out, size_t max,
-                                  std::string* checkpoint) = 0;
+  virtual Result<ReadResult> Read(std::vector<Event>* out, size_t max, std::string* checkpoint) = 0;
   // Turns raw events into bodies; runs in parallel outside the read lock.
   // Default: events are already decoded.
   virtual void Decode(std::vector<Event>& events, Emitter& out) const {
@@ -113,9 +116,12 @@ class Source {
 class Processor {
  public:
   virtual ~Processor() = default;
-  // Consumes events. A non-OK Status fails the whole batch (the node's
-  // on_error policy applies to every event); per-event problems go through
-  // Emitter::Fail instead.
+  // Consumes events. Per-event problems go through Emitter::Fail. A non-OK
+  // Status (or an exception) fails every event still held in `events`: the
+  // node's on_error policy applies to each; events already emitted, failed
+  // or dropped keep that outcome (the runtime tells them apart by
+  // Event::moved_from()). A processor that moves an event somewhere else and
+  // then fails loses it: move events only into the Emitter.
   virtual Status Process(std::vector<Event>& events, Emitter& out) = 0;
 };
 

@@ -26,6 +26,34 @@ class Event {
  public:
   Event() = default;
   explicit Event(Value body) : body_(std::move(body)) {}
+  Event(const Event&) = default;
+  Event& operator=(const Event&) = default;
+  // A moved-from event remembers it (moved_from()): when a component fails
+  // half-way through a batch, the runtime can tell the events it still holds
+  // (which the node's on_error policy must handle) from those it passed on.
+  Event(Event&& o) noexcept
+      : attempt(o.attempt),
+        body_(std::move(o.body_)),
+        lazy_(o.lazy_),
+        raw_(std::move(o.raw_)),
+        has_raw_(o.has_raw_),
+        patch_(std::move(o.patch_)),
+        moved_from_(o.moved_from_) {
+    o.moved_from_ = true;
+  }
+  Event& operator=(Event&& o) noexcept {
+    if (this == &o) return *this;
+    attempt = o.attempt;
+    body_ = std::move(o.body_);
+    lazy_ = o.lazy_;
+    raw_ = std::move(o.raw_);
+    has_raw_ = o.has_raw_;
+    patch_ = std::move(o.patch_);
+    moved_from_ = o.moved_from_;
+    o.moved_from_ = true;
+    return *this;
+  }
+  bool moved_from() const { return moved_from_; }
   // An event that still has its original text; the body is filled by a
   // decode step (see Source::Decode).
   static Event FromRaw(std::string raw) {
@@ -92,6 +120,7 @@ class Event {
   mutable std::string raw_;
   mutable bool has_raw_ = false;
   mutable std::vector<Member> patch_;
+  bool moved_from_ = false;
 };
 
 // Released (destroyed) when every event of a source batch has been handled.

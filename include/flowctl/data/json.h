@@ -31,7 +31,12 @@ bool IsValidJson(const std::string& text);
 Status ExtractTopLevel(const std::string& text, const std::vector<std::string>& keys, Value* out);
 // Appends the compact JSON form of v to out.
 void AppendJson(const Value& v, std::string* out);
+// Appends s as a JSON string; bytes that are not UTF-8 become U+FFFD.
 void AppendJsonString(std::string_view s, std::string* out);
+bool IsValidUtf8(std::string_view s);
+// s with every byte that is not part of a well-formed UTF-8 sequence
+// replaced by U+FFFD.
+std::string ToValidUtf8(std::string_view s);
 
 }  // namespace flowctl
 

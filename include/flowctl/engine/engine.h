@@ -29,6 +29,14 @@ struct EngineOptions {
   int workers = 0;  // per pipeline; 0 = hardware threads
   // Restart pipelines whose desired state is running (daemon start-up).
   bool recover = true;
+  // Who owns the state dir while this engine lives (its lock file says so):
+  // "serve", "mcp", "apply". Open fails with kAlreadyExists, naming the
+  // other owner, when the state dir is taken (store/state_lock.h).
+  std::string owner = "serve";
+  // A pipeline that crashed the process this many times in a row (a fatal
+  // signal on one of its workers, runtime/crash.h) is not resumed at start:
+  // its desired state becomes "quarantined" until it is applied again.
+  int quarantine_after = 3;
 };
 
 struct ApplyRequest {
@@ -69,13 +77,16 @@ struct PipelineInfo {
   std::string state;          // running, succeeded, failed, cancelled, stopped
   std::string desired_state;  // running, stopped
   std::string yaml;
-  RunSnapshot snapshot;       // nodes empty when it never ran here
+  RunSnapshot snapshot;  // nodes empty when it never ran here
 };
 
 class Engine {
  public:
   ~Engine();
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options);
+  // Records the control plane's address in the state dir's lock file, so
+  // that `flowctl get/status/mcp` on the same state dir can find it.
+  void SetControlAddress(const std::string& address);
 
   // Invalid documents: Status kInvalidArgument, *diagnostics filled.
   Result<ApplyResult> Apply(const ApplyRequest& request, std::vector<Diagnostic>* diagnostics);

@@ -30,7 +30,7 @@ struct PipelineVersion {
 struct PipelineRecord {
   std::string name;
   int current_version = 0;      // the version that runs (or would)
-  std::string desired_state;    // "running", "stopped", "completed"
+  std::string desired_state;    // "running", "stopped", "completed", "quarantined"
   int64_t updated_ms = 0;
 };
 

@@ -1,6 +1,8 @@
 #include "ai_node.h"
 
 #include <algorithm>
+#include <exception>
+#include <mutex>
 #include <thread>
 
 #include "flowctl/base/strings.h"
@@ -302,14 +304,26 @@ Status ValidateAnswer(const json& schema, const json& answer) {
 
 void ParallelFor(size_t n, int max_threads, const std::function<void(size_t)>& fn) {
   std::atomic<size_t> next{0};
+  // An exception on a helper thread would terminate the process: keep the
+  // first one and rethrow it on the caller's thread, where the runtime turns
+  // it into the node's error.
+  std::mutex error_mu;
+  std::exception_ptr error;
   auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+    try {
+      for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lk(error_mu);
+      if (!error) error = std::current_exception();
+      next.store(n);
+    }
   };
   size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, max_threads)));
   std::vector<std::thread> pool;
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
 }
 
 std::string TextInputJson(const std::string& text) {

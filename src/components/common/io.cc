@@ -94,6 +94,14 @@ Result<LineReader::State> LineReader::Next(std::string* line, size_t* oversized_
     }
     if (eof_seen_) {
       // Only reached when a previous Fill hit EOF and no '\n' remains.
+      if (skipping_ && final_partial_) {
+        // An over-long last line without '\n' is still a line: report it
+        // (on_error) rather than losing it without a trace.
+        skipping_ = false;
+        *oversized_len = skipped_;
+        *line = std::move(oversized_head_);
+        return State::kOversized;
+      }
       size_t rest = end_ - begin_;
       if (rest > 0 && final_partial_ && !skipping_) {
         line->assign(buf_.data() + begin_, rest);
@@ -108,8 +116,10 @@ Result<LineReader::State> LineReader::Next(std::string* line, size_t* oversized_
     bool eof = false;
     size_t before = end_;
     FLOWCTL_RETURN_IF_ERROR(Fill(&eof));
-    if (eof) eof_seen_ = true;
-    else if (end_ == before) return State::kNeedMore;
+    if (eof)
+      eof_seen_ = true;
+    else if (end_ == before)
+      return State::kNeedMore;
   }
 }
 

@@ -75,7 +75,8 @@ class FdSink : public Sink {
     buf_.clear();
     for (const auto& e : events) AppendEventLine(e, &buf_);
     Status st = WriteAll(fd_, buf_);
-    if (!st.ok()) return Status(st.code(), (path_.empty() ? "stdout" : path_) + ": " + st.message());
+    if (!st.ok())
+      return Status(st.code(), (path_.empty() ? "stdout" : path_) + ": " + st.message());
     if (fsync_ && ::fdatasync(fd_) != 0)
       return Status::IoError(path_ + ": fdatasync failed: " + std::strerror(errno));
     return Status::OK();
@@ -106,12 +107,14 @@ json FileProps(bool path_required_desc) {
        {{"type", "string"},
         {"minLength", 1},
         {"description", path_required_desc ? "file to write (JSON lines)"
-                                            : "file to write (JSON lines); stdout when absent"}}},
+                                           : "file to write (JSON lines); stdout when absent"}}},
       {"append",
        {{"type", "boolean"},
         {"default", true},
         {"description",
-         "append to an existing file (true keeps what a previous, interrupted run wrote)"}}},
+         "append to an existing file; false starts the file afresh when the run starts "
+         "fresh (a run resuming from a --state-dir checkpoint always appends, so what the "
+         "interrupted run wrote is kept)"}}},
       {"fsync",
        {{"type", "boolean"},
         {"default", false},
@@ -123,15 +126,16 @@ ComponentDescriptor FileLike(std::string type, bool path_required) {
   ComponentDescriptor d;
   d.type = std::move(type);
   d.kind = NodeKind::kSink;
-  json schema = {{"type", "object"}, {"properties", FileProps(path_required)},
+  json schema = {{"type", "object"},
+                 {"properties", FileProps(path_required)},
                  {"additionalProperties", false}};
   if (path_required) schema["required"] = {"path"};
   d.config_schema = schema;
   d.parallel_safe = false;
   d.make_sink = [](const ComponentContext& ctx) -> Result<std::unique_ptr<Sink>> {
     const auto& c = ctx.config;
-    return std::unique_ptr<Sink>(
-        new FdSink(c.value("path", ""), c.value("append", true), c.value("fsync", false)));
+    bool append = c.value("append", true) || ctx.resuming;
+    return std::unique_ptr<Sink>(new FdSink(c.value("path", ""), append, c.value("fsync", false)));
   };
   return d;
 }
@@ -147,8 +151,8 @@ ComponentDescriptor StdoutSinkDescriptor() {
       "Writes events to standard output as JSON lines, one per event, in arrival order. "
       "Unchanged events are written exactly as they were read.";
   d.keywords = {"stdout", "console", "print", "terminal", "output", "debug"};
-  d.config_schema = {{"type", "object"}, {"properties", json::object()},
-                     {"additionalProperties", false}};
+  d.config_schema = {
+      {"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}};
   d.parallel_safe = false;
   d.example = "- id: out\n  type: stdout\n  inputs: [events]\n";
   d.make_sink = [](const ComponentContext&) -> Result<std::unique_ptr<Sink>> {
@@ -201,11 +205,12 @@ ComponentDescriptor NullSinkDescriptor() {
   d.type = "null";
   d.kind = NodeKind::kSink;
   d.summary = "Discards events (counted); for benchmarks and tests.";
-  d.description = "Acknowledges and discards every event. Useful to measure a pipeline "
-                  "without output cost, or to terminate a branch on purpose.";
+  d.description =
+      "Acknowledges and discards every event. Useful to measure a pipeline "
+      "without output cost, or to terminate a branch on purpose.";
   d.keywords = {"null", "discard", "blackhole", "drop", "devnull", "benchmark"};
-  d.config_schema = {{"type", "object"}, {"properties", json::object()},
-                     {"additionalProperties", false}};
+  d.config_schema = {
+      {"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}};
   d.example = "- id: discard\n  type: null\n  inputs: [events]\n";
   d.make_sink = [](const ComponentContext&) -> Result<std::unique_ptr<Sink>> {
     return std::unique_ptr<Sink>(new NullSink());
