@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "checkpoint.h"
+#include "flowctl/component/schema.h"
 #include "flowctl/data/json.h"
 
 namespace flowctl {
@@ -237,6 +238,13 @@ Status RunImpl::Init() {
     ctx.counters = &n->counters;
     ctx.shared = &n->shared;
     const auto& d = *g.descriptor;
+    if (opts_.sandbox) {
+      // Re-resolved at open, not only at apply: a symlink swapped in since
+      // then is seen (docs/operations.md, "File sandbox").
+      ctx.sandbox = opts_.sandbox;
+      Status st = ResolvePathFields(d.config_schema, *ctx.sandbox, &ctx.config);
+      if (!st.ok()) return Status(st.code(), g.id() + ": " + st.message());
+    }
     if (g.kind() == NodeKind::kSource) {
       auto src = d.make_source(ctx);
       if (!src.ok()) return Status(src.status().code(), g.id() + ": " + src.status().message());

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "flowctl/base/sandbox.h"
 #include "flowctl/base/status.h"
 #include "flowctl/component/registry.h"
 #include "flowctl/runtime/metrics.h"
@@ -29,6 +30,11 @@ struct EngineOptions {
   int workers = 0;  // per pipeline; 0 = hardware threads
   // Restart pipelines whose desired state is running (daemon start-up).
   bool recover = true;
+  // The file sandbox (data roots) of documents that come from remote
+  // clients and agents: checked at validate and apply (ApplyRequest::sandbox),
+  // rollback and recovery, and again when the nodes open their files.
+  // Null = no sandbox (an engine embedded in a person's own command).
+  std::shared_ptr<const Sandbox> sandbox;
 };
 
 struct ApplyRequest {
@@ -44,6 +50,9 @@ struct ApplyRequest {
   // ${VAR} may come from this process's environment (a foreground apply);
   // a daemon never uses its own environment for callers' documents.
   bool use_env = false;
+  // Confine the document's files to EngineOptions::sandbox (when the engine
+  // has one). Only a person's own foreground apply sets false.
+  bool sandbox = true;
 };
 
 struct ApplyResult {
