@@ -108,6 +108,29 @@ expect_out "data root 'nope' is not an existing directory"
 expect_exit 0 "$FLOWCTL" apply leak.yaml
 [ "$(wc -l < leak.jsonl)" -eq "$(wc -l < /etc/passwd)" ] || fail "foreground apply lost access"
 
+# Its control plane (loopback clients) has no data roots: no files at all.
+cat > fg.yaml <<Y
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: fg}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 6000, rate: 2000, shape: counter}}
+  sinks:
+    - {id: out, type: file, inputs: [gen], config: {path: "$WORK/fg.jsonl"}}
+Y
+"$FLOWCTL" apply fg.yaml --control-plane-port 0 -q 2> fg.log &
+FG_PID=$!
+PIDS+=($FG_PID)
+for _ in $(seq 1 100); do
+  CP=$(grep -o '127.0.0.1:[0-9]*' fg.log || true); [ -n "$CP" ] && break; sleep 0.05
+done
+[ -n "$CP" ] || fail "no control plane address: $(cat fg.log)"
+expect_exit "$INVALID" "$FLOWCTL" apply leak.yaml --server "$CP"
+expect_out "no data roots"
+wait "$FG_PID" || fail "the foreground run failed: $(cat fg.log)"
+[ "$(wc -l < fg.jsonl)" -eq 6000 ] || fail "the person's own pipeline lost its output"
+
 # flowctl mcp (its own engine, for agents): sandboxed, default STATE_DIR/data.
 mcp_call() {  # mcp_call YAML: one apply_pipeline call over stdio, prints the answer
   python3 - "$1" <<'PY' | "$FLOWCTL" mcp --state-dir "$WORK/M" 2>/dev/null
