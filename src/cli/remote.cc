@@ -250,9 +250,8 @@ int Serve(const ServeOptions& o) {
     }
     http = std::move(h).value();
   }
-  std::cerr << "flowctl control plane listening on " << server.value()->address()
-            << " (state dir " << state_dir << ", data roots " << eo.sandbox->RootsText() << ")"
-            << std::endl;
+  std::cerr << "flowctl control plane listening on " << server.value()->address() << " (state dir "
+            << state_dir << ", data roots " << eo.sandbox->RootsText() << ")" << std::endl;
   if (http) std::cerr << "flowctl metrics on http://" << http->address() << "/metrics" << std::endl;
   int sig = 0;
   sigwait(&sigs, &sig);
