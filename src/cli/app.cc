@@ -221,6 +221,9 @@ int RunCli(int argc, char** argv) {
   mcp->add_option("--server", mcp_opts.server,
                   "act on a running `flowctl serve` at host:port or unix:PATH instead of an own "
                   "engine (no --state-dir, --workers)");
+  mcp->add_option("--data-root", mcp_opts.data_roots,
+                  "own engine: directory applied pipelines may read and write (repeatable; "
+                  "default STATE_DIR/data)");
   mcp->add_option("--workers", mcp_opts.workers, "worker threads per pipeline")
       ->check(CLI::Range(1, 1024));
   mcp->add_flag("--allow-remote", mcp_opts.allow_remote,
@@ -243,6 +246,9 @@ int RunCli(int argc, char** argv) {
                     "bearer token callers must send; required beyond loopback");
   serve->add_option("--tls-cert", serve_opts.tls_cert, "PEM certificate (with --tls-key)");
   serve->add_option("--tls-key", serve_opts.tls_key, "PEM private key (with --tls-cert)");
+  serve->add_option("--data-root", serve_opts.data_roots,
+                    "directory applied pipelines may read and write (repeatable; default "
+                    "STATE_DIR/data; the first anchors relative paths)");
   serve->add_option("--workers", serve_opts.workers, "worker threads per pipeline")
       ->check(CLI::Range(1, 1024));
   serve->add_option("--http-listen", serve_opts.http_listen,

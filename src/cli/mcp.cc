@@ -12,6 +12,7 @@
 
 #include "client.h"
 #include "commands.h"
+#include "data_roots.h"
 #include "flowctl/ai/mcp.h"
 #include "flowctl/base/version.h"
 #include "flowctl/engine/engine.h"
@@ -99,8 +100,9 @@ int McpOverServer(const McpOptions& o, const ai::mcp::HttpOptions& http_opts, in
 }  // namespace
 
 int Mcp(const McpOptions& o) {
-  if (!o.server.empty() && (!o.state_dir.empty() || o.workers != 0)) {
-    std::cerr << "flowctl mcp: --state-dir and --workers belong to the daemon with --server; "
+  if (!o.server.empty() && (!o.state_dir.empty() || o.workers != 0 || !o.data_roots.empty())) {
+    std::cerr << "flowctl mcp: --state-dir, --workers and --data-root belong to the daemon with "
+                 "--server; "
                  "drop them (or drop --server to run an engine here)\n";
     return kExitUsage;
   }
@@ -145,6 +147,15 @@ int Mcp(const McpOptions& o) {
     through.server = owner->address;
     return McpOverServer(through, http_opts, in_fd, out_fd, &sigs);
   }
+  // Agents get the file sandbox: STATE_DIR/data unless --data-root says
+  // otherwise (never the current directory: an agent started in a home
+  // directory would reach ~/.ssh).
+  auto sandbox = DataRootSandbox(o.data_roots, eo.state_dir);
+  if (!sandbox.ok()) {
+    std::cerr << "flowctl: --data-root: " << sandbox.status().message() << "\n";
+    return kExitUsage;
+  }
+  eo.sandbox = sandbox.value();
   auto eng = engine::Engine::Open(eo);
   if (!eng.ok()) {
     std::cerr << "flowctl: cannot open state in " << eo.state_dir << ": " << eng.status().message()

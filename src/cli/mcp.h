@@ -17,6 +17,9 @@ struct McpOptions {
   std::string token_file;
   std::vector<std::string> allowed_origins;
   int workers = 0;
+  // Own engine only: where applied pipelines may read and write; empty =
+  // STATE_DIR/data.
+  std::vector<std::string> data_roots;
 };
 
 int Mcp(const McpOptions& o);

@@ -25,6 +25,7 @@
 #include "flowctl/v1/flowctl.grpc.pb.h"
 #include "google/rpc/status.pb.h"
 #include "client.h"
+#include "data_roots.h"
 #include "report.h"
 
 namespace flowctl::cli {
@@ -215,6 +216,12 @@ int Serve(const ServeOptions& o) {
   eo.state_dir = state_dir;
   eo.workers = o.workers;
   eo.owner = "serve";
+  auto sandbox = DataRootSandbox(o.data_roots, state_dir);
+  if (!sandbox.ok()) {
+    std::cerr << "flowctl: --data-root: " << sandbox.status().message() << "\n";
+    return kExitUsage;
+  }
+  eo.sandbox = sandbox.value();
   auto eng = engine::Engine::Open(eo);
   if (!eng.ok()) {
     if (eng.status().code() == StatusCode::kAlreadyExists)
@@ -245,8 +252,8 @@ int Serve(const ServeOptions& o) {
     }
     http = std::move(h).value();
   }
-  std::cerr << "flowctl control plane listening on " << server.value()->address()
-            << " (state dir " << state_dir << ")" << std::endl;
+  std::cerr << "flowctl control plane listening on " << server.value()->address() << " (state dir "
+            << state_dir << ", data roots " << eo.sandbox->RootsText() << ")" << std::endl;
   if (http) std::cerr << "flowctl metrics on http://" << http->address() << "/metrics" << std::endl;
   int sig = 0;
   sigwait(&sigs, &sig);
@@ -270,6 +277,8 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
   req.filename = file;
   req.use_env = true;
   req.caller = "cli";
+  // A person's own document keeps full access to the files.
+  req.sandbox = false;
   std::vector<std::pair<std::string, std::string>> sets;
   if (!ParseSets(c.sets, &sets)) return kExitUsage;
   for (auto& [k, v] : sets) {
@@ -284,6 +293,10 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
   eo.workers = a.workers;
   eo.recover = false;
   eo.owner = "apply";
+  // Other documents arrive over the control plane (loopback clients): a
+  // sandbox without roots, so they may name no file at all.
+  auto no_files = Sandbox::Create({});
+  if (no_files.ok()) eo.sandbox = std::make_shared<Sandbox>(std::move(no_files).value());
   auto eng = engine::Engine::Open(eo);
   if (!eng.ok()) {
     std::cerr << "flowctl: " << eng.status().message() << "\n";

@@ -24,6 +24,8 @@ struct ServeOptions {
   int workers = 0;
   int max_message_bytes = 4 * 1024 * 1024;
   std::string http_listen = "127.0.0.1:8081";  // "off" = no HTTP side port
+  // Where applied pipelines may read and write; empty = STATE_DIR/data.
+  std::vector<std::string> data_roots;
 };
 
 int Serve(const ServeOptions& o);

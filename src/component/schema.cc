@@ -1,5 +1,7 @@
 #include "flowctl/component/schema.h"
 
+#include <regex>
+
 #include "flowctl/base/strings.h"
 
 namespace flowctl {
@@ -190,6 +192,70 @@ std::vector<std::pair<std::string, std::string>> NormalizeKeys(const nlohmann::j
   std::vector<std::pair<std::string, std::string>> renamed;
   NormalizeAt(schema, value, "", &renamed);
   return renamed;
+}
+
+namespace {
+void FindPathsAt(const nlohmann::json& schema, const nlohmann::json& value, const std::string& ptr,
+                 std::vector<PathField>* out) {
+  if (!schema.is_object()) return;
+  if (auto it = schema.find("x-flowctl-path"); it != schema.end() && it->is_string()) {
+    if (!value.is_string()) return;
+    const std::string& v = value.get_ref<const std::string&>();
+    if (auto cond = schema.find("x-flowctl-path-if"); cond != schema.end() && cond->is_string()) {
+      // Descriptors are ours; a bad pattern is a programming error, caught by
+      // the tests that walk every descriptor. Treat it as "always a path".
+      bool matches = true;
+      try {
+        matches = std::regex_search(v, std::regex(cond->get<std::string>()));
+      } catch (const std::regex_error&) {
+      }
+      if (!matches) return;
+    }
+    out->push_back({ptr, v, *it == "write" ? PathAccess::kWrite : PathAccess::kRead});
+    return;
+  }
+  if (value.is_object()) {
+    const json* props = schema.contains("properties") && schema["properties"].is_object()
+                            ? &schema["properties"]
+                            : nullptr;
+    const json* additional =
+        schema.contains("additionalProperties") && schema["additionalProperties"].is_object()
+            ? &schema["additionalProperties"]
+            : nullptr;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      std::string child = ptr + "/" + EscapePointer(it.key());
+      if (props && props->contains(it.key()))
+        FindPathsAt((*props)[it.key()], *it, child, out);
+      else if (additional)
+        FindPathsAt(*additional, *it, child, out);
+    }
+  }
+  if (value.is_array() && schema.contains("items"))
+    for (size_t i = 0; i < value.size(); ++i)
+      FindPathsAt(schema["items"], value[i], ptr + "/" + std::to_string(i), out);
+  if (auto it = schema.find("oneOf"); it != schema.end() && it->is_array())
+    for (const auto& alt : *it)
+      if (ValidateSchema(alt, value).empty()) {
+        FindPathsAt(alt, value, ptr, out);
+        break;
+      }
+}
+}  // namespace
+
+std::vector<PathField> FindPathFields(const nlohmann::json& schema, const nlohmann::json& value) {
+  std::vector<PathField> out;
+  FindPathsAt(schema, value, "", &out);
+  return out;
+}
+
+Status ResolvePathFields(const nlohmann::json& schema, const Sandbox& sandbox,
+                         nlohmann::json* config) {
+  for (const auto& f : FindPathFields(schema, *config)) {
+    auto r = sandbox.Resolve(f.path, f.access);
+    if (!r.ok()) return Status::Invalid("config" + f.pointer + ": " + r.status().message());
+    (*config)[json::json_pointer(f.pointer)] = r.value();
+  }
+  return Status::OK();
 }
 
 }  // namespace flowctl

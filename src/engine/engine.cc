@@ -19,6 +19,7 @@
 #include "flowctl/runtime/crash.h"
 #include "flowctl/runtime/runtime.h"
 #include "flowctl/store/state_lock.h"
+#include "sandbox_paths.h"
 
 namespace flowctl::engine {
 
@@ -102,7 +103,8 @@ class Engine::Impl {
                       const std::map<std::string, std::string>& vars,
                       const std::vector<std::pair<std::string, std::string>>& sets,
                       const std::vector<std::pair<std::string, std::string>>& params,
-                      std::vector<Diagnostic>* diags, bool use_env = false) const {
+                      std::vector<Diagnostic>* diags, bool use_env = false,
+                      const Sandbox* sandbox = nullptr) const {
     config::LoadOptions lo;
     lo.vars = vars;
     lo.overrides = sets;
@@ -124,6 +126,15 @@ class Engine::Impl {
     if (pipelines != 1)
       return Status::Invalid("expected exactly one Pipeline document, found " +
                              std::to_string(pipelines));
+    if (sandbox != nullptr) {
+      auto refused = CheckSandboxPaths(doc->pipeline, registry_, *sandbox);
+      if (!refused.empty()) {
+        std::string first = refused.front().message;
+        for (auto& d : refused) diags->push_back(std::move(d));
+        return Status::Invalid("pipeline '" + doc->pipeline.metadata.name +
+                               "' names files outside the data roots: " + first);
+      }
+    }
     BuildResult b = BuildGraph(doc->pipeline, registry_);
     for (auto& d : b.diagnostics) diags->push_back(d);
     if (!b.ok()) return Status::Invalid("pipeline '" + doc->pipeline.metadata.name + "' is invalid");
@@ -135,21 +146,24 @@ class Engine::Impl {
 
   // ---- runs -------------------------------------------------------------
 
-  RuntimeOptions RunOptions() const {
+  RuntimeOptions RunOptions(bool sandboxed) const {
     RuntimeOptions ro;
     ro.workers = opts_.workers;
+    if (sandboxed) ro.sandbox = opts_.sandbox;
     if (!opts_.state_dir.empty()) ro.state_dir = (fs::path(opts_.state_dir) / "checkpoints").string();
     return ro;
   }
 
   // Starts graph as the running deployment of its pipeline. mu_ held.
-  Status StartLocked(std::unique_ptr<Graph> graph, int version, const std::string& yaml) {
+  // sandboxed = false only for a person's own apply (ApplyRequest::sandbox).
+  Status StartLocked(std::unique_ptr<Graph> graph, int version, const std::string& yaml,
+                     bool sandboxed = true) {
     auto d = std::make_unique<Deployment>();
     d->name = graph->spec().metadata.name;
     d->version = version;
     d->yaml = yaml;
     d->graph = std::move(graph);
-    auto run = Run::Create(*d->graph, RunOptions());
+    auto run = Run::Create(*d->graph, RunOptions(sandboxed));
     if (!run.ok()) return run.status();
     d->run = std::move(run).value();
     FLOWCTL_RETURN_IF_ERROR(d->run->Start());
@@ -282,7 +296,8 @@ class Engine::Impl {
       auto v = store_->GetVersion(p.name, p.current_version);
       if (!v.ok()) continue;
       std::vector<Diagnostic> diags;
-      auto built = Build(v->yaml, p.name + "@v" + std::to_string(v->version), {}, {}, {}, &diags);
+      auto built = Build(v->yaml, p.name + "@v" + std::to_string(v->version), {}, {}, {}, &diags,
+                         false, opts_.sandbox.get());
       Status st = built.ok() ? StartLocked(std::move(built->graph), v->version, v->yaml)
                              : built.status();
       if (st.ok()) spdlog::info("recovered pipeline '{}' v{}", p.name, v->version);
@@ -295,7 +310,8 @@ class Engine::Impl {
     auto v = store_->GetVersion(name, version);
     if (!v.ok()) return v.status();
     std::vector<Diagnostic> diags;
-    auto built = Build(v->yaml, name + "@v" + std::to_string(version), {}, {}, {}, &diags);
+    auto built = Build(v->yaml, name + "@v" + std::to_string(version), {}, {}, {}, &diags, false,
+                       opts_.sandbox.get());
     if (!built.ok()) return built.status();
     FLOWCTL_RETURN_IF_ERROR(store_->SetCurrentVersion(name, version));
     return StartLocked(std::move(built->graph), version, v->yaml);
@@ -318,7 +334,8 @@ class Engine::Impl {
 
   Result<ApplyResult> Apply(const ApplyRequest& req, std::vector<Diagnostic>* diags) {
     std::lock_guard<std::mutex> lk(mu_);
-    auto built = Build(req.yaml, req.filename, req.vars, req.sets, req.params, diags, req.use_env);
+    auto built = Build(req.yaml, req.filename, req.vars, req.sets, req.params, diags, req.use_env,
+                       req.sandbox ? opts_.sandbox.get() : nullptr);
     json args = {{"dry_run", req.dry_run}, {"filename", req.filename}};
     if (!built.ok()) {
       if (!req.dry_run) AuditLocked(req.caller, "apply", "", args, built.status(), req.reason);
@@ -361,7 +378,7 @@ class Engine::Impl {
     r.version = version.value();
     StopLocked(r.name);
     ClearCrashes(r.name);  // applied again: a quarantine ends, the count restarts
-    Status st = StartLocked(std::move(built->graph), r.version, built->canonical_yaml);
+    Status st = StartLocked(std::move(built->graph), r.version, built->canonical_yaml, req.sandbox);
     args["version"] = r.version;
     AuditLocked(req.caller, "apply", r.name, args, st, req.reason);
     if (!st.ok()) {
@@ -391,6 +408,14 @@ class Engine::Impl {
     r.valid = loaded.ok();
     for (const auto& doc : loaded.documents) {
       if (!doc.Runnable()) continue;
+      if (opts_.sandbox) {
+        auto refused = CheckSandboxPaths(doc.pipeline, registry_, *opts_.sandbox);
+        if (!refused.empty()) {
+          for (auto& d : refused) r.diagnostics.push_back(std::move(d));
+          r.valid = false;
+          continue;  // no component check runs on a refused file
+        }
+      }
       BuildResult b = BuildGraph(doc.pipeline, registry_);
       for (auto& d : b.diagnostics) r.diagnostics.push_back(d);
       if (b.ok()) r.pipelines.push_back(doc.pipeline.metadata.name);
@@ -513,7 +538,8 @@ class Engine::Impl {
       return v.status();
     }
     std::vector<Diagnostic> diags;
-    auto built = Build(v->yaml, name + "@v" + std::to_string(target), {}, {}, {}, &diags);
+    auto built = Build(v->yaml, name + "@v" + std::to_string(target), {}, {}, {}, &diags, false,
+                       opts_.sandbox.get());
     if (!built.ok()) {
       AuditLocked(caller, "rollback", name, args, built.status(), reason);
       return built.status();

@@ -12,6 +12,7 @@
 
 #include "checkpoint.h"
 #include "flowctl/base/strings.h"
+#include "flowctl/component/schema.h"
 #include "flowctl/data/json.h"
 #include "flowctl/runtime/crash.h"
 
@@ -277,6 +278,13 @@ Status RunImpl::Init() {
     ctx.shared = &n->shared;
     ctx.resuming = resuming;
     const auto& d = *g.descriptor;
+    if (opts_.sandbox) {
+      // Re-resolved at open, not only at apply: a symlink swapped in since
+      // then is seen (docs/operations.md, "File sandbox").
+      ctx.sandbox = opts_.sandbox;
+      Status st = ResolvePathFields(d.config_schema, *ctx.sandbox, &ctx.config);
+      if (!st.ok()) return Status(st.code(), g.id() + ": " + st.message());
+    }
     if (g.kind() == NodeKind::kSource) {
       Result<std::unique_ptr<Source>> src = Status::Internal("no source");
       Status made = Contained(g.id(), "create", [&] {

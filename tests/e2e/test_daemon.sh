@@ -11,7 +11,8 @@ trap cleanup EXIT
 
 start_server() {  # start_server LOG ARGS...: sets ADDR and HTTP
   local log=$1; shift
-  "$FLOWCTL" serve --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 "$@" 2> "$log" &
+  # The pipelines read and write under $WORK: that is the data root.
+  "$FLOWCTL" serve --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --data-root "$WORK" "$@" 2> "$log" &
   PIDS+=($!)
   SERVER_PID=$!
   for _ in $(seq 1 100); do

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "flowctl/base/sandbox.h"
 #include "flowctl/base/status.h"
 #include "flowctl/data/event.h"
 
@@ -75,7 +76,21 @@ struct ComponentContext {
   // client with its concurrency limit, cache and circuit breaker). Factories
   // run one at a time, so the first may fill it and later ones reuse it.
   std::shared_ptr<void>* shared = nullptr;
+  // The file sandbox of a pipeline applied by a remote client or an agent;
+  // null = full access (a person's foreground run). When set, the path
+  // fields the schema declares ("x-flowctl-path") are already resolved in
+  // config; a component that opens a path it derives itself (a default
+  // directory, a name looked up in a directory) passes it to ResolvePath.
+  std::shared_ptr<const Sandbox> sandbox;
 };
+
+// path as is without a sandbox; else its resolved absolute path, or an error
+// naming it and the allowed roots.
+inline Result<std::string> ResolvePath(const ComponentContext& ctx, const std::string& path,
+                                       PathAccess access) {
+  if (!ctx.sandbox) return path;
+  return ctx.sandbox->Resolve(path, access);
+}
 
 // Where a processor (or a source's decode step) sends its results.
 class Emitter {

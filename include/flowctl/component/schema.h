@@ -6,10 +6,12 @@
 #ifndef FLOWCTL_COMPONENT_SCHEMA_H_
 #define FLOWCTL_COMPONENT_SCHEMA_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "flowctl/base/sandbox.h"
+#include "flowctl/base/status.h"
 
 namespace flowctl {
 
@@ -32,6 +34,27 @@ std::vector<std::pair<std::string, std::string>> NormalizeKeys(const nlohmann::j
                                                                nlohmann::json* value);
 
 void ApplyDefaults(const nlohmann::json& schema, nlohmann::json* value);
+
+// A file-system path a config names, found through the schema.
+struct PathField {
+  std::string pointer;  // "/tools/0/database"
+  std::string path;     // as configured
+  PathAccess access = PathAccess::kRead;
+};
+
+// Every string value whose schema says "x-flowctl-path": "read" | "write",
+// following properties, additionalProperties and array items, so nested
+// fields (an agent tool's database, a document list) are found. A schema
+// with "x-flowctl-path-if": REGEX marks a path only when the value matches
+// (a model given by name or by file path). Every component that names
+// files declares them this way; the file sandbox checks them all.
+std::vector<PathField> FindPathFields(const nlohmann::json& schema, const nlohmann::json& value);
+
+// Replaces every path field of *config with its resolved absolute path
+// (relative paths land under the first data root). The first refused path
+// fails the call with a message naming the field.
+Status ResolvePathFields(const nlohmann::json& schema, const Sandbox& sandbox,
+                         nlohmann::json* config);
 
 }  // namespace flowctl
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "flowctl/base/sandbox.h"
 #include "flowctl/base/status.h"
 #include "flowctl/component/registry.h"
 #include "flowctl/runtime/metrics.h"
@@ -37,6 +38,11 @@ struct EngineOptions {
   // signal on one of its workers, runtime/crash.h) is not resumed at start:
   // its desired state becomes "quarantined" until it is applied again.
   int quarantine_after = 3;
+  // The file sandbox (data roots) of documents that come from remote
+  // clients and agents: checked at validate and apply (ApplyRequest::sandbox),
+  // rollback and recovery, and again when the nodes open their files.
+  // Null = no sandbox (an engine embedded in a person's own command).
+  std::shared_ptr<const Sandbox> sandbox;
 };
 
 struct ApplyRequest {
@@ -52,6 +58,9 @@ struct ApplyRequest {
   // ${VAR} may come from this process's environment (a foreground apply);
   // a daemon never uses its own environment for callers' documents.
   bool use_env = false;
+  // Confine the document's files to EngineOptions::sandbox (when the engine
+  // has one). Only a person's own foreground apply sets false.
+  bool sandbox = true;
 };
 
 struct ApplyResult {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "flowctl/base/sandbox.h"
 #include "flowctl/base/status.h"
 #include "flowctl/graph/graph.h"
 #include "flowctl/runtime/metrics.h"
@@ -28,6 +29,8 @@ struct RuntimeOptions {
   size_t batch_size = 0;         // 0 = spec's batch_size or 512
   size_t channel_capacity = 0;   // batches per node queue; 0 = spec's or 4
   std::string state_dir;         // checkpoints live here; empty = no resume
+  // Confines the nodes' files (ComponentContext::sandbox); null = full access.
+  std::shared_ptr<const Sandbox> sandbox;
 };
 
 class RunImpl;

@@ -178,7 +178,10 @@ ComponentDescriptor FileSourceDescriptor() {
       "With follow: true it keeps reading as the file grows.";
   d.keywords = {"file", "jsonl", "json lines", "log", "read", "ndjson", "input", "tail"};
   json props = CommonProps();
-  props["path"] = {{"type", "string"}, {"minLength", 1}, {"description", "file to read"}};
+  props["path"] = {{"type", "string"},
+                   {"minLength", 1},
+                   {"description", "file to read"},
+                   {"x-flowctl-path", "read"}};
   props["follow"] = {{"type", "boolean"},
                      {"default", false},
                      {"description", "keep reading new lines at the end of the file"}};

@@ -295,8 +295,17 @@ ComponentDescriptor MlProcessorDescriptor() {
                 "risk",      "anomaly",          "predict", "classifier", "logistic", "detection",
                 "suspicious"};
   json props = {
-      {"model", {{"type", "string"}, {"minLength", 1}, {"description", "model file path or name"}}},
-      {"model_dir", {{"type", "string"}, {"description", "where model names are looked up"}}},
+      {"model",
+       {{"type", "string"},
+        {"minLength", 1},
+        {"description", "model file path or name"},
+        {"x-flowctl-path", "read"},
+        // A name (no '/', no .json) is looked up in model_dir at open.
+        {"x-flowctl-path-if", "/|\\.json$"}}},
+      {"model_dir",
+       {{"type", "string"},
+        {"description", "where model names are looked up"},
+        {"x-flowctl-path", "read"}}},
       {"sensitivity",
        {{"type", "number"},
         {"minimum", 0},
@@ -334,7 +343,11 @@ ComponentDescriptor MlProcessorDescriptor() {
     return out;
   };
   d.make_processor = [](const ComponentContext& ctx) -> Result<std::unique_ptr<Processor>> {
-    const json& c = ctx.config;
+    json c = ctx.config;
+    // A name resolves to MODEL_DIR/NAME.json only now: check that file too.
+    auto path = ResolvePath(ctx, ModelPath(c), PathAccess::kRead);
+    if (!path.ok()) return path.status();
+    c["model"] = path.value();
     auto m = LoadModel(c);
     if (!m.ok()) return m.status();
     Status st = SelectFeatures(&m.value(), c);

@@ -5,6 +5,7 @@
 // filled and merges its validated answer. Remote embeddings are requested
 // once per batch.
 #include <chrono>
+#include <filesystem>
 
 #include "../ai_common/ai_node.h"
 #include "../builtin_list.h"
@@ -196,10 +197,10 @@ ComponentDescriptor RagProcessorDescriptor() {
          {{"type",
            {{"type", "string"}, {"enum", {"embedded", "pinecone"}}, {"default", "embedded"}}},
           {"index", {{"type", "string"}, {"minLength", 1}}},
-          {"dir", {{"type", "string"}}},
+          {"dir", {{"type", "string"}, {"x-flowctl-path", "write"}}},
           {"documents",
            {{"type", "array"},
-            {"items", {{"type", "string"}}},
+            {"items", {{"type", "string"}, {"x-flowctl-path", "read"}}},
             {"description",
              "files indexed on start when the index does not exist yet (text, markdown, "
              ".jsonl with a text field)"}}}}},
@@ -282,6 +283,23 @@ ComponentDescriptor RagProcessorDescriptor() {
     auto p = std::make_unique<RagProcessor>();
     p->state_ = st.value();
     p->embedding_model_ = EmbeddingModel(c);
+    if (ctx.sandbox) {
+      // The index lives at DIR/INDEX; DIR may come from the environment and
+      // INDEX may hold '/' or '..': check the directory actually used. With
+      // no dir, $FLOWCTL_VECTOR_DIR or vectors/ under the first data root.
+      std::string dir = vs.value("dir", "");
+      if (dir.empty()) {
+        const char* env = std::getenv("FLOWCTL_VECTOR_DIR");
+        dir = env != nullptr && *env ? env : "vectors";
+      }
+      auto where = ResolvePath(ctx, (std::filesystem::path(dir) / vs.value("index", "")).string(),
+                               PathAccess::kWrite);
+      if (!where.ok())
+        return Status(where.status().code(), "vector_store: " + where.status().message());
+      std::filesystem::path resolved(where.value());
+      vs["dir"] = resolved.parent_path().string();
+      vs["index"] = resolved.filename().string();
+    }
     if (!p->state_->extra) {
       auto shared = std::make_shared<RagShared>();
       auto idx = ai::VectorIndex::Load(vs.value("dir", ""), vs.value("index", ""));

@@ -107,7 +107,8 @@ json FileProps(bool path_required_desc) {
        {{"type", "string"},
         {"minLength", 1},
         {"description", path_required_desc ? "file to write (JSON lines)"
-                                           : "file to write (JSON lines); stdout when absent"}}},
+                                           : "file to write (JSON lines); stdout when absent"},
+        {"x-flowctl-path", "write"}}},
       {"append",
        {{"type", "boolean"},
         {"default", true},
