@@ -11,6 +11,7 @@
 #include "flowctl/ai/agent_tools.h"
 #include "flowctl/ai/client.h"
 #include "flowctl/ai/embedded.h"
+#include "flowctl/ai/http_url.h"
 #include "flowctl/ai/provider.h"
 #include "test_util.h"
 
@@ -700,6 +701,71 @@ TEST(AgentTools, SqlIsReadOnlyAndHttpStaysUnderItsBase) {
   EXPECT_TRUE(http.value()->Run({{"path", "http://evil.example/x"}}).contains("error"));
   EXPECT_TRUE(http.value()->Run({{"path", "/../admin"}}).contains("error"));
   EXPECT_FALSE(ai::MakeAgentTool({{"name", "x"}, {"type", "ftp"}}).ok());
+}
+
+TEST(HttpUrl, AcceptsHttpAndHttpsOnlyWithAHostAndAValidPort) {
+  auto u = ai::ParseHttpUrl("HTTPS://api.example.com/v1/");
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u.value().Origin(), "https://api.example.com:443");
+  EXPECT_EQ(u.value().path, "/v1");
+  u = ai::ParseHttpUrl("http://[::1]:8080");
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u.value().Origin(), "http://[::1]:8080");
+  EXPECT_EQ(u.value().path, "");
+  EXPECT_TRUE(ai::ParseHttpUrl("http://127.0.0.1:1/x/y").ok());
+  struct Bad {
+    const char* url;
+    const char* why;
+  };
+  for (const Bad& b : std::vector<Bad>{{"ftp://example.com", "scheme 'ftp' is not supported"},
+                                       {"example.com", "no scheme"},
+                                       {"http://", "no host"},
+                                       {"http:///x", "no host"},
+                                       {"http://h:0", "out of range"},
+                                       {"http://h:65536", "out of range"},
+                                       {"http://h:99999999999999999999", "out of range"},
+                                       {"http://h:8o", "not a number"},
+                                       {"http://h:", "without a port"},
+                                       {"http://u:p@h", "user:password@"},
+                                       {"http://h/x?a=1", "query"},
+                                       {"http://h x", "space"},
+                                       {"http://[::1", "without ']'"},
+                                       {"http://h%2f", "in the host"}}) {
+    auto r = ai::ParseHttpUrl(b.url);
+    ASSERT_FALSE(r.ok()) << b.url;
+    EXPECT_NE(r.status().message().find(b.why), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("valid: http://HOST"), std::string::npos);
+  }
+}
+
+// A bad URL from the environment is an error when the provider is made, and
+// a tool built around the check never throws from Run.
+TEST(HttpUrl, ProvidersAndToolsReturnErrorsInsteadOfThrowing) {
+  auto env = [](const std::string& n) -> std::string {
+    if (n == "OPENAI_API_KEY" || n == "ANTHROPIC_API_KEY") return "k";
+    if (n == "OPENAI_BASE_URL") return "ftp://x/v1";
+    if (n == "ANTHROPIC_BASE_URL") return "https://h:70000";
+    if (n == "OLLAMA_HOST") return "localhost:11434x";
+    return "";
+  };
+  for (const char* name : {"openai", "anthropic", "ollama"}) {
+    ai::ProviderOptions po;
+    po.name = name;
+    auto p = ai::MakeProvider(po, env);
+    ASSERT_FALSE(p.ok()) << name;
+    EXPECT_NE(p.status().message().find("is not a valid URL"), std::string::npos)
+        << p.status().message();
+  }
+  ai::ProviderOptions po;
+  po.name = "openai";
+  po.base_url = "gopher://h";
+  auto p = ai::MakeProvider(po, env);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("base_url: 'gopher://h'"), std::string::npos)
+      << p.status().message();
+  auto t = ai::MakeAgentTool({{"name", "w"}, {"type", "http"}, {"base_url", "ftp://h"}});
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(AgentTools, RedisAgainstARealServer) {

@@ -99,6 +99,52 @@ expect_exit 0 "$FLOWCTL" apply malformed.yaml --dry-run
 expect_out "Plan for pipeline 'x'"
 [ ! -e out.jsonl ] || fail "dry run wrote output"
 
+# A URL the HTTP client cannot use is an error at validate, naming the node and
+# field (it used to pass and then abort the process on the first event).
+for url in "ftp://example.com/x" "http://h:99999" "http://" "not a url"; do
+cat > badurl.yaml <<Y
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: x}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 2}}
+  processors:
+    - id: ag
+      type: agent-processor
+      inputs: [gen]
+      config:
+        tools:
+          - {name: web, type: http, base_url: "$url", call: {path: /a}}
+    - id: ai
+      type: ai-processor
+      inputs: [ag]
+      config: {model: gpt-4o-mini, base_url: "$url"}
+  sinks:
+    - {id: out, type: stdout, inputs: [ai]}
+Y
+expect_exit 1 "$FLOWCTL" validate badurl.yaml
+expect_out "node 'ag': config/tools/0: tool web: base_url '$url' is not a valid URL"
+expect_out "node 'ai': config/base_url: base_url '$url' is not a valid URL"
+expect_out "valid: http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]"
+expect_out "invalid (2 errors)"
+done
+# The same URL from the environment: apply refuses to start (exit 3), no abort.
+cat > envurl.yaml <<'Y'
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: x}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 2}}
+  processors:
+    - {id: ai, type: ai-processor, inputs: [gen], config: {model: gpt-4o-mini}}
+  sinks:
+    - {id: out, type: stdout, inputs: [ai]}
+Y
+expect_exit 3 env OPENAI_API_KEY=k OPENAI_BASE_URL=ftp://x "$FLOWCTL" apply envurl.yaml -q
+expect_out "OPENAI_BASE_URL: 'ftp://x' is not a valid URL"
+
 # components and graph.
 expect_exit 0 "$FLOWCTL" components
 expect_out "selective-sink"

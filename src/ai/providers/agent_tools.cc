@@ -12,6 +12,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "flowctl/ai/http_url.h"
 #include "flowctl/base/strings.h"
 #include "internal.h"
 
@@ -289,6 +290,8 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
     std::string base = c.value("base_url", "");
     if (base.empty())
       return Status(StatusCode::kFailedPrecondition, "tool " + name + ": http needs base_url");
+    auto url = ParseHttpUrl(base);
+    if (!url.ok()) return Status::Invalid("tool " + name + ": base_url " + url.status().message());
     def.description = c.value("description", "HTTP GET of a path under " + base +
                                                  " (the only origin allowed); returns status and "
                                                  "body (JSON when it parses).");

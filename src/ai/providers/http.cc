@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "flowctl/ai/agent_tools.h"
+#include "flowctl/ai/http_url.h"
 #include "internal.h"
 
 namespace flowctl::ai::internal {
@@ -16,18 +17,40 @@ namespace {
 using nlohmann::json;
 
 struct Endpoint {
-  std::string origin;  // scheme://host:port
+  std::string origin;  // scheme://host:port; empty when the URL is not valid
   std::string prefix;  // path before the API's own path ("/v1")
+  std::string error;   // why the URL is not valid
 };
 
 Endpoint SplitUrl(const std::string& url) {
   Endpoint e;
-  size_t scheme = url.find("://");
-  size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  e.origin = path == std::string::npos ? url : url.substr(0, path);
-  e.prefix = path == std::string::npos ? "" : url.substr(path);
-  while (!e.prefix.empty() && e.prefix.back() == '/') e.prefix.pop_back();
+  auto u = ParseHttpUrl(url);
+  if (!u.ok()) {
+    e.error = u.status().message();
+    return e;
+  }
+  e.origin = u.value().Origin();
+  e.prefix = u.value().path;
   return e;
+}
+
+// An httplib client for a checked origin, or null. httplib throws on what
+// it cannot parse; no exception may leave a component, so it stops here.
+std::unique_ptr<httplib::Client> NewClient(const Endpoint& ep, int timeout_ms) {
+  if (ep.origin.empty()) return nullptr;
+  std::unique_ptr<httplib::Client> c;
+  try {
+    c = std::make_unique<httplib::Client>(ep.origin);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+  if (!c->is_valid()) return nullptr;
+  time_t sec = timeout_ms / 1000;
+  time_t usec = static_cast<time_t>(timeout_ms % 1000) * 1000;
+  c->set_connection_timeout(sec, usec);
+  c->set_read_timeout(sec, usec);
+  c->set_write_timeout(sec, usec);
+  return c;
 }
 
 std::string Excerpt(const std::string& body) {
@@ -53,12 +76,8 @@ class ClientPool {
         return c;
       }
     }
-    auto c = std::make_unique<httplib::Client>(ep_.origin);
-    time_t sec = timeout_ms_ / 1000;
-    time_t usec = static_cast<time_t>(timeout_ms_ % 1000) * 1000;
-    c->set_connection_timeout(sec, usec);
-    c->set_read_timeout(sec, usec);
-    c->set_write_timeout(sec, usec);
+    auto c = NewClient(ep_, timeout_ms_);
+    if (c == nullptr) return nullptr;
     c->set_keep_alive(true);
     // Headers and body go out in separate writes: without this, Nagle waits
     // for the delayed ACK (40 ms) on every reused connection.
@@ -81,7 +100,9 @@ Result<json> PostJson(const std::string& provider, ClientPool& pool, const std::
                       const std::string& path, const httplib::Headers& headers, const json& body) {
   const Endpoint& ep = pool.endpoint();
   auto cli = pool.Take();
-  if (!cli->is_valid()) return Status::Invalid(provider + ": bad base URL '" + base_url + "'");
+  if (cli == nullptr)
+    return Status::Invalid(provider + ": base_url " +
+                           (ep.error.empty() ? "'" + base_url + "' is not usable" : ep.error));
   std::string url = ep.prefix + path;
   auto res = cli->Post(url, headers, body.dump(), "application/json");
   // A broken connection is not put back; a fresh one is made next time.
@@ -464,12 +485,9 @@ class HttpGetTool : public AgentTool {
         path.find("..") != std::string::npos || path.find('@') != std::string::npos)
       return {{"error", "path must start with / and stay under " + base_}};
     Endpoint ep = SplitUrl(base_);
-    httplib::Client cli(ep.origin);
-    time_t sec = timeout_ms_ / 1000;
-    time_t usec = static_cast<time_t>(timeout_ms_ % 1000) * 1000;
-    cli.set_connection_timeout(sec, usec);
-    cli.set_read_timeout(sec, usec);
-    auto res = cli.Get(ep.prefix + path);
+    auto cli = NewClient(ep, timeout_ms_);
+    if (cli == nullptr) return {{"error", "base_url " + ep.error}};
+    auto res = cli->Get(ep.prefix + path);
     if (!res)
       return {{"error", "GET " + base_ + path + " failed: " + httplib::to_string(res.error())}};
     std::string body = res->body.substr(0, max_bytes_);
