@@ -768,6 +768,34 @@ TEST(HttpUrl, ProvidersAndToolsReturnErrorsInsteadOfThrowing) {
   EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
 }
 
+// Validate checks a sql tool without running its script; building it runs
+// the script into memory, where ATTACH / VACUUM INTO cannot create files.
+TEST(AgentTools, CheckRunsNoScriptAndScriptsCannotCreateFiles) {
+  testing::TempDir dir;
+  std::string made = dir.File("made.db");
+  testing::WriteFile(dir.File("attach.sql"),
+                     "ATTACH DATABASE '" + made + "' AS c; CREATE TABLE c.t (x INTEGER);");
+  testing::WriteFile(dir.File("vacuum.sql"),
+                     "CREATE TABLE t (x INTEGER); VACUUM INTO '" + made + "';");
+  for (const char* script : {"attach.sql", "vacuum.sql"}) {
+    json c = {{"name", "db"}, {"type", "sql"}, {"database", dir.File(script)}};
+    EXPECT_TRUE(ai::CheckAgentTool(c).ok()) << script;
+    EXPECT_FALSE(std::filesystem::exists(made)) << script << ": check ran the script";
+    auto t = ai::MakeAgentTool(c);
+    ASSERT_FALSE(t.ok()) << script;
+    EXPECT_NE(t.status().message().find("ATTACH and VACUUM INTO are refused"), std::string::npos)
+        << t.status().message();
+    EXPECT_FALSE(std::filesystem::exists(made)) << script << ": the script created a file";
+  }
+  json missing = {{"name", "db"}, {"type", "sql"}, {"database", dir.File("none.sql")}};
+  EXPECT_EQ(ai::CheckAgentTool(missing).code(), StatusCode::kNotFound);
+  // A query cannot attach a file either.
+  testing::WriteFile(dir.File("ok.sql"), "CREATE TABLE t (x INTEGER);");
+  auto t = ai::MakeAgentTool({{"name", "db"}, {"type", "sql"}, {"database", dir.File("ok.sql")}});
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t.value()->Run({{"query", "WITH a AS (SELECT 1) SELECT * FROM a"}}).contains("rows"));
+}
+
 TEST(AgentTools, RedisAgainstARealServer) {
   if (std::system("command -v redis-server >/dev/null") != 0)
     GTEST_SKIP() << "redis-server missing";

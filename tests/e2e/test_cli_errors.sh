@@ -145,6 +145,33 @@ Y
 expect_exit 3 env OPENAI_API_KEY=k OPENAI_BASE_URL=ftp://x "$FLOWCTL" apply envurl.yaml -q
 expect_out "OPENAI_BASE_URL: 'ftp://x' is not a valid URL"
 
+# validate only reads: an agent sql tool's script is not run, so a script that
+# would create a database file leaves nothing behind; at start the in-memory
+# script may not attach files either.
+printf "ATTACH DATABASE 'created.db' AS c; CREATE TABLE c.t(x);\nCREATE TABLE customers(id TEXT);\n" > init.sql
+cat > sqltool.yaml <<'Y'
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: x}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 1}}
+  processors:
+    - id: ag
+      type: agent-processor
+      inputs: [gen]
+      config:
+        tools:
+          - {name: db, type: sql, database: init.sql, call: {query: "SELECT 1 AS one"}}
+  sinks:
+    - {id: out, type: stdout, inputs: [ag]}
+Y
+expect_exit 0 "$FLOWCTL" validate sqltool.yaml
+[ ! -e created.db ] || fail "validate ran the sql tool's script (created.db exists)"
+expect_exit 3 "$FLOWCTL" apply sqltool.yaml -q
+expect_out "ATTACH and VACUUM INTO are refused"
+[ ! -e created.db ] || fail "the sql tool's script attached a file"
+
 # components and graph.
 expect_exit 0 "$FLOWCTL" components
 expect_out "selective-sink"

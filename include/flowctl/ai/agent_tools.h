@@ -35,7 +35,12 @@ class AgentTool {
 //   redis: address (host:port, or unix:PATH), ttl_s (0 = none)
 // A tool whose connection is not configured (no database, base_url or
 // address) is kFailedPrecondition; the others kInvalidArgument.
+// Builds the tool and runs what it needs first (a sql tool's .sql script,
+// into an in-memory database that cannot attach files).
 Result<std::unique_ptr<AgentTool>> MakeAgentTool(const nlohmann::json& config);
+// For validate: the same errors as MakeAgentTool, from the config and
+// read-only looks at the files it names. Runs no script, creates no file.
+Status CheckAgentTool(const nlohmann::json& config);
 
 }  // namespace flowctl::ai
 

@@ -21,6 +21,14 @@ namespace {
 
 using nlohmann::json;
 
+// The script's database lives in memory and a query only reads: neither may
+// reach another file. ATTACH and VACUUM INTO (both seen as SQLITE_ATTACH)
+// would create one.
+int DenyAttach(void*, int action, const char*, const char*, const char*, const char*) {
+  return action == SQLITE_ATTACH ? SQLITE_DENY : SQLITE_OK;
+}
+void DenyFiles(sqlite3* db) { sqlite3_set_authorizer(db, DenyAttach, nullptr); }
+
 class SqlTool : public AgentTool {
  public:
   SqlTool(ToolDefinition def, std::string db, int max_rows)
@@ -32,17 +40,25 @@ class SqlTool : public AgentTool {
 
   // A .sql file is loaded once into an in-memory database (handy for
   // examples and tests); a database file is opened read-only per call.
-  Status Init() {
+  // With run_script false (validate) the script is only read, never run:
+  // validation has no side effects.
+  Status Init(bool run_script) {
     if (!EndsWith(db_, ".sql")) return Status::OK();
     std::ifstream in(db_);
     if (!in) return Status::NotFound("cannot read " + db_);
+    if (!run_script) return Status::OK();
     std::stringstream ss;
     ss << in.rdbuf();
-    sqlite3_open(":memory:", &script_db_);
+    if (sqlite3_open(":memory:", &script_db_) != SQLITE_OK)
+      return Status::Internal("cannot open an in-memory database");
+    DenyFiles(script_db_);
     char* err = nullptr;
-    if (sqlite3_exec(script_db_, ss.str().c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    int rc = sqlite3_exec(script_db_, ss.str().c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
       std::string msg = err != nullptr ? err : "error";
       sqlite3_free(err);
+      if (rc == SQLITE_AUTH)
+        msg += " (the script builds an in-memory database: ATTACH and VACUUM INTO are refused)";
       return Status::Invalid(db_ + ": " + msg);
     }
     return Status::OK();
@@ -65,6 +81,7 @@ class SqlTool : public AgentTool {
       sqlite3_close(db);
       return err;
     }
+    if (db != script_db_) DenyFiles(db);
     sqlite3_busy_timeout(db, 1000);
     sqlite3_stmt* st = nullptr;
     json out;
@@ -258,7 +275,9 @@ std::unique_ptr<AgentTool> MakeHttpGetTool(ToolDefinition def, std::string base_
                                            size_t max_bytes);
 }  // namespace internal
 
-Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
+namespace {
+
+Result<std::unique_ptr<AgentTool>> Build(const json& c, bool start) {
   std::string name = c.value("name", "");
   std::string type = c.value("type", "");
   if (name.empty()) return Status::Invalid("a tool needs a name");
@@ -282,7 +301,7 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
           {"params", {{"type", "object"}, {"description", "values of :name parameters"}}}}},
         {"required", {"query"}}};
     auto tool = std::make_unique<SqlTool>(def, db, c.value("max_rows", 100));
-    Status st = tool->Init();
+    Status st = tool->Init(start);
     if (!st.ok()) return Status(st.code(), "tool " + name + ": " + st.message());
     return std::unique_ptr<AgentTool>(std::move(tool));
   }
@@ -321,5 +340,11 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
   return Status::Invalid("tool " + name + ": type must be sql, http, cache or redis, not '" + type +
                          "'");
 }
+
+}  // namespace
+
+Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) { return Build(c, true); }
+
+Status CheckAgentTool(const json& c) { return Build(c, false).status(); }
 
 }  // namespace flowctl::ai

@@ -334,13 +334,14 @@ ComponentDescriptor AgentProcessorDescriptor() {
                      "memory is accepted but not acted on yet: each event starts fresh", ""});
     if (c.contains("tools"))
       for (size_t i = 0; i < c["tools"].size(); ++i) {
-        auto t = ai::MakeAgentTool(c["tools"][i]);
+        // Validation only reads: the tool is checked, not built.
+        Status t = ai::CheckAgentTool(c["tools"][i]);
         if (t.ok()) continue;
-        bool unconfigured = t.status().code() == StatusCode::kFailedPrecondition;
-        out.push_back({unconfigured ? L::kWarning : L::kError, "/tools/" + std::to_string(i),
-                       t.status().message() +
-                           (unconfigured ? ": until it is set, calls to it answer that error" : ""),
-                       ""});
+        bool unconfigured = t.code() == StatusCode::kFailedPrecondition;
+        out.push_back(
+            {unconfigured ? L::kWarning : L::kError, "/tools/" + std::to_string(i),
+             t.message() + (unconfigured ? ": until it is set, calls to it answer that error" : ""),
+             ""});
       }
     auto env = ai::ProcessEnv();
     json mc = AgentModelConfig(c);
