@@ -796,6 +796,43 @@ TEST(AgentTools, CheckRunsNoScriptAndScriptsCannotCreateFiles) {
   EXPECT_TRUE(t.value()->Run({{"query", "WITH a AS (SELECT 1) SELECT * FROM a"}}).contains("rows"));
 }
 
+// A query that never ends is interrupted by the call's deadline, and by the
+// run's stop flag when there is no deadline.
+TEST(AgentTools, EndlessRecursiveQueryStopsAtTheDeadlineOrTheStopFlag) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("db.sql"), "CREATE TABLE t (x INTEGER);");
+  auto t = ai::MakeAgentTool({{"name", "db"}, {"type", "sql"}, {"database", dir.File("db.sql")}});
+  ASSERT_TRUE(t.ok());
+  json endless = {{"query",
+                   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                   "SELECT count(*) AS n FROM c"}};
+  using Clock = std::chrono::steady_clock;
+  ai::CallBounds b;
+  auto start = Clock::now();
+  b.deadline = start + std::chrono::milliseconds(200);
+  json r = t.value()->Run(endless, b);
+  auto took = Clock::now() - start;
+  ASSERT_TRUE(r.contains("error")) << r.dump();
+  EXPECT_NE(r["error"].get<std::string>().find("max_time_ms"), std::string::npos) << r.dump();
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  std::atomic<bool> stop{false};
+  ai::CallBounds s;
+  s.stop = &stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+  });
+  start = Clock::now();
+  r = t.value()->Run(endless, s);
+  took = Clock::now() - start;
+  stopper.join();
+  EXPECT_TRUE(r.contains("error")) << r.dump();
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  // A quick query is not affected by a deadline.
+  b.deadline = Clock::now() + std::chrono::seconds(5);
+  EXPECT_EQ(t.value()->Run({{"query", "SELECT 7 AS n"}}, b)["rows"][0]["n"], 7);
+}
+
 TEST(AgentTools, RedisAgainstARealServer) {
   if (std::system("command -v redis-server >/dev/null") != 0)
     GTEST_SKIP() << "redis-server missing";

@@ -165,6 +165,7 @@ class RunImpl {
   bool started_ = false;
   bool cancelled_ = false;
   bool aborted_ = false;
+  std::atomic<bool> stop_flag_{false};  // aborted_, for components (ctx.stop)
   bool done_ = false;
   size_t finished_count_ = 0;
   Status failure_;
@@ -236,6 +237,7 @@ Status RunImpl::Init() {
     if (!pipeline_dir.empty()) ctx.state_dir = pipeline_dir;
     ctx.counters = &n->counters;
     ctx.shared = &n->shared;
+    ctx.stop = &stop_flag_;
     const auto& d = *g.descriptor;
     if (g.kind() == NodeKind::kSource) {
       auto src = d.make_source(ctx);
@@ -287,6 +289,7 @@ void RunImpl::Abort(Status why) {
   std::lock_guard<std::mutex> lk(mu_);
   if (!aborted_) {
     aborted_ = true;
+    stop_flag_ = true;
     if (failure_.ok()) failure_ = std::move(why);
     for (auto& n : nodes_)
       if (n->tracker) n->tracker->Freeze();

@@ -20,11 +20,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowctl/base/status.h"
 #include "flowctl/data/event.h"
@@ -71,6 +70,10 @@ struct ComponentContext {
   // client with its concurrency limit, cache and circuit breaker). Factories
   // run one at a time, so the first may fill it and later ones reuse it.
   std::shared_ptr<void>* shared = nullptr;
+  // Set when the run is aborted (a second SIGTERM, a fatal error): a call
+  // that can take long inside Process (a query, a model loop) gives up.
+  // Null when a test builds a component by hand.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Where a processor (or a source's decode step) sends its results.
@@ -100,8 +103,7 @@ class Source {
   virtual Status Open(const std::string& checkpoint) = 0;
   // Appends up to max events. *checkpoint is set to the position after the
   // last appended event ("" if the source cannot resume).
-  virtual Result<ReadResult> Read(std::vector<Event>* out, size_t max,
-                                  std::string* checkpoint) = 0;
+  virtual Result<ReadResult> Read(std::vector<Event>* out, size_t max, std::string* checkpoint) = 0;
   // Turns raw events into bodies; runs in parallel outside the read lock.
   // Default: events are already decoded.
   virtual void Decode(std::vector<Event>& events, Emitter& out) const {

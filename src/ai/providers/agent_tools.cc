@@ -29,6 +29,10 @@ int DenyAttach(void*, int action, const char*, const char*, const char*, const c
 }
 void DenyFiles(sqlite3* db) { sqlite3_set_authorizer(db, DenyAttach, nullptr); }
 
+// Virtual machine steps between looks at the clock: ~1 ms of work.
+constexpr int kProgressSteps = 10000;
+int StopWhenExpired(void* bounds) { return static_cast<const CallBounds*>(bounds)->Expired(); }
+
 class SqlTool : public AgentTool {
  public:
   SqlTool(ToolDefinition def, std::string db, int max_rows)
@@ -64,7 +68,7 @@ class SqlTool : public AgentTool {
     return Status::OK();
   }
 
-  json Run(const json& args) override {
+  json Run(const json& args, const CallBounds& bounds) override {
     std::string sql = args.value("query", "");
     size_t start = sql.find_first_not_of(" \t\r\n(");
     std::string head = start == std::string::npos ? "" : ToLower(sql.substr(start, 6));
@@ -83,6 +87,9 @@ class SqlTool : public AgentTool {
     }
     if (db != script_db_) DenyFiles(db);
     sqlite3_busy_timeout(db, 1000);
+    // A query (WITH RECURSIVE can run forever) is interrupted once the
+    // event's deadline passes or the run stops.
+    sqlite3_progress_handler(db, kProgressSteps, StopWhenExpired, const_cast<CallBounds*>(&bounds));
     sqlite3_stmt* st = nullptr;
     json out;
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
@@ -139,7 +146,12 @@ class SqlTool : public AgentTool {
       else
         out = {{"rows", rows}, {"truncated", truncated}};
     }
+    if (bounds.Expired() && out.contains("error"))
+      out = {{"error",
+              "query stopped: the call's time limit (max_time_ms) passed or the run "
+              "stopped"}};
     sqlite3_finalize(st);
+    sqlite3_progress_handler(db, 0, nullptr, nullptr);
     if (db != script_db_) sqlite3_close(db);
     return out;
   }
@@ -156,7 +168,7 @@ class CacheTool : public AgentTool {
  public:
   CacheTool(ToolDefinition def, size_t max) : def_(std::move(def)), max_(max) {}
   const ToolDefinition& definition() const override { return def_; }
-  json Run(const json& args) override {
+  json Run(const json& args, const CallBounds&) override {
     std::string op = args.value("op", "get");
     std::string key = args.value("key", "");
     if (key.empty()) return {{"error", "key is required"}};
@@ -200,7 +212,7 @@ class RedisTool : public AgentTool {
     if (ctx_ != nullptr) redisFree(ctx_);
   }
   const ToolDefinition& definition() const override { return def_; }
-  json Run(const json& args) override {
+  json Run(const json& args, const CallBounds&) override {
     std::string op = args.value("op", "get");
     std::string key = args.value("key", "");
     if (key.empty()) return {{"error", "key is required"}};

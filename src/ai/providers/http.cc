@@ -477,15 +477,24 @@ class HttpGetTool : public AgentTool {
         timeout_ms_(timeout_ms),
         max_bytes_(max_bytes) {}
   const ToolDefinition& definition() const override { return def_; }
-  json Run(const json& args) override {
+  json Run(const json& args, const CallBounds& bounds) override {
     std::string path = args.value("path", "");
     // The model names a path only: a full URL, or a path that climbs out of
     // the base, would reach somewhere the config did not allow.
     if (path.empty() || path[0] != '/' || path.find("://") != std::string::npos ||
         path.find("..") != std::string::npos || path.find('@') != std::string::npos)
       return {{"error", "path must start with / and stay under " + base_}};
+    // The event's deadline shortens the tool's own timeout.
+    int timeout_ms = timeout_ms_;
+    if (bounds.deadline != std::chrono::steady_clock::time_point::max()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      bounds.deadline - std::chrono::steady_clock::now())
+                      .count();
+      if (left <= 0 || bounds.Expired()) return {{"error", "no time left for GET " + base_ + path}};
+      timeout_ms = static_cast<int>(std::min<int64_t>(timeout_ms, left));
+    }
     Endpoint ep = SplitUrl(base_);
-    auto cli = NewClient(ep, timeout_ms_);
+    auto cli = NewClient(ep, timeout_ms);
     if (cli == nullptr) return {{"error", "base_url " + ep.error}};
     auto res = cli->Get(ep.prefix + path);
     if (!res)
