@@ -172,6 +172,10 @@ expect_exit 3 "$FLOWCTL" apply sqltool.yaml -q
 expect_out "ATTACH and VACUUM INTO are refused"
 [ ! -e created.db ] || fail "the sql tool's script attached a file"
 
+# ai create caps the goal's size: exit 2 with the cap in the message.
+expect_exit 2 "$FLOWCTL" ai create "$(head -c 17000 /dev/zero | tr '\0' a)"
+expect_out "at most 16384 are planned"
+
 # components and graph.
 expect_exit 0 "$FLOWCTL" components
 expect_out "selective-sink"
