@@ -700,6 +700,15 @@ TEST(AgentTools, SqlIsReadOnlyAndHttpStaysUnderItsBase) {
   EXPECT_EQ(r["body"]["path"], "/v2/users/7");
   EXPECT_TRUE(http.value()->Run({{"path", "http://evil.example/x"}}).contains("error"));
   EXPECT_TRUE(http.value()->Run({{"path", "/../admin"}}).contains("error"));
+  // Encoded climbs are decoded before the check (twice-encoded too), and a
+  // backslash is a separator to some servers.
+  for (const char* p : {"/%2e%2e/admin", "/%2E%2e/admin", "/x/%2e%2e%2f%2e%2e%2fadmin",
+                        "/x%2f..%2fadmin", "/%252e%252e/admin", "/..\\admin", "/x%5c..%5cadmin",
+                        "/./admin", "/%2e/admin", "/x/..", "/%40evil", "/a%00b"})
+    EXPECT_TRUE(http.value()->Run({{"path", p}}).contains("error")) << p;
+  // Dots that are not a whole segment are fine.
+  EXPECT_EQ(http.value()->Run({{"path", "/files/a..b.txt"}})["status"], 200);
+  EXPECT_EQ(http.value()->Run({{"path", "/users/7?q=a/../b"}})["status"], 200);
   EXPECT_FALSE(ai::MakeAgentTool({{"name", "x"}, {"type", "ftp"}}).ok());
 }
 

@@ -468,6 +468,55 @@ std::unique_ptr<Provider> MakeOllamaProvider(std::string base_url, int timeout_m
 
 namespace {
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Whether a tool path stays under the base as the server will read it: the
+// check runs on the decoded path (%2e%2e is "..", %2f is "/", repeated
+// until nothing decodes, as some servers decode twice), split into
+// segments; a backslash is a separator to some servers, so none is allowed.
+bool StaysUnderBase(const std::string& raw) {
+  if (raw.empty() || raw[0] != '/') return false;
+  std::string path = raw;
+  for (int round = 0; round < 4; ++round) {
+    std::string out;
+    bool changed = false;
+    for (size_t i = 0; i < path.size(); ++i) {
+      if (path[i] == '%' && i + 2 < path.size() && HexValue(path[i + 1]) >= 0 &&
+          HexValue(path[i + 2]) >= 0) {
+        out += static_cast<char>(HexValue(path[i + 1]) * 16 + HexValue(path[i + 2]));
+        i += 2;
+        changed = true;
+      } else {
+        out += path[i];
+      }
+    }
+    path = std::move(out);
+    if (!changed) break;
+    if (round == 3) return false;  // still encoded after 4 rounds: refuse
+  }
+  if (path.find("://") != std::string::npos || path.find('@') != std::string::npos ||
+      path.find('\\') != std::string::npos)
+    return false;
+  for (char c : path)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  // Only the path part is checked as segments; a query may hold anything.
+  std::string p = path.substr(0, path.find_first_of("?#"));
+  size_t b = 1;
+  while (b <= p.size()) {
+    size_t e = p.find('/', b);
+    if (e == std::string::npos) e = p.size();
+    std::string seg = p.substr(b, e - b);
+    if (seg == ".." || seg == ".") return false;
+    b = e + 1;
+  }
+  return true;
+}
+
 // HTTP GET under one origin, for agent-processor.
 class HttpGetTool : public AgentTool {
  public:
@@ -481,9 +530,10 @@ class HttpGetTool : public AgentTool {
     std::string path = args.value("path", "");
     // The model names a path only: a full URL, or a path that climbs out of
     // the base, would reach somewhere the config did not allow.
-    if (path.empty() || path[0] != '/' || path.find("://") != std::string::npos ||
-        path.find("..") != std::string::npos || path.find('@') != std::string::npos)
-      return {{"error", "path must start with / and stay under " + base_}};
+    if (!StaysUnderBase(path))
+      return {{"error", "path must start with / and stay under " + base_ +
+                            " (no '..' or '.' segments, also percent-encoded, no backslashes, "
+                            "no '@' or '://')"}};
     // The event's deadline shortens the tool's own timeout.
     int timeout_ms = timeout_ms_;
     if (bounds.deadline != std::chrono::steady_clock::time_point::max()) {
