@@ -73,6 +73,13 @@ int RunCli(int argc, char** argv) {
                  "(default: by model name; also $FLOWCTL_AI_PROVIDER)")
       ->check(CLI::IsMember({"openai", "anthropic", "ollama", "embedded"}));
 
+  // TLS to a daemon started with --tls-cert/--tls-key.
+  auto add_tls = [](CLI::App* cmd, RemoteOptions* r) {
+    cmd->add_option("--tls-ca", r->tls_ca,
+                    "PEM certificate(s) to trust: talk TLS to the server (else $FLOWCTL_TLS_CA)");
+    cmd->add_flag("--tls", r->tls,
+                  "talk TLS to the server, trusting the system roots (also: an https:// address)");
+  };
   auto add_output = [&](CLI::App* cmd, std::vector<std::string> allowed) {
     cmd->add_option("-o,--output", common.output, "output format")
         ->check(CLI::IsMember(allowed))
@@ -228,6 +235,7 @@ int RunCli(int argc, char** argv) {
   mcp->add_option("--token-file", mcp_opts.token_file,
                   "with --server: the daemon's bearer token (else $FLOWCTL_TOKEN); with --http: "
                   "the token every request must send (both: the same one)");
+  add_tls(mcp, &mcp_opts.remote_tls);
   mcp->add_option("--allow-origin", mcp_opts.allowed_origins,
                   "with --http: a browser Origin to accept besides loopback ones (repeatable)");
 
@@ -257,6 +265,7 @@ int RunCli(int argc, char** argv) {
     cmd->add_option("--server", remote.server,
                     "control plane address (default $FLOWCTL_SERVER or 127.0.0.1:8080)");
     cmd->add_option("--token-file", remote.token_file, "file holding the bearer token");
+    add_tls(cmd, &remote);
     cmd->add_option("-o,--output", remote.output, "table, json or yaml")
         ->check(CLI::IsMember({"table", "json", "yaml"}))
         ->capture_default_str();
@@ -305,6 +314,7 @@ int RunCli(int argc, char** argv) {
   apply->add_option("--server", remote.server,
                     "submit to this control plane instead of running here (or $FLOWCTL_SERVER)");
   apply->add_option("--token-file", remote.token_file, "file holding the bearer token");
+  add_tls(apply, &remote);
   apply->add_flag("--wait", wait, "with --server: follow the run until it ends");
 
   try {

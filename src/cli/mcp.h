@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "remote.h"
+
 namespace flowctl::cli {
 
 struct McpOptions {
@@ -17,6 +19,7 @@ struct McpOptions {
   std::string token_file;
   std::vector<std::string> allowed_origins;
   int workers = 0;
+  RemoteOptions remote_tls;  // with --server: tls_ca / tls only
 };
 
 int Mcp(const McpOptions& o);
