@@ -11,9 +11,10 @@
 #include <mutex>
 
 #include "commands.h"
+#include "flowctl/data/json.h"
 #include "mcp.h"
 #include "remote.h"
-#include "flowctl/data/json.h"
+#include "subcommands.h"
 
 namespace flowctl::cli {
 namespace {
@@ -134,6 +135,12 @@ int RunCli(int argc, char** argv) {
   ai->require_subcommand(1);
   std::string tools_format = "json";
   auto* ai_tools = ai->add_subcommand("tools", "Print the agent tools with their JSON schemas");
+  AddNotBuilt(ai, "debug", "AI diagnosis of a running pipeline",
+              "meanwhile `flowctl status NAME`, `flowctl top` and `flowctl explain ID` show a "
+              "pipeline's health and its AI decisions (docs/ai.md, \"Not built yet\")");
+  AddNotBuilt(ai, "optimize", "AI optimization of a running pipeline",
+              "meanwhile `flowctl ai create` offers optimizations for a new pipeline and the "
+              "MCP tool analyze_pipeline_performance reads a running one (docs/ai.md)");
   ai_tools->add_option("--format", tools_format, "openai, anthropic, mcp or json")
       ->check(CLI::IsMember({"openai", "anthropic", "mcp", "json"}))
       ->capture_default_str();
@@ -320,8 +327,20 @@ int RunCli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A mistyped subcommand reads better as one than as "A subcommand is required".
+    if (e.get_exit_code() != 0) {
+      std::string unknown = UnknownSubcommand(app, argc, argv);
+      if (!unknown.empty()) {
+        std::cerr << "flowctl: " << unknown << "\n";
+        return kExitUsage;
+      }
+    }
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
+  }
+  if (std::string m = NotBuiltMessage(app); !m.empty()) {
+    std::cerr << "flowctl: " << m << "\n";
+    return kExitUsage;
   }
   SetupLogging(log_level, log_format);
   // Components read the choice where they are built (validate and run).

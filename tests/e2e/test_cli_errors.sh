@@ -176,6 +176,28 @@ expect_out "ATTACH and VACUUM INTO are refused"
 expect_exit 2 "$FLOWCTL" ai create "$(head -c 17000 /dev/zero | tr '\0' a)"
 expect_out "at most 16384 are planned"
 
+# Mistyped subcommands get did-you-mean at every level; commands that are not
+# built yet say so; all exit 2.
+expect_exit 2 "$FLOWCTL" aply x.yaml
+expect_out "unknown command 'aply' for 'flowctl' (did you mean 'apply'?)"
+expect_exit 2 "$FLOWCTL" ai crate "read x"
+expect_out "unknown command 'crate' for 'flowctl ai' (did you mean 'create'?)"
+expect_exit 2 "$FLOWCTL" --log-level warn get pipelnes
+expect_out "did you mean 'pipelines'?"
+expect_exit 2 "$FLOWCTL" index ad x.txt
+expect_out "did you mean 'add'?"
+expect_exit 2 "$FLOWCTL" zzzz
+expect_out "known: validate, apply"
+expect_exit 2 "$FLOWCTL" ai
+expect_out "'flowctl ai' needs a command: "
+for c in debug optimize; do
+  expect_exit 2 "$FLOWCTL" ai $c my-pipeline --since 1h
+  expect_out "flowctl ai $c is not built yet"
+  if grep -q "A subcommand is required" <<<"$OUT"; then fail "ai $c: $OUT"; fi
+done
+# Real commands still parse.
+expect_exit 0 "$FLOWCTL" ai tools --format json
+
 # components and graph.
 expect_exit 0 "$FLOWCTL" components
 expect_out "selective-sink"
