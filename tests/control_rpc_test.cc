@@ -2,13 +2,16 @@
 // real server on loopback, including bad requests.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "ai/obsrvr/flowctl/agent.grpc.pb.h"
+#include "flowctl/ai/planner.h"
 #include "flowctl/control/server.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/v1/flowctl.grpc.pb.h"
@@ -18,7 +21,7 @@
 namespace flowctl {
 namespace {
 
-namespace pb = ai::obsrvr::flowctl;
+namespace pb = ::ai::obsrvr::flowctl;
 
 std::string Running(const std::string& name, int rate = 200) {
   return "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: " + name +
@@ -524,6 +527,50 @@ TEST_F(ControlRpcTest, GeneratePipelineFeedsExecutePlan) {
   pb::PipelineGoal cake;
   cake.set_description("bake a cake");
   EXPECT_EQ(agents_->GeneratePipeline(&c3, cake, &p).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ControlRpcTest, GeneratePipelineCapsTheGoalAndStopsWhenTheCallerLeaves) {
+  pb::PipelineGoal big;
+  big.set_description(std::string(ai::kMaxGoalBytes + 1, 'a'));
+  pb::Pipeline p;
+  {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    auto st = agents_->GeneratePipeline(&ctx, big, &p);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(st.error_message().find("at most 16384"), std::string::npos) << st.error_message();
+  }
+  // A slow model whose drafts never validate: without cancellation the
+  // planner would ask it 1 + max_repairs (3) times after the caller left.
+  httplib::Server model;
+  std::atomic<int> hits{0};
+  model.Post(".*", [&](const httplib::Request&, httplib::Response& res) {
+    hits++;
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    nlohmann::json a = {
+        {"choices",
+         {{{"message", {{"role", "assistant"}, {"content", "```yaml\nkind: Nonsense\n```"}}}}}}};
+    res.set_content(a.dump(), "application/json");
+  });
+  int port = model.bind_to_any_port("127.0.0.1");
+  std::thread serve([&] { model.listen_after_bind(); });
+  setenv("OPENAI_API_KEY", "k", 1);
+  setenv("OPENAI_BASE_URL", ("http://127.0.0.1:" + std::to_string(port) + "/v1").c_str(), 1);
+  pb::PipelineGoal goal;
+  goal.set_description("read orders.jsonl and write them to out.jsonl");
+  (*goal.mutable_context())["provider"] = "openai";
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+    auto st = agents_->GeneratePipeline(&ctx, goal, &p);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << st.error_message();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_EQ(hits.load(), 1) << "the planner kept asking the model after the caller left";
+  model.stop();
+  serve.join();
+  unsetenv("OPENAI_BASE_URL");
+  unsetenv("OPENAI_API_KEY");
 }
 
 TEST_F(ControlRpcTest, TokenRulesAndMessageLimits) {

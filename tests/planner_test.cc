@@ -956,5 +956,40 @@ TEST(PlannerModel, ProseWithoutADocumentAndAnUnreachableProvider) {
   EXPECT_EQ(d.status().code(), StatusCode::kUnavailable);
 }
 
+// A caller that left stops the plan before the next model call.
+TEST(PlannerModel, CancelledCallerStopsThePlanBetweenModelCalls) {
+  std::atomic<bool> left{false};
+  FakeModel m([&](int, const json&) {
+    left = true;  // the caller leaves while the first draft is made
+    return OpenAiAnswer(kInvalidDraft);
+  });
+  auto req = ModelRequest("openai", m.url());
+  req.max_repairs = 3;
+  req.cancelled = [&] { return left.load(); };
+  auto r = ai::PlanPipeline(req, Reg());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled) << r.status().ToString();
+  EXPECT_EQ(m.hits(), 1);
+}
+
+TEST(Planner, GoalOverTheSizeCapIsRefusedAndOneUnderItPlans) {
+  std::string clause = "read orders.jsonl, keep orders over 100, write them to big.jsonl. ";
+  std::string goal;
+  while (goal.size() + clause.size() <= ai::kMaxGoalBytes) goal += clause;
+  ai::PlanRequest req;
+  req.goal = goal;
+  auto ok = ai::PlanPipeline(req, Reg());
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+  req.goal = goal + clause;
+  auto r = ai::PlanPipeline(req, Reg());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_CONTAINS(r.status().message(), "at most " + std::to_string(ai::kMaxGoalBytes));
+  // The context counts too.
+  req.goal = "read orders.jsonl and write them to out.jsonl";
+  req.context["notes"] = std::string(ai::kMaxGoalBytes, 'x');
+  EXPECT_EQ(ai::PlanPipeline(req, Reg()).status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace flowctl

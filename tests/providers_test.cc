@@ -11,6 +11,7 @@
 #include "flowctl/ai/agent_tools.h"
 #include "flowctl/ai/client.h"
 #include "flowctl/ai/embedded.h"
+#include "flowctl/ai/http_url.h"
 #include "flowctl/ai/provider.h"
 #include "test_util.h"
 
@@ -699,7 +700,146 @@ TEST(AgentTools, SqlIsReadOnlyAndHttpStaysUnderItsBase) {
   EXPECT_EQ(r["body"]["path"], "/v2/users/7");
   EXPECT_TRUE(http.value()->Run({{"path", "http://evil.example/x"}}).contains("error"));
   EXPECT_TRUE(http.value()->Run({{"path", "/../admin"}}).contains("error"));
+  // Encoded climbs are decoded before the check (twice-encoded too), and a
+  // backslash is a separator to some servers.
+  for (const char* p : {"/%2e%2e/admin", "/%2E%2e/admin", "/x/%2e%2e%2f%2e%2e%2fadmin",
+                        "/x%2f..%2fadmin", "/%252e%252e/admin", "/..\\admin", "/x%5c..%5cadmin",
+                        "/./admin", "/%2e/admin", "/x/..", "/%40evil", "/a%00b"})
+    EXPECT_TRUE(http.value()->Run({{"path", p}}).contains("error")) << p;
+  // Dots that are not a whole segment are fine.
+  EXPECT_EQ(http.value()->Run({{"path", "/files/a..b.txt"}})["status"], 200);
+  EXPECT_EQ(http.value()->Run({{"path", "/users/7?q=a/../b"}})["status"], 200);
   EXPECT_FALSE(ai::MakeAgentTool({{"name", "x"}, {"type", "ftp"}}).ok());
+}
+
+TEST(HttpUrl, AcceptsHttpAndHttpsOnlyWithAHostAndAValidPort) {
+  auto u = ai::ParseHttpUrl("HTTPS://api.example.com/v1/");
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u.value().Origin(), "https://api.example.com:443");
+  EXPECT_EQ(u.value().path, "/v1");
+  u = ai::ParseHttpUrl("http://[::1]:8080");
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u.value().Origin(), "http://[::1]:8080");
+  EXPECT_EQ(u.value().path, "");
+  EXPECT_TRUE(ai::ParseHttpUrl("http://127.0.0.1:1/x/y").ok());
+  struct Bad {
+    const char* url;
+    const char* why;
+  };
+  for (const Bad& b : std::vector<Bad>{{"ftp://example.com", "scheme 'ftp' is not supported"},
+                                       {"example.com", "no scheme"},
+                                       {"http://", "no host"},
+                                       {"http:///x", "no host"},
+                                       {"http://h:0", "out of range"},
+                                       {"http://h:65536", "out of range"},
+                                       {"http://h:99999999999999999999", "out of range"},
+                                       {"http://h:8o", "not a number"},
+                                       {"http://h:", "without a port"},
+                                       {"http://u:p@h", "user:password@"},
+                                       {"http://h/x?a=1", "query"},
+                                       {"http://h x", "space"},
+                                       {"http://[::1", "without ']'"},
+                                       {"http://h%2f", "in the host"}}) {
+    auto r = ai::ParseHttpUrl(b.url);
+    ASSERT_FALSE(r.ok()) << b.url;
+    EXPECT_NE(r.status().message().find(b.why), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("valid: http://HOST"), std::string::npos);
+  }
+}
+
+// A bad URL from the environment is an error when the provider is made, and
+// a tool built around the check never throws from Run.
+TEST(HttpUrl, ProvidersAndToolsReturnErrorsInsteadOfThrowing) {
+  auto env = [](const std::string& n) -> std::string {
+    if (n == "OPENAI_API_KEY" || n == "ANTHROPIC_API_KEY") return "k";
+    if (n == "OPENAI_BASE_URL") return "ftp://x/v1";
+    if (n == "ANTHROPIC_BASE_URL") return "https://h:70000";
+    if (n == "OLLAMA_HOST") return "localhost:11434x";
+    return "";
+  };
+  for (const char* name : {"openai", "anthropic", "ollama"}) {
+    ai::ProviderOptions po;
+    po.name = name;
+    auto p = ai::MakeProvider(po, env);
+    ASSERT_FALSE(p.ok()) << name;
+    EXPECT_NE(p.status().message().find("is not a valid URL"), std::string::npos)
+        << p.status().message();
+  }
+  ai::ProviderOptions po;
+  po.name = "openai";
+  po.base_url = "gopher://h";
+  auto p = ai::MakeProvider(po, env);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("base_url: 'gopher://h'"), std::string::npos)
+      << p.status().message();
+  auto t = ai::MakeAgentTool({{"name", "w"}, {"type", "http"}, {"base_url", "ftp://h"}});
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
+}
+
+// Validate checks a sql tool without running its script; building it runs
+// the script into memory, where ATTACH / VACUUM INTO cannot create files.
+TEST(AgentTools, CheckRunsNoScriptAndScriptsCannotCreateFiles) {
+  testing::TempDir dir;
+  std::string made = dir.File("made.db");
+  testing::WriteFile(dir.File("attach.sql"),
+                     "ATTACH DATABASE '" + made + "' AS c; CREATE TABLE c.t (x INTEGER);");
+  testing::WriteFile(dir.File("vacuum.sql"),
+                     "CREATE TABLE t (x INTEGER); VACUUM INTO '" + made + "';");
+  for (const char* script : {"attach.sql", "vacuum.sql"}) {
+    json c = {{"name", "db"}, {"type", "sql"}, {"database", dir.File(script)}};
+    EXPECT_TRUE(ai::CheckAgentTool(c).ok()) << script;
+    EXPECT_FALSE(std::filesystem::exists(made)) << script << ": check ran the script";
+    auto t = ai::MakeAgentTool(c);
+    ASSERT_FALSE(t.ok()) << script;
+    EXPECT_NE(t.status().message().find("ATTACH and VACUUM INTO are refused"), std::string::npos)
+        << t.status().message();
+    EXPECT_FALSE(std::filesystem::exists(made)) << script << ": the script created a file";
+  }
+  json missing = {{"name", "db"}, {"type", "sql"}, {"database", dir.File("none.sql")}};
+  EXPECT_EQ(ai::CheckAgentTool(missing).code(), StatusCode::kNotFound);
+  // A query cannot attach a file either.
+  testing::WriteFile(dir.File("ok.sql"), "CREATE TABLE t (x INTEGER);");
+  auto t = ai::MakeAgentTool({{"name", "db"}, {"type", "sql"}, {"database", dir.File("ok.sql")}});
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t.value()->Run({{"query", "WITH a AS (SELECT 1) SELECT * FROM a"}}).contains("rows"));
+}
+
+// A query that never ends is interrupted by the call's deadline, and by the
+// run's stop flag when there is no deadline.
+TEST(AgentTools, EndlessRecursiveQueryStopsAtTheDeadlineOrTheStopFlag) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("db.sql"), "CREATE TABLE t (x INTEGER);");
+  auto t = ai::MakeAgentTool({{"name", "db"}, {"type", "sql"}, {"database", dir.File("db.sql")}});
+  ASSERT_TRUE(t.ok());
+  json endless = {{"query",
+                   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                   "SELECT count(*) AS n FROM c"}};
+  using Clock = std::chrono::steady_clock;
+  ai::CallBounds b;
+  auto start = Clock::now();
+  b.deadline = start + std::chrono::milliseconds(200);
+  json r = t.value()->Run(endless, b);
+  auto took = Clock::now() - start;
+  ASSERT_TRUE(r.contains("error")) << r.dump();
+  EXPECT_NE(r["error"].get<std::string>().find("max_time_ms"), std::string::npos) << r.dump();
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  std::atomic<bool> stop{false};
+  ai::CallBounds s;
+  s.stop = &stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+  });
+  start = Clock::now();
+  r = t.value()->Run(endless, s);
+  took = Clock::now() - start;
+  stopper.join();
+  EXPECT_TRUE(r.contains("error")) << r.dump();
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  // A quick query is not affected by a deadline.
+  b.deadline = Clock::now() + std::chrono::seconds(5);
+  EXPECT_EQ(t.value()->Run({{"query", "SELECT 7 AS n"}}, b)["rows"][0]["n"], 7);
 }
 
 TEST(AgentTools, RedisAgainstARealServer) {

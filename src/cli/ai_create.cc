@@ -171,6 +171,10 @@ int AiCreate(const AiCreateOptions& o) {
                  "orders.jsonl, keep orders over $100, write them to big.jsonl\"\n";
     return kExitUsage;
   }
+  if (o.goal.size() > ai::kMaxGoalBytes) {
+    std::cerr << "flowctl ai create: " << ai::GoalTooLarge(o.goal.size()).message() << "\n";
+    return kExitUsage;
+  }
   bool interactive = isatty(0) && isatty(1) && o.output == "text";
   if (o.apply && !o.dry_run && !o.yes && !interactive) {
     std::cerr << "flowctl ai create: --apply starts the pipeline; without a terminal to confirm "

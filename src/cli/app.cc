@@ -11,9 +11,10 @@
 #include <mutex>
 
 #include "commands.h"
+#include "flowctl/data/json.h"
 #include "mcp.h"
 #include "remote.h"
-#include "flowctl/data/json.h"
+#include "subcommands.h"
 
 namespace flowctl::cli {
 namespace {
@@ -73,6 +74,13 @@ int RunCli(int argc, char** argv) {
                  "(default: by model name; also $FLOWCTL_AI_PROVIDER)")
       ->check(CLI::IsMember({"openai", "anthropic", "ollama", "embedded"}));
 
+  // TLS to a daemon started with --tls-cert/--tls-key.
+  auto add_tls = [](CLI::App* cmd, RemoteOptions* r) {
+    cmd->add_option("--tls-ca", r->tls_ca,
+                    "PEM certificate(s) to trust: talk TLS to the server (else $FLOWCTL_TLS_CA)");
+    cmd->add_flag("--tls", r->tls,
+                  "talk TLS to the server, trusting the system roots (also: an https:// address)");
+  };
   auto add_output = [&](CLI::App* cmd, std::vector<std::string> allowed) {
     cmd->add_option("-o,--output", common.output, "output format")
         ->check(CLI::IsMember(allowed))
@@ -127,6 +135,12 @@ int RunCli(int argc, char** argv) {
   ai->require_subcommand(1);
   std::string tools_format = "json";
   auto* ai_tools = ai->add_subcommand("tools", "Print the agent tools with their JSON schemas");
+  AddNotBuilt(ai, "debug", "AI diagnosis of a running pipeline",
+              "meanwhile `flowctl status NAME`, `flowctl top` and `flowctl explain ID` show a "
+              "pipeline's health and its AI decisions (docs/ai.md, \"Not built yet\")");
+  AddNotBuilt(ai, "optimize", "AI optimization of a running pipeline",
+              "meanwhile `flowctl ai create` offers optimizations for a new pipeline and the "
+              "MCP tool analyze_pipeline_performance reads a running one (docs/ai.md)");
   ai_tools->add_option("--format", tools_format, "openai, anthropic, mcp or json")
       ->check(CLI::IsMember({"openai", "anthropic", "mcp", "json"}))
       ->capture_default_str();
@@ -231,6 +245,7 @@ int RunCli(int argc, char** argv) {
   mcp->add_option("--token-file", mcp_opts.token_file,
                   "with --server: the daemon's bearer token (else $FLOWCTL_TOKEN); with --http: "
                   "the token every request must send (both: the same one)");
+  add_tls(mcp, &mcp_opts.remote_tls);
   mcp->add_option("--allow-origin", mcp_opts.allowed_origins,
                   "with --http: a browser Origin to accept besides loopback ones (repeatable)");
 
@@ -263,6 +278,7 @@ int RunCli(int argc, char** argv) {
     cmd->add_option("--server", remote.server,
                     "control plane address (default $FLOWCTL_SERVER or 127.0.0.1:8080)");
     cmd->add_option("--token-file", remote.token_file, "file holding the bearer token");
+    add_tls(cmd, &remote);
     cmd->add_option("-o,--output", remote.output, "table, json or yaml")
         ->check(CLI::IsMember({"table", "json", "yaml"}))
         ->capture_default_str();
@@ -311,13 +327,26 @@ int RunCli(int argc, char** argv) {
   apply->add_option("--server", remote.server,
                     "submit to this control plane instead of running here (or $FLOWCTL_SERVER)");
   apply->add_option("--token-file", remote.token_file, "file holding the bearer token");
+  add_tls(apply, &remote);
   apply->add_flag("--wait", wait, "with --server: follow the run until it ends");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A mistyped subcommand reads better as one than as "A subcommand is required".
+    if (e.get_exit_code() != 0) {
+      std::string unknown = UnknownSubcommand(app, argc, argv);
+      if (!unknown.empty()) {
+        std::cerr << "flowctl: " << unknown << "\n";
+        return kExitUsage;
+      }
+    }
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
+  }
+  if (std::string m = NotBuiltMessage(app); !m.empty()) {
+    std::cerr << "flowctl: " << m << "\n";
+    return kExitUsage;
   }
   SetupLogging(log_level, log_format);
   // Components read the choice where they are built (validate and run).

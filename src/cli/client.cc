@@ -23,6 +23,38 @@ std::string ServerAddress(const RemoteOptions& r) {
   return "127.0.0.1:8080";
 }
 
+bool StripPrefix(std::string* s, const std::string& prefix) {
+  if (s->rfind(prefix, 0) != 0) return false;
+  s->erase(0, prefix.size());
+  return true;
+}
+
+// Plaintext, or TLS with the given roots (system roots when none): from
+// --tls-ca / $FLOWCTL_TLS_CA, --tls, or an https:// address. *error is set
+// when the CA file cannot be read.
+std::shared_ptr<grpc::ChannelCredentials> Credentials(const RemoteOptions& r, std::string* addr,
+                                                      std::string* error) {
+  bool tls = r.tls;
+  if (StripPrefix(addr, "https://")) tls = true;
+  StripPrefix(addr, "http://");
+  std::string ca = r.tls_ca;
+  if (ca.empty())
+    if (const char* env = std::getenv("FLOWCTL_TLS_CA")) ca = env;
+  if (ca.empty() && !tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  if (!ca.empty()) {
+    std::ifstream in(ca);
+    std::stringstream ss;
+    if (in) ss << in.rdbuf();
+    if (!in || ss.str().empty()) {
+      *error = "cannot read the CA file " + ca + " (--tls-ca: PEM certificates to trust)";
+      return grpc::InsecureChannelCredentials();
+    }
+    ssl.pem_root_certs = ss.str();
+  }
+  return grpc::SslCredentials(ssl);
+}
+
 }  // namespace
 
 Client::Client(const RemoteOptions& r) : addr_(ServerAddress(r)) {
@@ -32,12 +64,14 @@ Client::Client(const RemoteOptions& r) : addr_(ServerAddress(r)) {
   // default backoff of up to two minutes (matters to the long-lived
   // `flowctl mcp --server`).
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  channel_ = grpc::CreateCustomChannel(addr_, grpc::InsecureChannelCredentials(), args);
+  std::string target = addr_;
+  auto creds = Credentials(r, &target, &token_error_);
+  channel_ = grpc::CreateCustomChannel(target, creds, args);
   stub_ = v1::PipelineService::NewStub(channel_);
   components_ = v1::ComponentService::NewStub(channel_);
   if (!r.token_file.empty()) {
     std::ifstream in(r.token_file);
-    if (!in) token_error_ = "cannot read token file " + r.token_file;
+    if (!in && token_error_.empty()) token_error_ = "cannot read token file " + r.token_file;
     std::stringstream ss;
     ss << in.rdbuf();
     token_ = ss.str();
@@ -68,7 +102,9 @@ bool Client::Connect() {
   }
   // Generous: a loaded machine may take a while to accept.
   if (Ready(5).ok()) return true;
-  std::cerr << "flowctl: " << NoServerMessage(addr_) << " (or set --server / FLOWCTL_SERVER)\n";
+  std::cerr << "flowctl: " << NoServerMessage(addr_)
+            << " (or set --server / FLOWCTL_SERVER; a daemon with --tls-cert needs --tls-ca FILE "
+               "or --tls)\n";
   return false;
 }
 

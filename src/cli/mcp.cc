@@ -81,6 +81,8 @@ int McpOverServer(const McpOptions& o, const ai::mcp::HttpOptions& http_opts, in
   RemoteOptions ro;
   ro.server = o.server;
   ro.token_file = o.token_file;
+  ro.tls_ca = o.remote_tls.tls_ca;
+  ro.tls = o.remote_tls.tls;
   std::unique_ptr<ai::EngineApi> api = RemoteEngineApi(ro);
   ai::ToolRegistry tools;
   ai::RegisterBuiltinTools(tools, api.get());

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "remote.h"
+
 namespace flowctl::cli {
 
 struct McpOptions {
@@ -20,6 +22,7 @@ struct McpOptions {
   // Own engine only: where applied pipelines may read and write; empty =
   // STATE_DIR/data.
   std::vector<std::string> data_roots;
+  RemoteOptions remote_tls;  // with --server: tls_ca / tls only
 };
 
 int Mcp(const McpOptions& o);

@@ -3,6 +3,7 @@
 // yaml step by step; AnalyzePerformance reads the engine. The RPCs that need
 // AI operations say they are not built yet.
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "convert.h"
@@ -61,6 +62,15 @@ grpc::ServerUnaryReactor* AgentServiceImpl::GeneratePipeline(grpc::CallbackServe
   if (auto it = pr.context.find("name"); it != pr.context.end()) pr.name = it->second;
   if (auto it = pr.context.find("provider"); it != pr.context.end()) pr.provider = it->second;
   if (auto it = pr.context.find("model"); it != pr.context.end()) pr.model = it->second;
+  // Refused before any work is queued.
+  if (size_t n = ai::GoalBytes(pr); n > ai::kMaxGoalBytes)
+    return Done(ctx, ToGrpc(ai::GoalTooLarge(n)));
+  // The planner stops between steps once the caller has left or its
+  // deadline has passed: no work for nobody. The context lives until the
+  // reactor finishes, after the plan.
+  pr.cancelled = [ctx] {
+    return ctx->IsCancelled() || std::chrono::system_clock::now() > ctx->deadline();
+  };
   auto* reactor = ctx->DefaultReactor();
   // A model provider may take seconds: not on a reactor thread.
   c_.executor->Post([this, pr, resp, reactor, caller] {

@@ -17,6 +17,17 @@ grpc::Status Required(const std::string& field, const std::string& value) {
   return FieldError(field, field + " is required");
 }
 
+// Looks at every byte of the caller's value whatever the first difference,
+// so that the time a wrong token takes does not tell how much of it was right.
+bool ConstantTimeEquals(const std::string& given, const std::string& want) {
+  unsigned char diff = given.size() == want.size() ? 0 : 1;
+  for (size_t i = 0; i < given.size(); ++i) {
+    unsigned char w = i < want.size() ? static_cast<unsigned char>(want[i]) : 0;
+    diff |= static_cast<unsigned char>(given[i]) ^ w;
+  }
+  return diff == 0;
+}
+
 }  // namespace
 
 grpc::Status Authorize(const CallContext& c, grpc::CallbackServerContext* ctx,
@@ -29,7 +40,7 @@ grpc::Status Authorize(const CallContext& c, grpc::CallbackServerContext* ctx,
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         "missing 'authorization: Bearer <token>' metadata");
   std::string value(it->second.data(), it->second.size());
-  if (value != "Bearer " + c.token)
+  if (!ConstantTimeEquals(value, "Bearer " + c.token))
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "invalid bearer token");
   *caller = "token@" + ctx->peer();
   return grpc::Status::OK;

@@ -1,15 +1,15 @@
 #include "flowctl/control/server.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
-
-#include <arpa/inet.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "grpc/health/v1/health.pb.h"
+#include "malformed.h"
 #include "services.h"
 
 namespace flowctl::control {
@@ -150,6 +150,7 @@ class ServerImpl {
     builder.RegisterService(&pipelines_);
     builder.RegisterService(&components_);
     builder.RegisterService(&agents_);
+    builder.experimental().SetInterceptorCreators(MakeMalformedRequestInterceptors());
     server_ = builder.BuildAndStart();
     if (!server_ || (port_ == 0 && opts_.listen.rfind("unix:", 0) != 0))
       return Status(StatusCode::kAlreadyExists,

@@ -195,6 +195,7 @@ class RunImpl {
   bool started_ = false;
   bool cancelled_ = false;
   bool aborted_ = false;
+  std::atomic<bool> stop_flag_{false};  // aborted_, for components (ctx.stop)
   bool done_ = false;
   size_t finished_count_ = 0;
   Status failure_;
@@ -277,6 +278,7 @@ Status RunImpl::Init() {
     ctx.counters = &n->counters;
     ctx.shared = &n->shared;
     ctx.resuming = resuming;
+    ctx.stop = &stop_flag_;
     const auto& d = *g.descriptor;
     if (opts_.sandbox) {
       // Re-resolved at open, not only at apply: a symlink swapped in since
@@ -350,6 +352,7 @@ void RunImpl::Abort(Status why) {
   std::lock_guard<std::mutex> lk(mu_);
   if (!aborted_) {
     aborted_ = true;
+    stop_flag_ = true;
     if (failure_.ok()) failure_ = std::move(why);
     for (auto& n : nodes_)
       if (n->tracker) n->tracker->Freeze();

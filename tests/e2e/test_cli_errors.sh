@@ -99,6 +99,105 @@ expect_exit 0 "$FLOWCTL" apply malformed.yaml --dry-run
 expect_out "Plan for pipeline 'x'"
 [ ! -e out.jsonl ] || fail "dry run wrote output"
 
+# A URL the HTTP client cannot use is an error at validate, naming the node and
+# field (it used to pass and then abort the process on the first event).
+for url in "ftp://example.com/x" "http://h:99999" "http://" "not a url"; do
+cat > badurl.yaml <<Y
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: x}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 2}}
+  processors:
+    - id: ag
+      type: agent-processor
+      inputs: [gen]
+      config:
+        tools:
+          - {name: web, type: http, base_url: "$url", call: {path: /a}}
+    - id: ai
+      type: ai-processor
+      inputs: [ag]
+      config: {model: gpt-4o-mini, base_url: "$url"}
+  sinks:
+    - {id: out, type: stdout, inputs: [ai]}
+Y
+expect_exit 1 "$FLOWCTL" validate badurl.yaml
+expect_out "node 'ag': config/tools/0: tool web: base_url '$url' is not a valid URL"
+expect_out "node 'ai': config/base_url: base_url '$url' is not a valid URL"
+expect_out "valid: http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]"
+expect_out "invalid (2 errors)"
+done
+# The same URL from the environment: apply refuses to start (exit 3), no abort.
+cat > envurl.yaml <<'Y'
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: x}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 2}}
+  processors:
+    - {id: ai, type: ai-processor, inputs: [gen], config: {model: gpt-4o-mini}}
+  sinks:
+    - {id: out, type: stdout, inputs: [ai]}
+Y
+expect_exit 3 env OPENAI_API_KEY=k OPENAI_BASE_URL=ftp://x "$FLOWCTL" apply envurl.yaml -q
+expect_out "OPENAI_BASE_URL: 'ftp://x' is not a valid URL"
+
+# validate only reads: an agent sql tool's script is not run, so a script that
+# would create a database file leaves nothing behind; at start the in-memory
+# script may not attach files either.
+printf "ATTACH DATABASE 'created.db' AS c; CREATE TABLE c.t(x);\nCREATE TABLE customers(id TEXT);\n" > init.sql
+cat > sqltool.yaml <<'Y'
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: x}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 1}}
+  processors:
+    - id: ag
+      type: agent-processor
+      inputs: [gen]
+      config:
+        tools:
+          - {name: db, type: sql, database: init.sql, call: {query: "SELECT 1 AS one"}}
+  sinks:
+    - {id: out, type: stdout, inputs: [ag]}
+Y
+expect_exit 0 "$FLOWCTL" validate sqltool.yaml
+[ ! -e created.db ] || fail "validate ran the sql tool's script (created.db exists)"
+expect_exit 3 "$FLOWCTL" apply sqltool.yaml -q
+expect_out "ATTACH and VACUUM INTO are refused"
+[ ! -e created.db ] || fail "the sql tool's script attached a file"
+
+# ai create caps the goal's size: exit 2 with the cap in the message.
+expect_exit 2 "$FLOWCTL" ai create "$(head -c 17000 /dev/zero | tr '\0' a)"
+expect_out "at most 16384 are planned"
+
+# Mistyped subcommands get did-you-mean at every level; commands that are not
+# built yet say so; all exit 2.
+expect_exit 2 "$FLOWCTL" aply x.yaml
+expect_out "unknown command 'aply' for 'flowctl' (did you mean 'apply'?)"
+expect_exit 2 "$FLOWCTL" ai crate "read x"
+expect_out "unknown command 'crate' for 'flowctl ai' (did you mean 'create'?)"
+expect_exit 2 "$FLOWCTL" --log-level warn get pipelnes
+expect_out "did you mean 'pipelines'?"
+expect_exit 2 "$FLOWCTL" index ad x.txt
+expect_out "did you mean 'add'?"
+expect_exit 2 "$FLOWCTL" zzzz
+expect_out "known: validate, apply"
+expect_exit 2 "$FLOWCTL" ai
+expect_out "'flowctl ai' needs a command: "
+for c in debug optimize; do
+  expect_exit 2 "$FLOWCTL" ai $c my-pipeline --since 1h
+  expect_out "flowctl ai $c is not built yet"
+  if grep -q "A subcommand is required" <<<"$OUT"; then fail "ai $c: $OUT"; fi
+done
+# Real commands still parse.
+expect_exit 0 "$FLOWCTL" ai tools --format json
+
 # components and graph.
 expect_exit 0 "$FLOWCTL" components
 expect_out "selective-sink"

@@ -4,7 +4,12 @@
 # and lists the types that do. It never crashes.
 source "$(dirname "$0")/lib.sh"
 SEED="$SRC/../shared/seed/000_fd905c61910ea776.txt"
-[ -f "$SEED" ] || fail "seed not found at $SEED"
+# The seed lives beside the repository, not in it: without it, skip (ctest
+# reads exit 77 as skipped) and say what is missing.
+if [ ! -f "$SEED" ]; then
+  echo "SKIP: the design seed is missing: $SEED (it lives beside the repository, in ../shared)"
+  exit 77
+fi
 cd "$WORK"
 python3 - "$SEED" <<'P'
 import re, sys

@@ -31,3 +31,31 @@ except grpc.RpcError as e:
     assert e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED), e.code()
 print("tls: ok")
 P
+
+# The CLI and `flowctl mcp --server` reach the TLS daemon with --tls-ca (or
+# $FLOWCTL_TLS_CA); without it they fail with a hint, not a hang.
+cat > p.yaml <<'Y'
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: tls-e2e}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 5}}
+  sinks:
+    - {id: out, type: null, inputs: [gen]}
+Y
+expect_exit 0 "$FLOWCTL" apply p.yaml --server "$ADDR" --tls-ca cert.pem
+expect_exit 0 "$FLOWCTL" get pipelines --server "$ADDR" --tls-ca cert.pem -o json
+expect_out "tls-e2e"
+expect_exit 0 env FLOWCTL_TLS_CA=cert.pem "$FLOWCTL" get pipelines --server "https://$ADDR"
+expect_out "tls-e2e"
+expect_exit 0 "$FLOWCTL" status tls-e2e --server "$ADDR" --tls-ca cert.pem
+expect_exit 3 "$FLOWCTL" get pipelines --server "$ADDR"
+expect_out "--tls-ca FILE"
+expect_exit 3 "$FLOWCTL" get pipelines --server "$ADDR" --tls-ca missing.pem
+expect_out "cannot read the CA file missing.pem"
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"sh","version":"1"}}}' \
+  '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_pipeline_status","arguments":{"name":"tls-e2e"}}}' |
+  "$FLOWCTL" mcp --server "$ADDR" --tls-ca cert.pem > mcp.out 2> mcp.err
+grep -q 'tls-e2e' mcp.out && ! grep -q '"isError":true' mcp.out || fail "mcp --server over TLS: $(cat mcp.out mcp.err)"
+echo "tls cli: ok"

@@ -10,6 +10,8 @@
 #ifndef FLOWCTL_AI_AGENT_TOOLS_H_
 #define FLOWCTL_AI_AGENT_TOOLS_H_
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -20,12 +22,24 @@
 
 namespace flowctl::ai {
 
+// What bounds one tool call: the event's deadline (max_time_ms) and the
+// run's stop flag. A call past either gives up and answers an error.
+struct CallBounds {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  const std::atomic<bool>* stop = nullptr;  // may be null
+  bool Expired() const {
+    return (stop != nullptr && stop->load(std::memory_order_relaxed)) ||
+           std::chrono::steady_clock::now() >= deadline;
+  }
+};
+
 class AgentTool {
  public:
   virtual ~AgentTool() = default;
   virtual const ToolDefinition& definition() const = 0;
   // Arguments as the model (or a scripted call) gives them.
-  virtual nlohmann::json Run(const nlohmann::json& args) = 0;
+  virtual nlohmann::json Run(const nlohmann::json& args, const CallBounds& bounds) = 0;
+  nlohmann::json Run(const nlohmann::json& args) { return Run(args, CallBounds{}); }
 };
 
 // config: {name, type: sql|http|cache|redis, description?, ...}:
@@ -35,7 +49,12 @@ class AgentTool {
 //   redis: address (host:port, or unix:PATH), ttl_s (0 = none)
 // A tool whose connection is not configured (no database, base_url or
 // address) is kFailedPrecondition; the others kInvalidArgument.
+// Builds the tool and runs what it needs first (a sql tool's .sql script,
+// into an in-memory database that cannot attach files).
 Result<std::unique_ptr<AgentTool>> MakeAgentTool(const nlohmann::json& config);
+// For validate: the same errors as MakeAgentTool, from the config and
+// read-only looks at the files it names. Runs no script, creates no file.
+Status CheckAgentTool(const nlohmann::json& config);
 
 }  // namespace flowctl::ai
 

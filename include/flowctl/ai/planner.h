@@ -22,6 +22,9 @@
 //   kFailedPrecondition  the model's drafts were still invalid at the cap
 //                        (the message names the last errors)
 //   kUnavailable         the model provider failed (network, key, answer)
+//   kCancelled           request.cancelled() said so between steps
+// The goal with its context is capped at kMaxGoalBytes (kInvalidArgument):
+// a goal is a paragraph, and a cap bounds the work one request can cause.
 #ifndef FLOWCTL_AI_PLANNER_H_
 #define FLOWCTL_AI_PLANNER_H_
 
@@ -39,6 +42,9 @@
 #include "flowctl/spec/spec.h"
 
 namespace flowctl::ai {
+
+// The largest goal (description plus context) the planner takes.
+inline constexpr size_t kMaxGoalBytes = 16 * 1024;
 
 // The seed's create_pipeline constraints; 0 / negative = not given.
 struct PlanConstraints {
@@ -62,7 +68,15 @@ struct PlanRequest {
   EnvLookup env;        // keys and base URLs; empty = the process environment
   // Called with a line of progress while a remote model works (may be empty).
   std::function<void(const std::string&)> progress;
+  // Asked between planning steps and model calls; true stops the plan with
+  // kCancelled (a gRPC caller that left or whose deadline passed). May be empty.
+  std::function<bool()> cancelled;
 };
+
+// The size of a goal as the planner counts it against kMaxGoalBytes, and
+// the error for one over it (the caller's size and the cap).
+size_t GoalBytes(const PlanRequest& request);
+Status GoalTooLarge(size_t bytes);
 
 struct NodeExplanation {
   std::string id;

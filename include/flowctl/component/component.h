@@ -82,6 +82,10 @@ struct ComponentContext {
   // config; a component that opens a path it derives itself (a default
   // directory, a name looked up in a directory) passes it to ResolvePath.
   std::shared_ptr<const Sandbox> sandbox;
+  // Set when the run is aborted (a second SIGTERM, a fatal error): a call
+  // that can take long inside Process (a query, a model loop) gives up.
+  // Null when a test builds a component by hand.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // path as is without a sandbox; else its resolved absolute path, or an error

@@ -378,7 +378,7 @@ class Extractor {
       if (!Free(i)) continue;
       for (const auto& c : Comparators()) {
         int n = PhraseLen(c.phrase);
-        if (g_.Find(c.phrase, i, false) != i) continue;  // a probe: marks nothing
+        if (!g_.MatchesAt(c.phrase, i)) continue;
         int v = i + n;
         if (v >= to_ || !Free(v)) continue;
         // A comparator inside a clause end does not reach the value.

@@ -36,6 +36,11 @@ struct Token {
   bool subject_only = false;
 };
 
+// Whether the request's caller asked to stop (PlanRequest::cancelled), and
+// the status returned then.
+bool Cancelled(const PlanRequest& r);
+Status CancelledStatus();
+
 struct Goal {
   std::string text;
   std::vector<Token> tokens;
@@ -44,6 +49,10 @@ struct Goal {
   // mark: the match counts as understood (Token::seen); naming probes pass false.
   int Find(const std::string& phrase, int from = 0, bool mark = true) const;
   bool Has(const std::string& phrase) const { return Find(phrase) >= 0; }
+  // Whether the phrase starts exactly at token i (marks nothing): a probe
+  // at one place costs the phrase's length, not the goal's.
+  bool MatchesAt(const std::string& phrase, int i) const;
+  bool MatchesAt(const std::vector<std::string>& parts, int i) const;
   bool HasAny(std::initializer_list<const char*> phrases) const;
   int size() const { return static_cast<int>(tokens.size()); }
   const Token& at(int i) const { return tokens[static_cast<size_t>(i)]; }

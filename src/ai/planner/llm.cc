@@ -205,6 +205,8 @@ Result<Plan> DraftWithModel(const PlanRequest& req, const Registry& registry) {
   int attempts = 1 + std::max(0, req.max_repairs);
   std::string last;
   for (int a = 1; a <= attempts; ++a) {
+    // A model call takes seconds: none is made for a caller who left.
+    if (Cancelled(req)) return CancelledStatus();
     if (req.progress)
       req.progress(a == 1 ? "asking " + provider + ":" + model + " for a draft..."
                           : "asking " + provider + ":" + model + " to repair draft " +

@@ -97,7 +97,27 @@ Status Finalize(const Registry& registry, const std::map<std::string, std::strin
 
 }  // namespace planner
 
+size_t GoalBytes(const PlanRequest& r) {
+  size_t n = r.goal.size();
+  for (const auto& [k, v] : r.context) n += k.size() + v.size();
+  return n;
+}
+
+Status GoalTooLarge(size_t bytes) {
+  return Status::Invalid("the goal is " + std::to_string(bytes) + " bytes; at most " +
+                         std::to_string(kMaxGoalBytes) +
+                         " are planned (describe the pipeline in a paragraph: what to read, what "
+                         "to do, where results go)");
+}
+
+namespace planner {
+bool Cancelled(const PlanRequest& r) { return r.cancelled && r.cancelled(); }
+Status CancelledStatus() { return Status::Cancelled("planning cancelled: the caller left"); }
+}  // namespace planner
+
 Result<Plan> PlanPipeline(const PlanRequest& request, const Registry& registry) {
+  if (size_t n = GoalBytes(request); n > kMaxGoalBytes) return GoalTooLarge(n);
+  if (planner::Cancelled(request)) return planner::CancelledStatus();
   bool blank = true;
   for (char c : request.goal) blank = blank && std::isspace(static_cast<unsigned char>(c));
   if (blank)
@@ -111,6 +131,7 @@ Result<Plan> PlanPipeline(const PlanRequest& request, const Registry& registry) 
 
   planner::Goal goal = planner::Tokenize(planner_impl::GoalText(request));
   planner::Intent intent = planner::ExtractIntent(goal, request, registry);
+  if (planner::Cancelled(request)) return planner::CancelledStatus();
   if (intent.signals == 0)
     return Status::Invalid(
         "nothing in the goal names data to read, a processing step or a destination, so no "
@@ -120,6 +141,7 @@ Result<Plan> PlanPipeline(const PlanRequest& request, const Registry& registry) 
   std::string name = request.name.empty() ? planner::DeriveName(goal) : planner::Slug(request.name);
   if (name.empty()) name = "generated-pipeline";
   planner::Composed composed = planner::Compose(intent, name);
+  if (planner::Cancelled(request)) return planner::CancelledStatus();
   composed.spec.metadata.annotations["description"] = request.goal;
   Plan plan;
   plan.planner = "embedded";
@@ -128,6 +150,7 @@ Result<Plan> PlanPipeline(const PlanRequest& request, const Registry& registry) 
   std::vector<Diagnostic> diags;
   Status st = planner::ValidateAndRepair(registry, &composed, &plan.warnings, &diags);
   if (!st.ok()) return st;
+  if (planner::Cancelled(request)) return planner::CancelledStatus();
   plan.spec = composed.spec;
   if (plan.spec.FindNode("dlq") == nullptr)
     plan.assumptions.erase(std::remove_if(plan.assumptions.begin(), plan.assumptions.end(),

@@ -41,7 +41,9 @@ bool Goal::HasAny(std::initializer_list<const char*> phrases) const {
   return any;
 }
 
-int Goal::Find(const std::string& phrase, int from, bool mark) const {
+namespace {
+
+std::vector<std::string> PhraseParts(const std::string& phrase) {
   std::vector<std::string> parts;
   size_t b = 0;
   while (b < phrase.size()) {
@@ -50,31 +52,41 @@ int Goal::Find(const std::string& phrase, int from, bool mark) const {
     if (e > b) parts.push_back(phrase.substr(b, e - b));
     b = e + 1;
   }
+  return parts;
+}
+
+}  // namespace
+
+bool Goal::MatchesAt(const std::vector<std::string>& parts, int i) const {
+  if (parts.empty() || i < 0 || i + static_cast<int>(parts.size()) > size()) return false;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    const Token& tok = at(i + static_cast<int>(k));
+    const std::string& t = tok.lower;
+    const std::string& p = parts[k];
+    // A word of the goal is not found inside a file name: "escalations.jsonl"
+    // names a destination, it does not ask for escalation.
+    if (tok.kind == Token::Kind::kPath && p.find_first_of("./") == std::string::npos) return false;
+    // A trailing '*' matches any word starting with the rest.
+    bool ok = !p.empty() && p.back() == '*' ? t.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0
+                                            : t == p;
+    if (!ok) return false;
+    // A phrase does not run across a clause end.
+    if (k + 1 < parts.size() && tok.clause_end) return false;
+  }
+  return true;
+}
+
+bool Goal::MatchesAt(const std::string& phrase, int i) const {
+  return MatchesAt(PhraseParts(phrase), i);
+}
+
+int Goal::Find(const std::string& phrase, int from, bool mark) const {
+  std::vector<std::string> parts = PhraseParts(phrase);
   if (parts.empty()) return -1;
   for (int i = std::max(0, from); i + static_cast<int>(parts.size()) <= size(); ++i) {
-    bool ok = true;
-    for (size_t k = 0; k < parts.size() && ok; ++k) {
-      const Token& tok = at(i + static_cast<int>(k));
-      const std::string& t = tok.lower;
-      const std::string& p = parts[k];
-      // A word of the goal is not found inside a file name: "escalations.jsonl"
-      // names a destination, it does not ask for escalation.
-      if (tok.kind == Token::Kind::kPath && p.find_first_of("./") == std::string::npos) {
-        ok = false;
-        break;
-      }
-      // A trailing '*' matches any word starting with the rest.
-      if (!p.empty() && p.back() == '*')
-        ok = t.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0;
-      else
-        ok = t == p;
-      // A phrase does not run across a clause end.
-      if (ok && k + 1 < parts.size() && at(i + static_cast<int>(k)).clause_end) ok = false;
-    }
-    if (ok) {
-      for (size_t k = 0; k < parts.size() && mark; ++k) at(i + static_cast<int>(k)).seen = true;
-      return i;
-    }
+    if (!MatchesAt(parts, i)) continue;
+    for (size_t k = 0; k < parts.size() && mark; ++k) at(i + static_cast<int>(k)).seen = true;
+    return i;
   }
   return -1;
 }

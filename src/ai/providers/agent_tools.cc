@@ -12,6 +12,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "flowctl/ai/http_url.h"
 #include "flowctl/base/strings.h"
 #include "internal.h"
 
@@ -19,6 +20,18 @@ namespace flowctl::ai {
 namespace {
 
 using nlohmann::json;
+
+// The script's database lives in memory and a query only reads: neither may
+// reach another file. ATTACH and VACUUM INTO (both seen as SQLITE_ATTACH)
+// would create one.
+int DenyAttach(void*, int action, const char*, const char*, const char*, const char*) {
+  return action == SQLITE_ATTACH ? SQLITE_DENY : SQLITE_OK;
+}
+void DenyFiles(sqlite3* db) { sqlite3_set_authorizer(db, DenyAttach, nullptr); }
+
+// Virtual machine steps between looks at the clock: ~1 ms of work.
+constexpr int kProgressSteps = 10000;
+int StopWhenExpired(void* bounds) { return static_cast<const CallBounds*>(bounds)->Expired(); }
 
 class SqlTool : public AgentTool {
  public:
@@ -31,23 +44,31 @@ class SqlTool : public AgentTool {
 
   // A .sql file is loaded once into an in-memory database (handy for
   // examples and tests); a database file is opened read-only per call.
-  Status Init() {
+  // With run_script false (validate) the script is only read, never run:
+  // validation has no side effects.
+  Status Init(bool run_script) {
     if (!EndsWith(db_, ".sql")) return Status::OK();
     std::ifstream in(db_);
     if (!in) return Status::NotFound("cannot read " + db_);
+    if (!run_script) return Status::OK();
     std::stringstream ss;
     ss << in.rdbuf();
-    sqlite3_open(":memory:", &script_db_);
+    if (sqlite3_open(":memory:", &script_db_) != SQLITE_OK)
+      return Status::Internal("cannot open an in-memory database");
+    DenyFiles(script_db_);
     char* err = nullptr;
-    if (sqlite3_exec(script_db_, ss.str().c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    int rc = sqlite3_exec(script_db_, ss.str().c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
       std::string msg = err != nullptr ? err : "error";
       sqlite3_free(err);
+      if (rc == SQLITE_AUTH)
+        msg += " (the script builds an in-memory database: ATTACH and VACUUM INTO are refused)";
       return Status::Invalid(db_ + ": " + msg);
     }
     return Status::OK();
   }
 
-  json Run(const json& args) override {
+  json Run(const json& args, const CallBounds& bounds) override {
     std::string sql = args.value("query", "");
     size_t start = sql.find_first_not_of(" \t\r\n(");
     std::string head = start == std::string::npos ? "" : ToLower(sql.substr(start, 6));
@@ -64,7 +85,11 @@ class SqlTool : public AgentTool {
       sqlite3_close(db);
       return err;
     }
+    if (db != script_db_) DenyFiles(db);
     sqlite3_busy_timeout(db, 1000);
+    // A query (WITH RECURSIVE can run forever) is interrupted once the
+    // event's deadline passes or the run stops.
+    sqlite3_progress_handler(db, kProgressSteps, StopWhenExpired, const_cast<CallBounds*>(&bounds));
     sqlite3_stmt* st = nullptr;
     json out;
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
@@ -121,7 +146,12 @@ class SqlTool : public AgentTool {
       else
         out = {{"rows", rows}, {"truncated", truncated}};
     }
+    if (bounds.Expired() && out.contains("error"))
+      out = {{"error",
+              "query stopped: the call's time limit (max_time_ms) passed or the run "
+              "stopped"}};
     sqlite3_finalize(st);
+    sqlite3_progress_handler(db, 0, nullptr, nullptr);
     if (db != script_db_) sqlite3_close(db);
     return out;
   }
@@ -138,7 +168,7 @@ class CacheTool : public AgentTool {
  public:
   CacheTool(ToolDefinition def, size_t max) : def_(std::move(def)), max_(max) {}
   const ToolDefinition& definition() const override { return def_; }
-  json Run(const json& args) override {
+  json Run(const json& args, const CallBounds&) override {
     std::string op = args.value("op", "get");
     std::string key = args.value("key", "");
     if (key.empty()) return {{"error", "key is required"}};
@@ -182,7 +212,7 @@ class RedisTool : public AgentTool {
     if (ctx_ != nullptr) redisFree(ctx_);
   }
   const ToolDefinition& definition() const override { return def_; }
-  json Run(const json& args) override {
+  json Run(const json& args, const CallBounds&) override {
     std::string op = args.value("op", "get");
     std::string key = args.value("key", "");
     if (key.empty()) return {{"error", "key is required"}};
@@ -257,7 +287,9 @@ std::unique_ptr<AgentTool> MakeHttpGetTool(ToolDefinition def, std::string base_
                                            size_t max_bytes);
 }  // namespace internal
 
-Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
+namespace {
+
+Result<std::unique_ptr<AgentTool>> Build(const json& c, bool start) {
   std::string name = c.value("name", "");
   std::string type = c.value("type", "");
   if (name.empty()) return Status::Invalid("a tool needs a name");
@@ -281,7 +313,7 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
           {"params", {{"type", "object"}, {"description", "values of :name parameters"}}}}},
         {"required", {"query"}}};
     auto tool = std::make_unique<SqlTool>(def, db, c.value("max_rows", 100));
-    Status st = tool->Init();
+    Status st = tool->Init(start);
     if (!st.ok()) return Status(st.code(), "tool " + name + ": " + st.message());
     return std::unique_ptr<AgentTool>(std::move(tool));
   }
@@ -289,6 +321,8 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
     std::string base = c.value("base_url", "");
     if (base.empty())
       return Status(StatusCode::kFailedPrecondition, "tool " + name + ": http needs base_url");
+    auto url = ParseHttpUrl(base);
+    if (!url.ok()) return Status::Invalid("tool " + name + ": base_url " + url.status().message());
     def.description = c.value("description", "HTTP GET of a path under " + base +
                                                  " (the only origin allowed); returns status and "
                                                  "body (JSON when it parses).");
@@ -318,5 +352,11 @@ Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) {
   return Status::Invalid("tool " + name + ": type must be sql, http, cache or redis, not '" + type +
                          "'");
 }
+
+}  // namespace
+
+Result<std::unique_ptr<AgentTool>> MakeAgentTool(const json& c) { return Build(c, true); }
+
+Status CheckAgentTool(const json& c) { return Build(c, false).status(); }
 
 }  // namespace flowctl::ai

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "flowctl/ai/agent_tools.h"
+#include "flowctl/ai/http_url.h"
 #include "internal.h"
 
 namespace flowctl::ai::internal {
@@ -16,18 +17,40 @@ namespace {
 using nlohmann::json;
 
 struct Endpoint {
-  std::string origin;  // scheme://host:port
+  std::string origin;  // scheme://host:port; empty when the URL is not valid
   std::string prefix;  // path before the API's own path ("/v1")
+  std::string error;   // why the URL is not valid
 };
 
 Endpoint SplitUrl(const std::string& url) {
   Endpoint e;
-  size_t scheme = url.find("://");
-  size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  e.origin = path == std::string::npos ? url : url.substr(0, path);
-  e.prefix = path == std::string::npos ? "" : url.substr(path);
-  while (!e.prefix.empty() && e.prefix.back() == '/') e.prefix.pop_back();
+  auto u = ParseHttpUrl(url);
+  if (!u.ok()) {
+    e.error = u.status().message();
+    return e;
+  }
+  e.origin = u.value().Origin();
+  e.prefix = u.value().path;
   return e;
+}
+
+// An httplib client for a checked origin, or null. httplib throws on what
+// it cannot parse; no exception may leave a component, so it stops here.
+std::unique_ptr<httplib::Client> NewClient(const Endpoint& ep, int timeout_ms) {
+  if (ep.origin.empty()) return nullptr;
+  std::unique_ptr<httplib::Client> c;
+  try {
+    c = std::make_unique<httplib::Client>(ep.origin);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+  if (!c->is_valid()) return nullptr;
+  time_t sec = timeout_ms / 1000;
+  time_t usec = static_cast<time_t>(timeout_ms % 1000) * 1000;
+  c->set_connection_timeout(sec, usec);
+  c->set_read_timeout(sec, usec);
+  c->set_write_timeout(sec, usec);
+  return c;
 }
 
 std::string Excerpt(const std::string& body) {
@@ -53,12 +76,8 @@ class ClientPool {
         return c;
       }
     }
-    auto c = std::make_unique<httplib::Client>(ep_.origin);
-    time_t sec = timeout_ms_ / 1000;
-    time_t usec = static_cast<time_t>(timeout_ms_ % 1000) * 1000;
-    c->set_connection_timeout(sec, usec);
-    c->set_read_timeout(sec, usec);
-    c->set_write_timeout(sec, usec);
+    auto c = NewClient(ep_, timeout_ms_);
+    if (c == nullptr) return nullptr;
     c->set_keep_alive(true);
     // Headers and body go out in separate writes: without this, Nagle waits
     // for the delayed ACK (40 ms) on every reused connection.
@@ -81,7 +100,9 @@ Result<json> PostJson(const std::string& provider, ClientPool& pool, const std::
                       const std::string& path, const httplib::Headers& headers, const json& body) {
   const Endpoint& ep = pool.endpoint();
   auto cli = pool.Take();
-  if (!cli->is_valid()) return Status::Invalid(provider + ": bad base URL '" + base_url + "'");
+  if (cli == nullptr)
+    return Status::Invalid(provider + ": base_url " +
+                           (ep.error.empty() ? "'" + base_url + "' is not usable" : ep.error));
   std::string url = ep.prefix + path;
   auto res = cli->Post(url, headers, body.dump(), "application/json");
   // A broken connection is not put back; a fresh one is made next time.
@@ -447,6 +468,55 @@ std::unique_ptr<Provider> MakeOllamaProvider(std::string base_url, int timeout_m
 
 namespace {
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Whether a tool path stays under the base as the server will read it: the
+// check runs on the decoded path (%2e%2e is "..", %2f is "/", repeated
+// until nothing decodes, as some servers decode twice), split into
+// segments; a backslash is a separator to some servers, so none is allowed.
+bool StaysUnderBase(const std::string& raw) {
+  if (raw.empty() || raw[0] != '/') return false;
+  std::string path = raw;
+  for (int round = 0; round < 4; ++round) {
+    std::string out;
+    bool changed = false;
+    for (size_t i = 0; i < path.size(); ++i) {
+      if (path[i] == '%' && i + 2 < path.size() && HexValue(path[i + 1]) >= 0 &&
+          HexValue(path[i + 2]) >= 0) {
+        out += static_cast<char>(HexValue(path[i + 1]) * 16 + HexValue(path[i + 2]));
+        i += 2;
+        changed = true;
+      } else {
+        out += path[i];
+      }
+    }
+    path = std::move(out);
+    if (!changed) break;
+    if (round == 3) return false;  // still encoded after 4 rounds: refuse
+  }
+  if (path.find("://") != std::string::npos || path.find('@') != std::string::npos ||
+      path.find('\\') != std::string::npos)
+    return false;
+  for (char c : path)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  // Only the path part is checked as segments; a query may hold anything.
+  std::string p = path.substr(0, path.find_first_of("?#"));
+  size_t b = 1;
+  while (b <= p.size()) {
+    size_t e = p.find('/', b);
+    if (e == std::string::npos) e = p.size();
+    std::string seg = p.substr(b, e - b);
+    if (seg == ".." || seg == ".") return false;
+    b = e + 1;
+  }
+  return true;
+}
+
 // HTTP GET under one origin, for agent-processor.
 class HttpGetTool : public AgentTool {
  public:
@@ -456,20 +526,27 @@ class HttpGetTool : public AgentTool {
         timeout_ms_(timeout_ms),
         max_bytes_(max_bytes) {}
   const ToolDefinition& definition() const override { return def_; }
-  json Run(const json& args) override {
+  json Run(const json& args, const CallBounds& bounds) override {
     std::string path = args.value("path", "");
     // The model names a path only: a full URL, or a path that climbs out of
     // the base, would reach somewhere the config did not allow.
-    if (path.empty() || path[0] != '/' || path.find("://") != std::string::npos ||
-        path.find("..") != std::string::npos || path.find('@') != std::string::npos)
-      return {{"error", "path must start with / and stay under " + base_}};
+    if (!StaysUnderBase(path))
+      return {{"error", "path must start with / and stay under " + base_ +
+                            " (no '..' or '.' segments, also percent-encoded, no backslashes, "
+                            "no '@' or '://')"}};
+    // The event's deadline shortens the tool's own timeout.
+    int timeout_ms = timeout_ms_;
+    if (bounds.deadline != std::chrono::steady_clock::time_point::max()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      bounds.deadline - std::chrono::steady_clock::now())
+                      .count();
+      if (left <= 0 || bounds.Expired()) return {{"error", "no time left for GET " + base_ + path}};
+      timeout_ms = static_cast<int>(std::min<int64_t>(timeout_ms, left));
+    }
     Endpoint ep = SplitUrl(base_);
-    httplib::Client cli(ep.origin);
-    time_t sec = timeout_ms_ / 1000;
-    time_t usec = static_cast<time_t>(timeout_ms_ % 1000) * 1000;
-    cli.set_connection_timeout(sec, usec);
-    cli.set_read_timeout(sec, usec);
-    auto res = cli.Get(ep.prefix + path);
+    auto cli = NewClient(ep, timeout_ms);
+    if (cli == nullptr) return {{"error", "base_url " + ep.error}};
+    auto res = cli->Get(ep.prefix + path);
     if (!res)
       return {{"error", "GET " + base_ + path + " failed: " + httplib::to_string(res.error())}};
     std::string body = res->body.substr(0, max_bytes_);

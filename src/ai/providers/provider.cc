@@ -2,6 +2,7 @@
 #include <cstdlib>
 
 #include "flowctl/ai/embedded.h"
+#include "flowctl/ai/http_url.h"
 #include "flowctl/base/strings.h"
 #include "internal.h"
 
@@ -159,26 +160,37 @@ Pricing DefaultPricing(const std::string& provider, const std::string& model) {
 
 Result<std::unique_ptr<Provider>> MakeProvider(const ProviderOptions& o, const EnvLookup& env) {
   if (o.name == "embedded") return internal::MakeEmbeddedProvider();
+  // The URL comes from the config or from VAR; say which when it is bad.
+  std::string url_error;
   auto pick = [&](const std::string& given, const std::string& var, const std::string& def) {
-    if (!given.empty()) return given;
-    std::string v = env(var);
-    return v.empty() ? def : v;
+    std::string v = !given.empty() ? given : env(var);
+    std::string from = !given.empty() ? "base_url" : var;
+    if (v.empty()) return def;
+    if (var == "OLLAMA_HOST" && v.find("://") == std::string::npos) v = "http://" + v;
+    auto u = ParseHttpUrl(v);
+    if (!u.ok() && url_error.empty()) url_error = from + ": " + u.status().message();
+    return v;
+  };
+  auto key_of = [&](const std::string& given, const std::string& var) {
+    return !given.empty() ? given : env(var);
   };
   if (o.name == "openai") {
-    std::string key = pick(o.api_key, "OPENAI_API_KEY", "");
+    std::string key = key_of(o.api_key, "OPENAI_API_KEY");
     if (key.empty()) return Status(StatusCode::kFailedPrecondition, "OPENAI_API_KEY is not set");
-    return internal::MakeOpenAIProvider(
-        pick(o.base_url, "OPENAI_BASE_URL", "https://api.openai.com/v1"), key, o.timeout_ms);
+    std::string base = pick(o.base_url, "OPENAI_BASE_URL", "https://api.openai.com/v1");
+    if (!url_error.empty()) return Status::Invalid(url_error);
+    return internal::MakeOpenAIProvider(base, key, o.timeout_ms);
   }
   if (o.name == "anthropic") {
-    std::string key = pick(o.api_key, "ANTHROPIC_API_KEY", "");
+    std::string key = key_of(o.api_key, "ANTHROPIC_API_KEY");
     if (key.empty()) return Status(StatusCode::kFailedPrecondition, "ANTHROPIC_API_KEY is not set");
-    return internal::MakeAnthropicProvider(
-        pick(o.base_url, "ANTHROPIC_BASE_URL", "https://api.anthropic.com"), key, o.timeout_ms);
+    std::string base = pick(o.base_url, "ANTHROPIC_BASE_URL", "https://api.anthropic.com");
+    if (!url_error.empty()) return Status::Invalid(url_error);
+    return internal::MakeAnthropicProvider(base, key, o.timeout_ms);
   }
   if (o.name == "ollama") {
     std::string host = pick(o.base_url, "OLLAMA_HOST", "http://localhost:11434");
-    if (host.find("://") == std::string::npos) host = "http://" + host;
+    if (!url_error.empty()) return Status::Invalid(url_error);
     return internal::MakeOllamaProvider(host, o.timeout_ms);
   }
   return Status::Invalid("unknown provider '" + o.name +

@@ -33,7 +33,9 @@ class UnconfiguredTool : public ai::AgentTool {
     def_.parameters = {{"type", "object"}};
   }
   const ai::ToolDefinition& definition() const override { return def_; }
-  json Run(const json&) override { return {{"error", "not configured: " + why_}}; }
+  json Run(const json&, const ai::CallBounds&) override {
+    return {{"error", "not configured: " + why_}};
+  }
 
  private:
   ai::ToolDefinition def_;
@@ -82,6 +84,16 @@ class AgentProcessor : public Processor {
   std::atomic<int64_t>* steps_ = nullptr;
   std::atomic<int64_t>* tool_calls_ = nullptr;
   std::atomic<int64_t>* limit_hits_ = nullptr;
+  const std::atomic<bool>* stop_ = nullptr;  // the run was aborted
+
+  // A tool call ends by the event's deadline or when the run stops.
+  ai::CallBounds Bounds(Clock::time_point start) const {
+    ai::CallBounds b;
+    b.deadline = start + std::chrono::milliseconds(limits_.max_time_ms);
+    b.stop = stop_;
+    return b;
+  }
+  bool Stopped() const { return stop_ != nullptr && stop_->load(); }
 
   struct Outcome {
     Status status;
@@ -112,9 +124,18 @@ class AgentProcessor : public Processor {
       }
       ++steps;
       const auto& def = shared_->tools[i]->definition();
-      json r = shared_->tools[i]->Run(RenderArgs(shared_->calls[i], e));
+      if (Stopped()) {
+        o.status = Status::Cancelled("agent stopped: the run was aborted");
+        return o;
+      }
+      json r = shared_->tools[i]->Run(RenderArgs(shared_->calls[i], e), Bounds(start));
       results.Set(def.name, ai_common::FromJson(r));
       used.as_array().emplace_back(def.name);
+      if (Clock::now() - start > std::chrono::milliseconds(limits_.max_time_ms)) {
+        o.status = Limit("max_time_ms " + std::to_string(limits_.max_time_ms) + " passed in " +
+                         def.name + ": " + r.value("error", std::string("a slow call")));
+        return o;
+      }
     }
     if (steps_) steps_->fetch_add(steps);
     if (tool_calls_) tool_calls_->fetch_add(steps);
@@ -147,6 +168,10 @@ class AgentProcessor : public Processor {
       if (std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count() >
           limits_.max_time_ms) {
         o.status = Limit("max_time_ms " + std::to_string(limits_.max_time_ms) + " passed");
+        break;
+      }
+      if (Stopped()) {
+        o.status = Status::Cancelled("agent stopped: the run was aborted");
         break;
       }
       if (*cost_total > limits_.max_cost_usd) {
@@ -195,7 +220,7 @@ class AgentProcessor : public Processor {
         json result = {{"error", "no tool named '" + c.name + "'"}};
         for (const auto& t : shared_->tools)
           if (t->definition().name == c.name) {
-            result = t->Run(c.arguments);
+            result = t->Run(c.arguments, Bounds(start));
             used.as_array().emplace_back(c.name);
           }
         req.messages.push_back({"tool", result.dump(), c.id, json()});
@@ -337,13 +362,14 @@ ComponentDescriptor AgentProcessorDescriptor() {
                      "memory is accepted but not acted on yet: each event starts fresh", ""});
     if (c.contains("tools"))
       for (size_t i = 0; i < c["tools"].size(); ++i) {
-        auto t = ai::MakeAgentTool(c["tools"][i]);
+        // Validation only reads: the tool is checked, not built.
+        Status t = ai::CheckAgentTool(c["tools"][i]);
         if (t.ok()) continue;
-        bool unconfigured = t.status().code() == StatusCode::kFailedPrecondition;
-        out.push_back({unconfigured ? L::kWarning : L::kError, "/tools/" + std::to_string(i),
-                       t.status().message() +
-                           (unconfigured ? ": until it is set, calls to it answer that error" : ""),
-                       ""});
+        bool unconfigured = t.code() == StatusCode::kFailedPrecondition;
+        out.push_back(
+            {unconfigured ? L::kWarning : L::kError, "/tools/" + std::to_string(i),
+             t.message() + (unconfigured ? ": until it is set, calls to it answer that error" : ""),
+             ""});
       }
     auto env = ai::ProcessEnv();
     json mc = AgentModelConfig(c);
@@ -407,6 +433,7 @@ ComponentDescriptor AgentProcessorDescriptor() {
         " model turns. When done, answer with one JSON object" +
         (p->schema_.is_null() ? std::string(".") : std::string(" matching the given schema.")) +
         (agent.contains("instructions") ? "\n" + agent["instructions"].get<std::string>() : "");
+    p->stop_ = ctx.stop;
     if (ctx.counters) {
       p->steps_ = ctx.counters->Get("agent_steps");
       p->tool_calls_ = ctx.counters->Get("agent_tool_calls");

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "flowctl/ai/http_url.h"
 #include "flowctl/base/strings.h"
 #include "flowctl/component/schema.h"
 #include "flowctl/data/json.h"
@@ -98,6 +99,12 @@ std::vector<ComponentDescriptor::Check> ProviderChecks(const json& config) {
   auto c = ai::ChooseProvider(config.value("model", "embedded"), config.value("provider", ""),
                               OverrideProvider(env), env);
   std::vector<ComponentDescriptor::Check> out;
+  if (config.contains("base_url")) {
+    const json& b = config["base_url"];
+    auto u = b.is_string() ? ai::ParseHttpUrl(b.get<std::string>())
+                           : Result<ai::HttpUrl>(Status::Invalid("base_url must be a string"));
+    if (!u.ok()) out.push_back({L::kError, "/base_url", "base_url " + u.status().message(), ""});
+  }
   if (c.provider.empty()) {
     out.push_back({L::kError, "/model", c.usable.message(), ""});
     return out;

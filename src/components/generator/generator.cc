@@ -142,7 +142,7 @@ ComponentDescriptor GeneratorDescriptor() {
   d.summary = "Generates synthetic events: a counter, a template, or the benchmark event shape.";
   d.description =
       "Produces count events (0 = until stopped), optionally at rate events per second. "
-      "shape bench produces events like ../shared/bench/gen_events.py (id, ts, user_id, "
+      "shape bench produces the benchmark's event shape (id, ts, user_id, "
       "event_type, amount, currency, priority, message, tags, geo); counter only {id}; "
       "template copies config.template and adds id. Deterministic for a given seed.";
   d.keywords = {"generator", "generate", "synthetic", "test data", "demo", "fake", "sample",
