@@ -47,8 +47,8 @@ bool ReadToken(const std::string& path, std::string* token) {
 
 // Serves until EOF on stdio or a signal (HTTP).
 Status ServeMcp(const ai::mcp::Server& server, const McpOptions& o,
-             const ai::mcp::HttpOptions& http_opts, int in_fd, int out_fd, const sigset_t* sigs,
-             const std::string& where) {
+                const ai::mcp::HttpOptions& http_opts, int in_fd, int out_fd, const sigset_t* sigs,
+                const std::string& where) {
   const char* ro = o.read_only ? ", read-only" : "";
   if (o.http.empty()) {
     std::cerr << "flowctl mcp: serving on stdio (" << where << ro << ")" << std::endl;
@@ -56,8 +56,9 @@ Status ServeMcp(const ai::mcp::Server& server, const McpOptions& o,
   }
   auto http = ai::mcp::HttpTransport::Start(&server, http_opts);
   if (!http.ok()) return http.status();
-  std::cerr << "flowctl mcp listening on http://" << http.value()->address() << "/mcp (" << where
-            << ro << ")" << std::endl;
+  const char* scheme = http_opts.tls_cert_file.empty() ? "http" : "https";
+  std::cerr << "flowctl mcp listening on " << scheme << "://" << http.value()->address() << "/mcp ("
+            << where << ro << ")" << std::endl;
   int sig = 0;
   sigwait(sigs, &sig);
   http.value()->Shutdown();
@@ -73,8 +74,8 @@ int ExitFor(const Status& st) {
 // The tools act on a running `flowctl serve`. A daemon that is not (yet)
 // there does not stop the MCP server: each call says so (isError), and the
 // next call after `flowctl serve` starts works.
-int McpOverServer(const McpOptions& o, const ai::mcp::HttpOptions& http_opts, int in_fd,
-                  int out_fd, const sigset_t* sigs) {
+int McpOverServer(const McpOptions& o, const ai::mcp::HttpOptions& http_opts, int in_fd, int out_fd,
+                  const sigset_t* sigs) {
   RemoteOptions ro;
   ro.server = o.server;
   ro.token_file = o.token_file;
@@ -102,11 +103,17 @@ int Mcp(const McpOptions& o) {
                  "drop them (or drop --server to run an engine here)\n";
     return kExitUsage;
   }
+  if (o.http.empty() && (!o.tls_cert.empty() || !o.tls_key.empty())) {
+    std::cerr << "flowctl mcp: --tls-cert and --tls-key secure --http; stdio needs neither\n";
+    return kExitUsage;
+  }
   ai::mcp::HttpOptions http_opts;
   if (!o.http.empty()) {
     http_opts.listen = o.http;
     http_opts.allow_remote = o.allow_remote;
     http_opts.allowed_origins = o.allowed_origins;
+    http_opts.tls_cert_file = o.tls_cert;
+    http_opts.tls_key_file = o.tls_key;
     if (!o.token_file.empty() && !ReadToken(o.token_file, &http_opts.bearer_token)) {
       std::cerr << "flowctl: cannot read a token from " << o.token_file << "\n";
       return kExitUsage;
