@@ -75,5 +75,17 @@ TEST(JsonBoundedTest, CheckAloneAcceptsInvalidTextWithinLimits) {
   EXPECT_FALSE(CheckJsonBounds(Nested(600)).ok());
 }
 
+// The drop-in for json::parse(text, nullptr, false) at the other entry points.
+TEST(JsonBoundedTest, OrDiscardedForOldCallSites) {
+  EXPECT_EQ(ParseJsonBoundedOrDiscarded("{\"a\":1}")["a"], 1);
+  EXPECT_TRUE(ParseJsonBoundedOrDiscarded("{").is_discarded());
+  EXPECT_TRUE(ParseJsonBoundedOrDiscarded(Nested(100000)).is_discarded());
+  // Files may be large, never deep.
+  std::string big = "[" + std::string(20u << 20, ' ') + "1]";
+  EXPECT_TRUE(ParseJsonBoundedOrDiscarded(big).is_discarded());
+  EXPECT_FALSE(ParseJsonBoundedOrDiscarded(big, FileJsonLimits()).is_discarded());
+  EXPECT_TRUE(ParseJsonBoundedOrDiscarded(Nested(100000), FileJsonLimits()).is_discarded());
+}
+
 }  // namespace
 }  // namespace flowctl

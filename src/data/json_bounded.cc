@@ -1,6 +1,8 @@
 #include "flowctl/data/json_bounded.h"
 
+#include <limits>
 #include <string>
+#include <utility>
 
 namespace flowctl {
 
@@ -54,6 +56,17 @@ Result<nlohmann::json> ParseJsonBounded(std::string_view text, const JsonLimits&
     return Status::Invalid("not valid JSON: " +
                            (close == std::string::npos ? what : what.substr(close + 2)));
   }
+}
+
+nlohmann::json ParseJsonBoundedOrDiscarded(std::string_view text, const JsonLimits& limits) {
+  Result<nlohmann::json> r = ParseJsonBounded(text, limits);
+  return r.ok() ? std::move(r).value() : nlohmann::json(nlohmann::json::value_t::discarded);
+}
+
+JsonLimits FileJsonLimits() {
+  JsonLimits limits;
+  limits.max_bytes = std::numeric_limits<size_t>::max();
+  return limits;
 }
 
 }  // namespace flowctl

@@ -43,6 +43,14 @@ Status CheckJsonBounds(std::string_view text, const JsonLimits& limits = {});
 // CheckJsonBounds, then a non-throwing parse of exactly one JSON document.
 Result<nlohmann::json> ParseJsonBounded(std::string_view text, const JsonLimits& limits = {});
 
+// For call sites written against json::parse(text, nullptr, false): the
+// same bounded parse, with any failure a discarded value (is_discarded()).
+nlohmann::json ParseJsonBoundedOrDiscarded(std::string_view text, const JsonLimits& limits = {});
+
+// Limits for files a person supplies (model files, indexes): as large as
+// the file, nested no deeper than any other JSON.
+JsonLimits FileJsonLimits();
+
 }  // namespace flowctl
 
 #endif  // FLOWCTL_DATA_JSON_BOUNDED_H_
