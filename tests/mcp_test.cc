@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace flowctl {
 namespace {
@@ -102,6 +105,30 @@ TEST_F(McpTest, JsonRpcErrors) {
   json r = Request(*s, &session, "ping");
   EXPECT_EQ(r["id"], id_);
   EXPECT_EQ(r["result"], json::object());
+}
+
+// Issue 9 B: a 200 KB message nested 100k levels crashed the server through
+// nlohmann::json's recursive copy. It is a -32700 naming the limit, and the
+// session goes on.
+TEST_F(McpTest, DeepJsonIsAParseErrorNotACrash) {
+  auto s = MakeServer(false);
+  mcp::Session session;
+  Init(*s, &session);
+  for (const std::string& deep :
+       {std::string(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"x",)"
+                    R"("arguments":{"a":)") +
+            std::string(100000, '[') + std::string(100000, ']') + "}}}",
+        std::string(100000, '{')}) {
+    json r = json::parse(s->HandleText(deep, &session));
+    EXPECT_EQ(ErrorCode(r), mcp::kParseError) << r.dump();
+    EXPECT_TRUE(r["id"].is_null());
+    EXPECT_NE(r["error"]["message"].get<std::string>().find("nested deeper than 512 levels"),
+              std::string::npos)
+        << r.dump();
+  }
+  EXPECT_EQ(
+      json::parse(s->HandleText(R"({"jsonrpc":"2.0","id":8,"method":"ping"})", &session)).at("id"),
+      8);
 }
 
 TEST_F(McpTest, InitializeNegotiatesTheVersion) {
@@ -276,6 +303,106 @@ TEST_F(McpTest, Prompts) {
   EXPECT_EQ(messages[1]["content"]["resource"]["uri"], "flowctl://pipelines/t/status");
   EXPECT_EQ(ErrorCode(Request(*s, &session, "prompts/get", {{"name", "nope"}})),
             mcp::kInvalidParams);
+}
+
+json Meta(const std::string& version = "2026-07-28") {
+  return {{"io.modelcontextprotocol/protocolVersion", version},
+          {"io.modelcontextprotocol/clientCapabilities", json::object()},
+          {"io.modelcontextprotocol/clientInfo", {{"name", "test"}, {"version", "1"}}}};
+}
+
+// 2026-07-28: the version in each request's _meta, no initialize, every
+// result says resultType, list and read results say how long to cache.
+TEST_F(McpTest, StatelessRequestsNeedNoInitialize) {
+  auto s = MakeServer(false);
+  mcp::Session session;  // never initialized
+  json discover = Request(*s, &session, "server/discover", {{"_meta", Meta()}});
+  ASSERT_TRUE(discover.contains("result")) << discover.dump();
+  json d = discover["result"];
+  EXPECT_EQ(d["resultType"], "complete");
+  EXPECT_EQ(d["supportedVersions"][0], "2026-07-28");
+  EXPECT_NE(std::find(d["supportedVersions"].begin(), d["supportedVersions"].end(), "2025-11-25"),
+            d["supportedVersions"].end());
+  EXPECT_EQ(d["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "flowctl");
+  EXPECT_TRUE(d["capabilities"].contains("tools") && d["capabilities"].contains("resources"));
+  EXPECT_EQ(d["ttlMs"], 0);
+  EXPECT_EQ(d["cacheScope"], "private");
+
+  json tools = Request(*s, &session, "tools/list", {{"_meta", Meta()}});
+  ASSERT_TRUE(tools.contains("result")) << tools.dump();
+  EXPECT_EQ(tools["result"]["resultType"], "complete");
+  EXPECT_EQ(tools["result"]["cacheScope"], "private");
+  EXPECT_TRUE(tools["result"]["ttlMs"].is_number_integer());
+  // Deterministic order: the registry's, on every call.
+  std::vector<std::string> names;
+  for (const auto& t : tools["result"]["tools"]) names.push_back(t["name"]);
+  std::vector<std::string> want;
+  for (const auto* t : tools_.List()) want.push_back(t->name);
+  EXPECT_EQ(names, want);
+  EXPECT_EQ(Request(*s, &session, "tools/list", {{"_meta", Meta()}})["result"]["tools"],
+            tools["result"]["tools"]);
+
+  json call =
+      Request(*s, &session, "tools/call",
+              {{"_meta", Meta()}, {"name", "validate_pipeline"}, {"arguments", {{"yaml", kDoc}}}});
+  ASSERT_TRUE(call.contains("result")) << call.dump();
+  EXPECT_EQ(call["result"]["resultType"], "complete");
+  EXPECT_EQ(call["result"]["structuredContent"]["valid"], true);
+  EXPECT_FALSE(call["result"].contains("ttlMs"));  // a call is not a cacheable result
+
+  ApplyDoc();
+  json read = Request(*s, &session, "resources/read",
+                      {{"_meta", Meta()}, {"uri", "flowctl://pipelines/t"}});
+  ASSERT_TRUE(read.contains("result")) << read.dump();
+  EXPECT_EQ(read["result"]["resultType"], "complete");
+  EXPECT_TRUE(read["result"].contains("ttlMs") && read["result"].contains("cacheScope"));
+  // A missing resource is -32602 in this revision (-32002 before).
+  json missing = Request(*s, &session, "resources/read",
+                         {{"_meta", Meta()}, {"uri", "flowctl://pipelines/nope"}});
+  EXPECT_EQ(ErrorCode(missing), mcp::kInvalidParams) << missing.dump();
+  EXPECT_EQ(missing["error"]["data"]["uri"], "flowctl://pipelines/nope");
+  for (const char* m : {"resources/list", "resources/templates/list", "prompts/list"}) {
+    json r = Request(*s, &session, m, {{"_meta", Meta()}});
+    EXPECT_EQ(r["result"]["resultType"], "complete") << m << r.dump();
+    EXPECT_EQ(r["result"]["cacheScope"], "private") << m;
+  }
+  json prompt = Request(
+      *s, &session, "prompts/get",
+      {{"_meta", Meta()}, {"name", "create-pipeline"}, {"arguments", {{"goal", "keep errors"}}}});
+  EXPECT_EQ(prompt["result"]["resultType"], "complete") << prompt.dump();
+  // Session-only methods are gone from this revision.
+  EXPECT_EQ(ErrorCode(Request(*s, &session, "ping", {{"_meta", Meta()}})), mcp::kMethodNotFound);
+  EXPECT_TRUE(session.protocol_version.empty());
+}
+
+TEST_F(McpTest, UnsupportedStatelessVersionListsTheSupportedOnes) {
+  auto s = MakeServer(false);
+  mcp::Session session;
+  for (const json& asked : {json("2099-01-01"), json(20260728)}) {
+    json meta = Meta();
+    meta["io.modelcontextprotocol/protocolVersion"] = asked;
+    json r = Request(*s, &session, "tools/list", {{"_meta", meta}});
+    EXPECT_EQ(ErrorCode(r), mcp::kUnsupportedProtocolVersion) << r.dump();
+    EXPECT_EQ(r["error"]["data"]["requested"], asked);
+    EXPECT_EQ(r["error"]["data"]["supported"], json(mcp::SupportedProtocolVersions()));
+    EXPECT_EQ(r["id"], id_);
+  }
+  json caps = Meta();
+  caps["io.modelcontextprotocol/clientCapabilities"] = "all";
+  EXPECT_EQ(ErrorCode(Request(*s, &session, "tools/list", {{"_meta", caps}})), mcp::kInvalidParams);
+  // A session-era version in _meta is a session-era request: initialize first.
+  EXPECT_EQ(ErrorCode(Request(*s, &session, "tools/list", {{"_meta", Meta("2025-11-25")}})),
+            mcp::kInvalidRequest);
+  // And initialize always starts the session era, whatever its _meta says.
+  json init =
+      Request(*s, &session, "initialize", {{"_meta", Meta()}, {"protocolVersion", "2025-11-25"}});
+  EXPECT_EQ(init["result"]["protocolVersion"], "2025-11-25") << init.dump();
+  EXPECT_FALSE(init["result"].contains("resultType"));
+  // Both eras on one connection: a session request keeps the old shapes.
+  json legacy = Request(*s, &session, "tools/list");
+  EXPECT_FALSE(legacy["result"].contains("resultType"));
+  json modern = Request(*s, &session, "tools/list", {{"_meta", Meta()}});
+  EXPECT_EQ(modern["result"]["resultType"], "complete");
 }
 
 TEST_F(McpTest, StdioIsOneMessagePerLine) {

@@ -36,8 +36,8 @@ const char* kDoc =
     "  sinks:\n    - {id: out, type: \"null\", inputs: [gen]}\n";
 
 TEST_F(ToolsTest, BadArgumentsNameTheFieldAndTheValidValues) {
-  auto r = tools_.Call("analyze_pipeline_performance",
-                       {{"pipeline_id", "t"}, {"time_range", "2h"}});
+  auto r =
+      tools_.Call("analyze_pipeline_performance", {{"pipeline_id", "t"}, {"time_range", "2h"}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("time_range"), std::string::npos) << r.status().message();
@@ -46,6 +46,48 @@ TEST_F(ToolsTest, BadArgumentsNameTheFieldAndTheValidValues) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("yaml"), std::string::npos);
   EXPECT_EQ(tools_.Call("no_such_tool", json::object()).status().code(), StatusCode::kNotFound);
+}
+
+// Issue 9 item 8: one name for a tool's pipeline, `name`; `pipeline_id` is
+// accepted for it by every tool that acts on one pipeline.
+TEST_F(ToolsTest, PipelineIsNameEverywhereAndPipelineIdIsAnAlias) {
+  engine::ApplyRequest req;
+  req.yaml = kDoc;
+  std::vector<Diagnostic> diags;
+  ASSERT_TRUE(engine_->Apply(req, &diags).ok());
+  for (const char* spelling : {"name", "pipeline_id"}) {
+    auto perf = tools_.Call("analyze_pipeline_performance", {{spelling, "t"}});
+    ASSERT_TRUE(perf.ok()) << spelling << ": " << perf.status().ToString();
+    EXPECT_EQ((*perf)["name"], "t");
+    auto status = tools_.Call("get_pipeline_status", {{spelling, "t"}});
+    ASSERT_TRUE(status.ok()) << spelling << ": " << status.status().ToString();
+    EXPECT_EQ((*status)["state"], "running");
+    auto stop = tools_.Call("stop_pipeline", {{spelling, "t"}, {"reason", "r"}, {"preview", true}});
+    ASSERT_TRUE(stop.ok()) << spelling << ": " << stop.status().ToString();
+    EXPECT_EQ((*stop)["name"], "t");
+    auto rollback =
+        tools_.Call("rollback_pipeline", {{spelling, "nope"}, {"reason", "r"}, {"preview", true}});
+    EXPECT_EQ(rollback.status().code(), StatusCode::kNotFound) << spelling;
+    auto create = tools_.Call("create_pipeline",
+                              {{spelling, "copy"}, {"goal", "copy orders.jsonl to copy.jsonl"}});
+    ASSERT_TRUE(create.ok()) << spelling << ": " << create.status().ToString();
+    EXPECT_EQ((*create)["name"], "copy");
+  }
+  auto both = tools_.Call("get_pipeline_status", {{"name", "t"}, {"pipeline_id", "t"}});
+  EXPECT_TRUE(both.ok()) << both.status().ToString();
+  auto differ = tools_.Call("get_pipeline_status", {{"name", "t"}, {"pipeline_id", "u"}});
+  ASSERT_FALSE(differ.ok());
+  EXPECT_EQ(differ.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(differ.status().message().find("give only name"), std::string::npos)
+      << differ.status().message();
+  auto neither = tools_.Call("analyze_pipeline_performance", json::object());
+  ASSERT_FALSE(neither.ok());
+  EXPECT_NE(neither.status().message().find("name"), std::string::npos);
+  // Both spellings are in the exported schema of the seed's tool.
+  json props, mcp = tools_.ToMcp();
+  for (const auto& t : mcp["tools"])
+    if (t["name"] == "analyze_pipeline_performance") props = t["inputSchema"]["properties"];
+  EXPECT_TRUE(props.contains("name") && props.contains("pipeline_id")) << props.dump();
 }
 
 TEST_F(ToolsTest, ApplyNeedsTheTokenOfThePreviewOfTheSameDocument) {
@@ -59,8 +101,8 @@ TEST_F(ToolsTest, ApplyNeedsTheTokenOfThePreviewOfTheSameDocument) {
   std::string token = preview.value()["plan_token"];
   std::string other = std::string(kDoc) + "# changed\n";
   EXPECT_FALSE(tools_.Call("apply_pipeline", {{"yaml", other}, {"plan_token", token}}).ok());
-  auto applied = tools_.Call("apply_pipeline",
-                             {{"yaml", kDoc}, {"plan_token", token}, {"reason", "test"}});
+  auto applied =
+      tools_.Call("apply_pipeline", {{"yaml", kDoc}, {"plan_token", token}, {"reason", "test"}});
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(applied.value()["state"], "running");
   // A token is good for one apply.
@@ -82,19 +124,20 @@ TEST_F(ToolsTest, ApplyNeedsTheTokenOfThePreviewOfTheSameDocument) {
   ASSERT_TRUE(stop_preview.ok()) << stop_preview.status().ToString();
   EXPECT_EQ(engine_->Get("t")->state, "running");
   std::string stop_token = stop_preview.value()["plan_token"].get<std::string>();
-  EXPECT_FALSE(tools_.Call("rollback_pipeline",
-                           {{"name", "t"}, {"reason", "x"}, {"plan_token", stop_token}})
-                   .ok());  // a stop token is not a rollback token
-  auto stop = tools_.Call("stop_pipeline",
-                          {{"name", "t"}, {"reason", "done"}, {"plan_token", stop_token}});
+  EXPECT_FALSE(
+      tools_.Call("rollback_pipeline", {{"name", "t"}, {"reason", "x"}, {"plan_token", stop_token}})
+          .ok());  // a stop token is not a rollback token
+  auto stop =
+      tools_.Call("stop_pipeline", {{"name", "t"}, {"reason", "done"}, {"plan_token", stop_token}});
   ASSERT_TRUE(stop.ok()) << stop.status().ToString();
   EXPECT_EQ(engine_->Get("t")->state, "stopped");
 }
 
 TEST_F(ToolsTest, ValidateAndCatalogTools) {
-  auto v = tools_.Call("validate_pipeline", {{"yaml", "apiVersion: v1\nkind: Pipeline\n"
-                                                      "metadata: {name: x}\nspec:\n  sources:\n"
-                                                      "    - {id: a, type: nope}\n"}});
+  auto v = tools_.Call("validate_pipeline", {{"yaml",
+                                              "apiVersion: v1\nkind: Pipeline\n"
+                                              "metadata: {name: x}\nspec:\n  sources:\n"
+                                              "    - {id: a, type: nope}\n"}});
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v.value()["valid"].get<bool>());
   bool named = false;
@@ -109,10 +152,10 @@ TEST_F(ToolsTest, ValidateAndCatalogTools) {
   ASSERT_TRUE(d.ok());
   EXPECT_TRUE(d.value()["config_schema"]["properties"].contains("routes"));
   // create_pipeline runs the planner; its plan_token applies exactly that document.
-  auto create = tools_.Call("create_pipeline",
-                            {{"name", "big-orders"},
-                             {"goal", "read orders.jsonl, keep orders over $500, write to big.jsonl"},
-                             {"constraints", {{"max_latency_ms", 100}}}});
+  auto create = tools_.Call(
+      "create_pipeline", {{"name", "big-orders"},
+                          {"goal", "read orders.jsonl, keep orders over $500, write to big.jsonl"},
+                          {"constraints", {{"max_latency_ms", 100}}}});
   ASSERT_TRUE(create.ok()) << create.status().ToString();
   EXPECT_EQ(create.value()["name"], "big-orders");
   EXPECT_NE(create.value()["yaml"].get<std::string>().find("amount > 500"), std::string::npos);
@@ -165,7 +208,8 @@ TEST(ExplainDecisionTool, FindsTheRecordOfADecisionInAnEvent) {
       "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: fb}\nspec:\n  sources:\n"
       "    - {id: gen, type: generator, config: {count: 3, shape: template, template: "
       "{message: 'the app crashes, this is terrible'}}}\n"
-      "  processors:\n    - {id: mood, type: ai-processor, inputs: [gen], config: {task: sentiment}}\n"
+      "  processors:\n    - {id: mood, type: ai-processor, inputs: [gen], config: {task: "
+      "sentiment}}\n"
       "  sinks:\n    - {id: out, type: file, inputs: [mood], config: {path: '" +
       dir.File("out.jsonl") + "'}}\n";
   engine::ApplyRequest req;
@@ -201,9 +245,8 @@ TEST_F(ToolsTest, RollbackShowsItsDiffAndNeedsThatPreviewsToken) {
     auto p = tools_.Call("preview_apply", {{"yaml", doc}});
     ASSERT_TRUE(p.ok()) << p.status().ToString();
     ASSERT_TRUE(tools_
-                    .Call("apply_pipeline", {{"yaml", doc},
-                                             {"plan_token", p.value()["plan_token"]},
-                                             {"reason", "v"}})
+                    .Call("apply_pipeline",
+                          {{"yaml", doc}, {"plan_token", p.value()["plan_token"]}, {"reason", "v"}})
                     .ok());
   }
   auto refused = tools_.Call("rollback_pipeline", {{"name", "t"}, {"reason", "bad v2"}});
@@ -216,9 +259,9 @@ TEST_F(ToolsTest, RollbackShowsItsDiffAndNeedsThatPreviewsToken) {
   std::string diff = preview.value()["diff"].get<std::string>();
   EXPECT_NE(diff.find("-"), std::string::npos);
   EXPECT_NE(diff.find("rate: 100"), std::string::npos) << diff;
-  auto done = tools_.Call("rollback_pipeline", {{"name", "t"},
-                                                {"reason", "bad v2"},
-                                                {"plan_token", preview.value()["plan_token"]}});
+  auto done = tools_.Call(
+      "rollback_pipeline",
+      {{"name", "t"}, {"reason", "bad v2"}, {"plan_token", preview.value()["plan_token"]}});
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   auto info = engine_->Get("t");
   ASSERT_TRUE(info.ok());

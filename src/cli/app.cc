@@ -248,6 +248,8 @@ int RunCli(int argc, char** argv) {
   add_tls(mcp, &mcp_opts.remote_tls);
   mcp->add_option("--allow-origin", mcp_opts.allowed_origins,
                   "with --http: a browser Origin to accept besides loopback ones (repeatable)");
+  mcp->add_option("--tls-cert", mcp_opts.tls_cert, "with --http: PEM certificate (with --tls-key)");
+  mcp->add_option("--tls-key", mcp_opts.tls_key, "with --http: PEM private key (with --tls-cert)");
 
   auto* version = app.add_subcommand("version", "Print the version");
   add_output(version, {"text", "json"});

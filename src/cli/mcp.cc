@@ -59,8 +59,9 @@ Status ServeMcp(const ai::mcp::Server& server, const McpOptions& o,
   }
   auto http = ai::mcp::HttpTransport::Start(&server, http_opts);
   if (!http.ok()) return http.status();
-  std::cerr << "flowctl mcp listening on http://" << http.value()->address() << "/mcp (" << where
-            << ro << ")" << std::endl;
+  const char* scheme = http_opts.tls_cert_file.empty() ? "http" : "https";
+  std::cerr << "flowctl mcp listening on " << scheme << "://" << http.value()->address() << "/mcp ("
+            << where << ro << ")" << std::endl;
   int sig = 0;
   sigwait(sigs, &sig);
   http.value()->Shutdown();
@@ -108,11 +109,17 @@ int Mcp(const McpOptions& o) {
                  "drop them (or drop --server to run an engine here)\n";
     return kExitUsage;
   }
+  if (o.http.empty() && (!o.tls_cert.empty() || !o.tls_key.empty())) {
+    std::cerr << "flowctl mcp: --tls-cert and --tls-key secure --http; stdio needs neither\n";
+    return kExitUsage;
+  }
   ai::mcp::HttpOptions http_opts;
   if (!o.http.empty()) {
     http_opts.listen = o.http;
     http_opts.allow_remote = o.allow_remote;
     http_opts.allowed_origins = o.allowed_origins;
+    http_opts.tls_cert_file = o.tls_cert;
+    http_opts.tls_key_file = o.tls_key;
     if (!o.token_file.empty() && !ReadToken(o.token_file, &http_opts.bearer_token)) {
       std::cerr << "flowctl: cannot read a token from " << o.token_file << "\n";
       return kExitUsage;

@@ -17,6 +17,8 @@ struct McpOptions {
   std::string server;      // a running daemon (not built yet)
   bool allow_remote = false;
   std::string token_file;
+  std::string tls_cert;  // HTTPS for --http (with tls_key), as `flowctl serve`
+  std::string tls_key;
   std::vector<std::string> allowed_origins;
   int workers = 0;
   // Own engine only: where applied pipelines may read and write; empty =

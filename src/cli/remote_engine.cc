@@ -1,6 +1,7 @@
 #include "remote_engine.h"
 
 #include "client.h"
+#include "flowctl/data/json_bounded.h"
 
 namespace flowctl::cli {
 
@@ -114,7 +115,7 @@ ai::ComponentInfo FromProto(const v1::ComponentInfo& c) {
   out.summary = c.summary();
   out.description = c.description();
   out.keywords.assign(c.keywords().begin(), c.keywords().end());
-  out.config_schema = nlohmann::json::parse(c.config_schema_json(), nullptr, false);
+  out.config_schema = ParseJsonBoundedOrDiscarded(c.config_schema_json());
   if (out.config_schema.is_discarded()) out.config_schema = nlohmann::json::object();
   out.example = c.example_yaml();
   return out;
@@ -292,7 +293,7 @@ class RemoteEngine final : public ai::EngineApi {
     client_.Prepare(&ctx, kCallS);
     grpc::Status st = client_.stub().ExplainDecision(&ctx, req, &resp);
     if (!st.ok()) return FromGrpc(st, client_.address());
-    nlohmann::json record = nlohmann::json::parse(resp.record_json(), nullptr, false);
+    nlohmann::json record = ParseJsonBoundedOrDiscarded(resp.record_json());
     if (record.is_discarded()) return Status::Internal("the daemon sent a record that is not JSON");
     return record;
   }

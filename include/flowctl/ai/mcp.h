@@ -2,11 +2,23 @@
 // engine's pipelines and component catalog as resources, and two prompts,
 // spoken as JSON-RPC 2.0 over stdio or streamable HTTP.
 //
+// Two protocol eras are served side by side, chosen per request:
+// - Stateless (2026-07-28): a request names its version in
+//   params._meta["io.modelcontextprotocol/protocolVersion"] and needs no
+//   initialize; server/discover lists the versions. Every result carries
+//   resultType (and ttlMs/cacheScope on list and read results); a missing
+//   resource is -32602; an unknown version is -32022 listing the supported.
+// - Session (2025-11-25 and older): initialize, then requests; a missing
+//   resource is -32002. Unchanged for old clients.
+//
 // Contract:
 // - Server is the transport-independent core. It holds no per-client state;
 //   that is a Session, owned by the transport (one per stdio connection, one
-//   per HTTP Mcp-Session-Id). Handle is thread-safe across sessions; calls
-//   for one session must be serialized by the caller.
+//   per HTTP Mcp-Session-Id). Stateless requests never read or change it.
+//   Handle is thread-safe across sessions; calls for one session must be
+//   serialized by the caller.
+// - Text input is parsed with bounded size and nesting (MessageLimits): a
+//   hostile message is a -32700 naming the limit, never a crash.
 // - Server borrows the tool registry and the engine (an in-process one or
 //   any EngineApi, e.g. a running daemon's client): both must outlive it.
 //   Tool calls go through ToolRegistry::Call (one definition of each tool).
@@ -28,13 +40,31 @@
 #include "flowctl/ai/engine_api.h"
 #include "flowctl/ai/tools.h"
 #include "flowctl/base/status.h"
+#include "flowctl/data/json_bounded.h"
 #include "flowctl/engine/engine.h"
 
 namespace flowctl::ai::mcp {
 
-// Newest first; initialize answers the client's version when it is listed
-// here, else the first.
+// Session-era versions, newest first; initialize answers the client's
+// version when it is listed here, else the first.
+const std::vector<std::string>& LegacyProtocolVersions();
+// Stateless-era versions (per-request _meta), newest first.
+const std::vector<std::string>& StatelessProtocolVersions();
+// Both, newest first: what server/discover and -32022 list.
 const std::vector<std::string>& SupportedProtocolVersions();
+
+// The params._meta keys of a stateless request.
+inline constexpr char kMetaProtocolVersion[] = "io.modelcontextprotocol/protocolVersion";
+inline constexpr char kMetaClientCapabilities[] = "io.modelcontextprotocol/clientCapabilities";
+inline constexpr char kMetaServerInfo[] = "io.modelcontextprotocol/serverInfo";
+
+// True for a request of the stateless era: params._meta names a protocol
+// version that is not a session-era one (a session-era client may send
+// _meta too), and the method is not initialize.
+bool IsStatelessRequest(const nlohmann::json& message);
+
+// Size and nesting limits of one JSON-RPC message, on every transport.
+JsonLimits MessageLimits();
 
 // JSON-RPC 2.0 and MCP error codes.
 enum ErrorCode {
@@ -43,7 +73,9 @@ enum ErrorCode {
   kMethodNotFound = -32601,
   kInvalidParams = -32602,
   kInternalError = -32603,
-  kResourceNotFound = -32002,
+  kResourceNotFound = -32002,  // session era only; stateless: kInvalidParams
+  kHeaderMismatch = -32020,
+  kUnsupportedProtocolVersion = -32022,
 };
 
 struct Session {
@@ -76,7 +108,13 @@ class Server {
   nlohmann::json HandleOne(const nlohmann::json& message, Session* session) const;
   Result<nlohmann::json> Dispatch(const std::string& method, const nlohmann::json& params,
                                   Session* session) const;
+  // Session-free methods, shared by both eras.
+  Result<nlohmann::json> DispatchCommon(const std::string& method,
+                                        const nlohmann::json& params) const;
   Result<nlohmann::json> Initialize(const nlohmann::json& params, Session* session) const;
+  nlohmann::json Discover() const;
+  nlohmann::json ServerInfo() const;
+  std::string Instructions() const;
   nlohmann::json ListTools() const;
   Result<nlohmann::json> CallTool(const nlohmann::json& params) const;
   Result<nlohmann::json> ListResources() const;
@@ -97,8 +135,11 @@ Status ServeStdio(const Server& server, int in_fd, int out_fd, const sigset_t* s
 
 struct HttpOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 = a free one
-  bool allow_remote = false;           // a non-loopback bind needs this...
-  std::string bearer_token;            // ...and a token callers must send
+  // HTTPS when both are set (PEM files); the same flags as `flowctl serve`.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool allow_remote = false;  // a non-loopback bind needs this...
+  std::string bearer_token;   // ...and a token callers must send
   // Browser origins allowed besides loopback ones (e.g. "https://app.example").
   std::vector<std::string> allowed_origins;
   size_t max_sessions = 256;  // least recently used ones are dropped beyond
@@ -107,8 +148,10 @@ struct HttpOptions {
 class HttpTransportImpl;
 
 // Streamable HTTP on one endpoint, /mcp: POST answers application/json; GET
-// is 405 (no server-initiated stream); DELETE ends a session. Start binds
-// and serves on its own threads; Shutdown is idempotent.
+// is 405 (no server-initiated stream); DELETE ends a session. Stateless
+// requests need no Mcp-Session-Id; their MCP-Protocol-Version, Mcp-Method and
+// Mcp-Name headers must match the body (else 400, -32020). Start binds and
+// serves on its own threads; Shutdown is idempotent.
 class HttpTransport {
  public:
   ~HttpTransport();

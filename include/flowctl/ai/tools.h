@@ -11,10 +11,9 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowctl/ai/engine_api.h"
 #include "flowctl/base/status.h"
@@ -36,6 +35,9 @@ struct ToolSpec {
   nlohmann::json output_schema;
   ToolAnnotations annotations;
   std::function<Result<nlohmann::json>(const nlohmann::json& args)> handler;
+  // Other spellings of an argument (alias -> canonical): Call renames them
+  // before validation, so handlers and schemas know only the canonical name.
+  std::map<std::string, std::string> aliases;
 };
 
 class ToolRegistry {
@@ -43,8 +45,8 @@ class ToolRegistry {
   Status Register(ToolSpec spec);
   const ToolSpec* Find(const std::string& name) const;
   std::vector<const ToolSpec*> List() const;  // registration order
-  // Validates args, then runs the handler. Bad arguments: kInvalidArgument
-  // naming the field and what is valid.
+  // Renames aliases, validates args, then runs the handler. Bad arguments:
+  // kInvalidArgument naming the field and what is valid.
   Result<nlohmann::json> Call(const std::string& name, const nlohmann::json& args) const;
 
   // The tool list in the function-calling format of each consumer.

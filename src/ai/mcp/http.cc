@@ -5,9 +5,13 @@
 // Why the checks: a browser page can reach a loopback server (DNS
 // rebinding), so Origin and Host are validated; sessions are unguessable
 // ids so one client cannot drive another's session.
+#include <errno.h>
 #include <httplib.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <random>
@@ -52,6 +56,64 @@ std::string NewSessionId() {
   return id;
 }
 
+// Compares all of both strings whatever differs, so that the time taken
+// does not tell an attacker how much of a guessed token was right.
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+// A header value in the "=?base64?...?=" form of 2026-07-28 decoded; other
+// values as they are. False when the base64 is malformed.
+bool DecodeHeaderValue(const std::string& value, std::string* out) {
+  static const std::string kPrefix = "=?base64?", kSuffix = "?=";
+  if (value.size() < kPrefix.size() + kSuffix.size() || value.rfind(kPrefix, 0) != 0 ||
+      value.compare(value.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    *out = value;
+    return true;
+  }
+  out->clear();
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = kPrefix.size(); i < value.size() - kSuffix.size(); ++i) {
+    char c = value[i];
+    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
+            : c >= 'a' && c <= 'z' ? c - 'a' + 26
+            : c >= '0' && c <= '9' ? c - '0' + 52
+            : c == '+'             ? 62
+            : c == '/'             ? 63
+            : c == '='             ? -2
+                                   : -1;
+    if (v == -1) return false;
+    if (v == -2) break;  // padding ends the data
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return true;
+}
+
+// The HTTP status of a stateless request's answer (2026-07-28 streamable
+// HTTP: 400 for version and header errors, 404 for an unknown method).
+int StatelessHttpStatus(const json& reply) {
+  if (!reply.is_object() || !reply.contains("error")) return 200;
+  int code = reply["error"].value("code", 0);
+  if (code == kMethodNotFound) return 404;
+  if (code == kUnsupportedProtocolVersion || code == kHeaderMismatch || code == kParseError ||
+      code == kInvalidRequest)
+    return 400;
+  return 200;
+}
+
 void Reply(httplib::Response& res, int http_status, const json& body) {
   res.status = http_status;
   if (!body.is_null()) res.set_content(body.dump(), "application/json");
@@ -82,21 +144,22 @@ class HttpTransportImpl {
     if (!loopback_ && options_.bearer_token.empty())
       return Status::Invalid("--http beyond loopback needs --token-file with a bearer token");
     int port = std::atoi(options_.listen.c_str() + colon + 1);
-    http_.set_payload_max_length(16 << 20);
-    http_.Post(kEndpoint, [this](const httplib::Request& q, httplib::Response& s) { Post(q, s); });
-    http_.Delete(kEndpoint,
-                 [this](const httplib::Request& q, httplib::Response& s) { Delete(q, s); });
+    if (Status st = MakeServer(); !st.ok()) return st;
+    httplib::Server& http = *http_ptr_;
+    http.set_payload_max_length(kMaxMessageBytes);
+    http.Post(kEndpoint, [this](const httplib::Request& q, httplib::Response& s) { Post(q, s); });
+    http.Delete(kEndpoint,
+                [this](const httplib::Request& q, httplib::Response& s) { Delete(q, s); });
     // No server-initiated stream: every answer comes back on its POST.
-    http_.Get(kEndpoint, [this](const httplib::Request& q, httplib::Response& s) {
+    http.Get(kEndpoint, [this](const httplib::Request& q, httplib::Response& s) {
       if (!Admit(q, s)) return;
       s.set_header("Allow", "POST, DELETE");
       Reject(s, 405, kInvalidRequest, "GET is not offered: POST JSON-RPC messages to /mcp");
     });
-    port_ =
-        port == 0 ? http_.bind_to_any_port(host_) : (http_.bind_to_port(host_, port) ? port : -1);
+    port_ = port == 0 ? http.bind_to_any_port(host_) : (http.bind_to_port(host_, port) ? port : -1);
     if (port_ <= 0) return Status::Unavailable("cannot listen on " + options_.listen);
-    thread_ = std::thread([this] { http_.listen_after_bind(); });
-    for (int i = 0; i < 400 && !http_.is_running(); ++i)
+    thread_ = std::thread([this] { http_ptr_->listen_after_bind(); });
+    for (int i = 0; i < 400 && !http.is_running(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     return Status::OK();
   }
@@ -105,7 +168,7 @@ class HttpTransportImpl {
     std::lock_guard<std::mutex> lk(shutdown_mu_);
     if (stopped_) return;
     stopped_ = true;
-    http_.stop();
+    if (http_ptr_) http_ptr_->stop();
     if (thread_.joinable()) thread_.join();
   }
 
@@ -115,6 +178,28 @@ class HttpTransportImpl {
   }
 
  private:
+  // Plain HTTP, or HTTPS with --tls-cert/--tls-key (both or neither).
+  Status MakeServer() {
+    const std::string& cert = options_.tls_cert_file;
+    const std::string& key = options_.tls_key_file;
+    if (cert.empty() != key.empty())
+      return Status::Invalid(
+          "--tls-cert and --tls-key go together: give both PEM files or neither");
+    if (cert.empty()) {
+      http_ptr_ = std::make_unique<httplib::Server>();
+      return Status::OK();
+    }
+    for (const std::string& f : {cert, key})
+      if (::access(f.c_str(), R_OK) != 0)
+        return Status::Invalid("cannot read TLS file " + f + ": " + std::strerror(errno));
+    auto ssl = std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str());
+    if (!ssl->is_valid())
+      return Status::Invalid("cannot use " + cert + " and " + key +
+                             " as a TLS certificate and its key (PEM files that match)");
+    http_ptr_ = std::move(ssl);
+    return Status::OK();
+  }
+
   struct Slot {
     std::mutex mu;  // serializes one session's messages
     Session session;
@@ -139,8 +224,8 @@ class HttpTransportImpl {
       Reject(res, 403, kInvalidRequest, "Forbidden: host " + req.get_header_value("Host"));
       return false;
     }
-    if (!options_.bearer_token.empty() &&
-        req.get_header_value("Authorization") != "Bearer " + options_.bearer_token) {
+    if (!options_.bearer_token.empty() && !ConstantTimeEquals(req.get_header_value("Authorization"),
+                                                              "Bearer " + options_.bearer_token)) {
       res.set_header("WWW-Authenticate", "Bearer");
       Reject(res, 401, kInvalidRequest, "Unauthorized: send Authorization: Bearer <token>");
       return false;
@@ -188,9 +273,15 @@ class HttpTransportImpl {
       Reject(res, 406, kInvalidRequest, "Not Acceptable: this server answers application/json");
       return;
     }
-    json message = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-    if (message.is_discarded()) {
-      Reject(res, 400, kParseError, "Parse error: not valid JSON");
+    // Bounded: a body nested 100k levels deep would crash the copy below.
+    Result<json> parsed = ParseJsonBounded(req.body, MessageLimits());
+    if (!parsed.ok()) {
+      Reject(res, 400, kParseError, "Parse error: " + parsed.status().message());
+      return;
+    }
+    json message = std::move(parsed).value();
+    if (IsStatelessRequest(message)) {
+      PostStateless(req, message, res);
       return;
     }
     if (message.is_object() && message.value("method", json()) == "initialize") {
@@ -223,6 +314,53 @@ class HttpTransportImpl {
     Reply(res, 200, reply);
   }
 
+  // 2026-07-28: no session. The headers an intermediary may route on must
+  // say what the body says, or the request is refused.
+  void PostStateless(const httplib::Request& req, const json& message, httplib::Response& res) {
+    json id = message.contains("id") ? message["id"] : json();
+    const json& params = message["params"];
+    const json& version = params["_meta"][kMetaProtocolVersion];
+    auto mismatch = [&](const std::string& why) {
+      Reply(res, 400, RpcError(id, kHeaderMismatch, "Header mismatch: " + why));
+    };
+    auto header = [&](const char* name, const std::string& body_value) {
+      if (!req.has_header(name)) {
+        mismatch(std::string(name) + " header is required (it must be '" + body_value + "')");
+        return false;
+      }
+      std::string value;
+      if (!DecodeHeaderValue(req.get_header_value(name), &value)) {
+        mismatch(std::string(name) + " header is not valid =?base64?...?=");
+        return false;
+      }
+      if (value != body_value) {
+        mismatch(std::string(name) + " header value '" + value + "' does not match body value '" +
+                 body_value + "'");
+        return false;
+      }
+      return true;
+    };
+    if (!header("MCP-Protocol-Version",
+                version.is_string() ? version.get<std::string>() : version.dump()))
+      return;
+    const json& method = message["method"];
+    if (!header("Mcp-Method", method.is_string() ? method.get<std::string>() : method.dump()))
+      return;
+    const char* name_field = method == "resources/read"                          ? "uri"
+                             : method == "tools/call" || method == "prompts/get" ? "name"
+                                                                                 : nullptr;
+    if (name_field && params.contains(name_field) && params[name_field].is_string() &&
+        !header("Mcp-Name", params[name_field].get<std::string>()))
+      return;
+    Session none;  // stateless requests neither read nor change it
+    json reply = server_->Handle(message, &none);
+    if (reply.is_null()) {
+      res.status = 202;
+      return;
+    }
+    Reply(res, StatelessHttpStatus(reply), reply);
+  }
+
   void Delete(const httplib::Request& req, httplib::Response& res) {
     if (!Admit(req, res)) return;
     if (!FindSession(req, res)) return;
@@ -233,7 +371,7 @@ class HttpTransportImpl {
 
   const Server* server_;
   HttpOptions options_;
-  httplib::Server http_;
+  std::unique_ptr<httplib::Server> http_ptr_;
   std::thread thread_;
   std::string host_;
   bool loopback_ = true;

@@ -51,7 +51,7 @@ std::string DebugText(const std::string& name, bool read_only) {
       "queue_depth, busy_fraction and p99_batch_us. Errors or dead-lettered events point at a "
       "node; a full queue in front of a busy node is a bottleneck.\n"
       "2. Read flowctl://pipelines/" +
-      name + " for the document, and call analyze_pipeline_performance with pipeline_id '" + name +
+      name + " for the document, and call analyze_pipeline_performance with name '" + name +
       "' for throughput and the busiest node.\n"
       "3. Call get_audit_log with target '" +
       name +

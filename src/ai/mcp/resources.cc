@@ -126,7 +126,7 @@ Result<json> Server::ReadResource(const json& params) const {
     auto r = from_tool("get_pipeline_status", {{"name", name}});
     if (!r.ok()) return r.status();
     json s = std::move(r).value();
-    auto perf = tools_->Call("analyze_pipeline_performance", {{"pipeline_id", name}});
+    auto perf = tools_->Call("analyze_pipeline_performance", {{"name", name}});
     if (perf.ok()) {
       s["throughput_eps"] = (*perf)["throughput_eps"];
       s["busiest_node"] = (*perf)["busiest_node"];

@@ -9,6 +9,9 @@
 
 namespace flowctl::ai::mcp {
 
+// One JSON-RPC message, on stdio and HTTP alike: far above any real one.
+constexpr size_t kMaxMessageBytes = 16u << 20;
+
 // A JSON-RPC error response; data is left out when null.
 nlohmann::json RpcError(const nlohmann::json& id, int code, const std::string& message,
                         nlohmann::json data = nullptr);

@@ -4,7 +4,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "flowctl/ai/mcp.h"
 #include "rpc.h"
@@ -13,9 +15,9 @@ namespace flowctl::ai::mcp {
 
 namespace {
 
-// Far above any real message; a client that never sends a newline must not
-// make the buffer grow without end.
-constexpr size_t kMaxLine = 64 << 20;
+// A client that never sends a newline must not make the buffer grow
+// without end; a longer line is answered once and skipped to its newline.
+constexpr size_t kMaxLine = kMaxMessageBytes;
 
 Status WriteAll(int fd, const std::string& data) {
   size_t done = 0;
@@ -34,6 +36,7 @@ Status WriteAll(int fd, const std::string& data) {
 Status ServeStdio(const Server& server, int in_fd, int out_fd, const sigset_t* stop_signals) {
   Session session;
   std::string buffer;
+  bool skipping = false;  // inside a line that was over kMaxLine
   char chunk[64 * 1024];
   auto handle_line = [&](std::string line) -> Status {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -56,18 +59,33 @@ Status ServeStdio(const Server& server, int in_fd, int out_fd, const sigset_t* s
     ssize_t n = ::read(in_fd, chunk, sizeof chunk);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n < 0) return Status::IoError(std::string("reading stdin: ") + std::strerror(errno));
-    if (n == 0) return buffer.empty() ? Status::OK() : handle_line(std::move(buffer));
-    buffer.append(chunk, static_cast<size_t>(n));
+    if (n == 0) return buffer.empty() || skipping ? Status::OK() : handle_line(std::move(buffer));
+    size_t begin = 0;
+    if (skipping) {
+      // The rest of an over-long line: not a message of its own.
+      const char* nl = static_cast<const char*>(std::memchr(chunk, '\n', static_cast<size_t>(n)));
+      if (!nl) continue;
+      skipping = false;
+      begin = static_cast<size_t>(nl - chunk) + 1;
+    }
+    // Only the new bytes can hold a newline: a long line costs O(length).
+    size_t scanned = buffer.size();
+    buffer.append(chunk + begin, static_cast<size_t>(n) - begin);
     size_t start = 0;
-    for (size_t nl; (nl = buffer.find('\n', start)) != std::string::npos; start = nl + 1) {
+    for (size_t nl; (nl = buffer.find('\n', std::max(start, scanned))) != std::string::npos;
+         start = nl + 1) {
       Status st = handle_line(buffer.substr(start, nl - start));
       if (!st.ok()) return st;
     }
     buffer.erase(0, start);
     if (buffer.size() > kMaxLine) {
       buffer.clear();
+      skipping = true;
       Status st = WriteAll(
-          out_fd, RpcError(nullptr, kParseError, "Parse error: line over 64 MiB").dump() + "\n");
+          out_fd, RpcError(nullptr, kParseError,
+                           "Parse error: message over " + std::to_string(kMaxLine >> 20) + " MiB")
+                          .dump() +
+                      "\n");
       if (!st.ok()) return st;
     }
   }

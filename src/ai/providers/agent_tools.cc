@@ -14,6 +14,7 @@
 
 #include "flowctl/ai/http_url.h"
 #include "flowctl/base/strings.h"
+#include "flowctl/data/json_bounded.h"
 #include "internal.h"
 
 namespace flowctl::ai {
@@ -258,7 +259,7 @@ class RedisTool : public AgentTool {
       out = {{"found", false}};
     else {
       std::string s(r->str, r->len);
-      json parsed = json::parse(s, nullptr, false);
+      json parsed = ParseJsonBoundedOrDiscarded(s);
       out = {{"found", true}, {"value", parsed.is_discarded() ? json(s) : parsed}};
     }
     freeReplyObject(r);

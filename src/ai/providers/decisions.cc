@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "flowctl/data/json.h"
+#include "flowctl/data/json_bounded.h"
 
 namespace flowctl::ai {
 namespace fs = std::filesystem;
@@ -135,7 +136,7 @@ Result<nlohmann::json> FindDecision(const std::string& state_dir, const std::str
     std::string line;
     while (std::getline(in, line))
       if (line.compare(0, needle.size(), needle) == 0) {
-        auto j = nlohmann::json::parse(line, nullptr, false);
+        auto j = ParseJsonBoundedOrDiscarded(line, FileJsonLimits());
         if (j.is_discarded()) return Status(StatusCode::kDataLoss, "decision record is corrupt");
         return j;
       }

@@ -9,6 +9,7 @@
 
 #include "flowctl/ai/agent_tools.h"
 #include "flowctl/ai/http_url.h"
+#include "flowctl/data/json_bounded.h"
 #include "internal.h"
 
 namespace flowctl::ai::internal {
@@ -119,7 +120,7 @@ Result<json> PostJson(const std::string& provider, ClientPool& pool, const std::
                                                        " (key rejected?): " + Excerpt(res->body));
   if (code < 200 || code >= 300)
     return Status::Invalid(provider + ": HTTP " + std::to_string(code) + ": " + Excerpt(res->body));
-  json parsed = json::parse(res->body, nullptr, false);
+  json parsed = ParseJsonBoundedOrDiscarded(res->body);
   if (parsed.is_discarded() || !parsed.is_object())
     return Status::Invalid(provider + ": the answer is not a JSON object: " + Excerpt(res->body));
   return parsed;
@@ -135,7 +136,7 @@ Status ParseStructured(const std::string& provider, CompletionResponse* r) {
     size_t end = t.rfind("```");
     if (start != std::string::npos && end > start) t = t.substr(start + 1, end - start - 1);
   }
-  json j = json::parse(t, nullptr, false);
+  json j = ParseJsonBoundedOrDiscarded(t);
   if (j.is_discarded())
     return Status::Invalid(provider + ": the model's answer is not JSON: " + Excerpt(r->text));
   r->structured = std::move(j);
@@ -229,7 +230,7 @@ class OpenAIProvider : public Provider {
         std::string args = fn.contains("arguments") && fn["arguments"].is_string()
                                ? fn["arguments"].get<std::string>()
                                : fn.value("arguments", json::object()).dump();
-        tc.arguments = json::parse(args, nullptr, false);
+        tc.arguments = ParseJsonBoundedOrDiscarded(args);
         if (tc.arguments.is_discarded() || !tc.arguments.is_object())
           return Status::Invalid(name_ + ": tool call '" + tc.name +
                                  "' has arguments that are not a JSON object: " + Excerpt(args));
@@ -417,7 +418,7 @@ class OllamaProvider : public Provider {
       for (const auto& c : msg.value()["tool_calls"]) {
         auto fn = c.value("function", json::object());
         json args = fn.value("arguments", json::object());
-        if (args.is_string()) args = json::parse(args.get<std::string>(), nullptr, false);
+        if (args.is_string()) args = ParseJsonBoundedOrDiscarded(args.get<std::string>());
         if (!args.is_object())
           return Status::Invalid(name_ + ": tool call arguments are not an object");
         r.tool_calls.push_back({"call_" + std::to_string(n++), fn.value("name", ""), args});
@@ -550,7 +551,7 @@ class HttpGetTool : public AgentTool {
     if (!res)
       return {{"error", "GET " + base_ + path + " failed: " + httplib::to_string(res.error())}};
     std::string body = res->body.substr(0, max_bytes_);
-    json parsed = json::parse(body, nullptr, false);
+    json parsed = ParseJsonBoundedOrDiscarded(body);
     json out = {{"status", res->status}, {"truncated", res->body.size() > max_bytes_}};
     out["body"] = parsed.is_discarded() ? json(body) : parsed;
     return out;

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "flowctl/data/json_bounded.h"
+
 namespace flowctl::ai {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -31,7 +33,7 @@ Result<VectorIndex> VectorIndex::Load(const std::string& dir, const std::string&
                             " FILES...`");
   std::stringstream ss;
   ss << meta.rdbuf();
-  json m = json::parse(ss.str(), nullptr, false);
+  json m = ParseJsonBoundedOrDiscarded(ss.str(), FileJsonLimits());
   if (m.is_discarded() || !m.is_object())
     return Status(StatusCode::kDataLoss, idx.path_ + "/index.json is corrupt");
   idx.model_ = m.value("embedding_model", "");
@@ -41,7 +43,7 @@ Result<VectorIndex> VectorIndex::Load(const std::string& dir, const std::string&
   size_t n = 0;
   while (std::getline(in, line)) {
     ++n;
-    json c = json::parse(line, nullptr, false);
+    json c = ParseJsonBoundedOrDiscarded(line, FileJsonLimits());
     if (c.is_discarded() || !c.contains("embedding"))
       return Status(StatusCode::kDataLoss,
                     idx.path_ + "/chunks.jsonl:" + std::to_string(n) + ": corrupt chunk");
@@ -207,7 +209,7 @@ Result<std::vector<Chunk>> ChunksFromFiles(const std::vector<std::string>& files
       while (std::getline(in, line)) {
         ++n;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        auto j = json::parse(line, nullptr, false);
+        auto j = ParseJsonBoundedOrDiscarded(line, FileJsonLimits());
         if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string())
           return Status::Invalid(f + ":" + std::to_string(n) +
                                  ": expected a JSON object with a \"text\" string");

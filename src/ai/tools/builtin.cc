@@ -68,13 +68,20 @@ class PlanTokens {
 
 Status Must(ToolRegistry& r, ToolSpec s) { return r.Register(std::move(s)); }
 
+// Every tool names its pipeline `name` (as the gRPC API does); `pipeline_id`,
+// the seed's spelling in analyze_pipeline_performance, is accepted everywhere.
+Status MustNamed(ToolRegistry& r, ToolSpec s) {
+  s.aliases["pipeline_id"] = "name";
+  return r.Register(std::move(s));
+}
+
 // The handlers share engine (an owned adapter or a borrowed EngineApi).
 void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
   auto tokens = std::make_shared<PlanTokens>();
   const json time_range = {{"type", "string"}, {"enum", {"1h", "24h", "7d", "30d"}}};
 
   // create_pipeline: the seed's schema, verbatim.
-  (void)Must(registry, {"create_pipeline", "Create pipeline",
+  (void)MustNamed(registry, {"create_pipeline", "Create pipeline",
           "Create a new data processing pipeline with AI-optimized configuration",
           Obj({{"name", {{"type", "string"}, {"description", "Pipeline name"}}},
                {"goal", {{"type", "string"},
@@ -225,7 +232,7 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
             return json{{"name", r->name}, {"version", r->version}, {"state", r->state}};
           }});
 
-  (void)Must(registry, {"get_pipeline_status", "Pipeline status",
+  (void)MustNamed(registry, {"get_pipeline_status", "Pipeline status",
           "State, version and per-node counters of one pipeline.",
           Obj({{"name", Str("pipeline name")}}, {"name"}),
           Obj({{"state", {{"type", "string"}}}, {"nodes", {{"type", "array"}}}}),
@@ -239,10 +246,12 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
                         {"nodes", NodesJson(info->snapshot)}};
           }});
 
-  // analyze_pipeline_performance: the seed's schema, verbatim.
-  (void)Must(registry, {"analyze_pipeline_performance", "Analyze performance",
+  // analyze_pipeline_performance: the seed's schema, with `name` beside its
+  // `pipeline_id` (kept listed: clients built on the seed send it).
+  (void)MustNamed(registry, {"analyze_pipeline_performance", "Analyze performance",
           "Analyze pipeline performance and suggest optimizations",
-          Obj({{"pipeline_id", {{"type", "string"}}},
+          Obj({{"name", Str("pipeline name")},
+               {"pipeline_id", {{"type", "string"}, {"description", "same as name"}}},
                {"time_range", time_range},
                {"optimization_goals",
                 {{"type", "array"},
@@ -252,9 +261,9 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
                {"busiest_node", {{"type", "string"}}}}),
           {true, false, true},
           [engine](const json& a) -> Result<json> {
-            if (!a.contains("pipeline_id"))
-              return Status::Invalid("pipeline_id: missing required field");
-            auto info = engine->Get(a["pipeline_id"].get<std::string>());
+            if (!a.contains("name") || !a["name"].is_string())
+              return Status::Invalid("name: missing required field (the pipeline's name)");
+            auto info = engine->Get(a["name"].get<std::string>());
             if (!info.ok()) return info.status();
             json nodes = NodesJson(info->snapshot);
             std::string busiest;
@@ -267,7 +276,7 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
               }
               if (n["kind"] == "source") source_out += n["out"].get<double>();
             }
-            return json{{"pipeline_id", info->name},
+            return json{{"name", info->name},
                         {"window_s", info->snapshot.elapsed_s},
                         {"note", "metrics cover the current run, not the whole time_range"},
                         {"throughput_eps", source_out / std::max(info->snapshot.elapsed_s, 1e-3)},
@@ -281,7 +290,7 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
   const char* kPreviewFirst =
       " Destructive: call it first with preview: true to see what it would do and get a "
       "plan_token, then again with that plan_token.";
-  (void)Must(registry, {"stop_pipeline", "Stop pipeline",
+  (void)MustNamed(registry, {"stop_pipeline", "Stop pipeline",
           std::string("Drain in-flight events and stop a pipeline. It stays stopped across "
                       "restarts.") + kPreviewFirst,
           Obj({{"name", Str("pipeline name")}, {"reason", Str("why; recorded in the audit log")},
@@ -316,7 +325,7 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
             return json{{"name", name}, {"state", "stopped"}};
           }});
 
-  (void)Must(registry, {"rollback_pipeline", "Roll back pipeline",
+  (void)MustNamed(registry, {"rollback_pipeline", "Roll back pipeline",
           std::string("Run an earlier version of a pipeline (default: the previous one).") +
               kPreviewFirst,
           Obj({{"name", Str("pipeline name")},

@@ -1,5 +1,4 @@
 #include "flowctl/ai/tools.h"
-
 #include "flowctl/component/schema.h"
 
 namespace flowctl::ai {
@@ -7,7 +6,8 @@ namespace flowctl::ai {
 using nlohmann::json;
 
 Status ToolRegistry::Register(ToolSpec spec) {
-  if (spec.name.empty() || !spec.handler) return Status::Invalid("a tool needs a name and a handler");
+  if (spec.name.empty() || !spec.handler)
+    return Status::Invalid("a tool needs a name and a handler");
   if (Find(spec.name)) return Status(StatusCode::kAlreadyExists, "tool '" + spec.name + "' twice");
   tools_.push_back(std::move(spec));
   return Status::OK();
@@ -28,7 +28,19 @@ std::vector<const ToolSpec*> ToolRegistry::List() const {
 Result<json> ToolRegistry::Call(const std::string& name, const json& args) const {
   const ToolSpec* t = Find(name);
   if (!t) return Status::NotFound("no tool '" + name + "'");
-  auto errors = ValidateSchema(t->input_schema, args);
+  json renamed;
+  const json* in = &args;
+  for (const auto& [alias, canonical] : t->aliases) {
+    if (!in->is_object() || !in->contains(alias)) continue;
+    if (in->contains(canonical) && (*in)[canonical] != (*in)[alias])
+      return Status::Invalid(alias + ": another spelling of " + canonical +
+                             ", with a different value; give only " + canonical);
+    if (in == &args) renamed = args;
+    renamed[canonical] = renamed[alias];
+    renamed.erase(alias);
+    in = &renamed;
+  }
+  auto errors = ValidateSchema(t->input_schema, *in);
   if (!errors.empty()) {
     std::string msg;
     for (const auto& e : errors) {
@@ -38,22 +50,24 @@ Result<json> ToolRegistry::Call(const std::string& name, const json& args) const
     }
     return Status::Invalid(msg);
   }
-  return t->handler(args);
+  return t->handler(*in);
 }
 
 json ToolRegistry::ToOpenAI() const {
   json out = json::array();
   for (const auto& t : tools_)
-    out.push_back({{"type", "function"},
-                   {"function",
-                    {{"name", t.name}, {"description", t.description}, {"parameters", t.input_schema}}}});
+    out.push_back(
+        {{"type", "function"},
+         {"function",
+          {{"name", t.name}, {"description", t.description}, {"parameters", t.input_schema}}}});
   return out;
 }
 
 json ToolRegistry::ToAnthropic() const {
   json out = json::array();
   for (const auto& t : tools_)
-    out.push_back({{"name", t.name}, {"description", t.description}, {"input_schema", t.input_schema}});
+    out.push_back(
+        {{"name", t.name}, {"description", t.description}, {"input_schema", t.input_schema}});
   return out;
 }
 

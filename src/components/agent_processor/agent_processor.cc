@@ -11,6 +11,7 @@
 #include "flowctl/ai/agent_tools.h"
 #include "flowctl/base/strings.h"
 #include "flowctl/data/json.h"
+#include "flowctl/data/json_bounded.h"
 
 namespace flowctl::components {
 namespace {
@@ -189,7 +190,7 @@ class AgentProcessor : public Processor {
       const auto& resp = r.value();
       if (resp.tool_calls.empty()) {
         json answer = resp.structured;
-        if (answer.is_null()) answer = json::parse(resp.text, nullptr, false);
+        if (answer.is_null()) answer = ParseJsonBoundedOrDiscarded(resp.text);
         if (answer.is_discarded() || !answer.is_object()) {
           o.status = Status::Invalid("agent's final answer is not a JSON object");
           break;

@@ -14,6 +14,7 @@
 #include "../common/expr_config.h"
 #include "flowctl/base/strings.h"
 #include "flowctl/data/json.h"
+#include "flowctl/data/json_bounded.h"
 
 namespace flowctl::components {
 namespace {
@@ -70,7 +71,7 @@ Result<Model> LoadModel(const json& c) {
                             "config.model_dir, $FLOWCTL_MODEL_DIR or ./models)");
   std::stringstream ss;
   ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
+  json j = ParseJsonBoundedOrDiscarded(ss.str(), FileJsonLimits());
   if (j.is_discarded() || !j.is_object())
     return Status::Invalid("model file " + m.path + " is not a JSON object");
   auto bad = [&](const std::string& what) {
