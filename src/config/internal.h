@@ -80,7 +80,7 @@ nlohmann::json YamlToJson(const YAML::Node& node, const std::string& pointer,
 
 // --- Limits -----------------------------------------------------------------
 
-// What one YAML text may cost (docs/pipeline-format.md, "Limits"). Real
+// What one YAML text may cost (docs/operations.md, "Document limits"). Real
 // pipeline documents stay far below; hostile ones must fail fast and small.
 inline constexpr size_t kMaxYamlBytes = size_t{1} << 20;
 inline constexpr size_t kMaxYamlDepth = 256;
