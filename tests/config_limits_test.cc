@@ -46,8 +46,7 @@ std::string Pipeline(const std::string& gen_config_extra) {
   return "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n"
          "  sources:\n    - id: gen\n      type: generator\n      config:\n"
          "        count: 1\n" +
-         gen_config_extra +
-         "  sinks:\n    - {id: out, type: null, inputs: [gen]}\n";
+         gen_config_extra + "  sinks:\n    - {id: out, type: null, inputs: [gen]}\n";
 }
 
 TEST(ConfigLimitsTest, FlowNestingIsRefusedAtTheBracketPastTheLimit) {
@@ -122,11 +121,9 @@ TEST(ConfigLimitsTest, ModerateAliasUseIsFine) {
 
 TEST(ConfigLimitsTest, BracketsInTextDoNotCount) {
   std::string b(400, '[');
-  std::string text = Pipeline("        template: {q: \"" + b + "\", r: '" + b + "'}\n") +
-                     "# " + b + "\n" +
-                     "metadata2: |\n  " + b + "\n  " + b + "\n" +
-                     "plain: it's a " + b + " plain scalar\n" +
-                     "quoted: 'it''s " + b + "'\n";
+  std::string text = Pipeline("        template: {q: \"" + b + "\", r: '" + b + "'}\n") + "# " + b +
+                     "\n" + "metadata2: |\n  " + b + "\n  " + b + "\n" + "plain: it's a " + b +
+                     " plain scalar\n" + "quoted: 'it''s " + b + "'\n";
   LoadResult r = Load(text);
   EXPECT_EQ(FindDiag(r, kDeep), nullptr) << AllDiags(r);
   // The document itself is fine apart from the two unknown top-level keys.

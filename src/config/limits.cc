@@ -16,8 +16,7 @@ bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 // "- " / "? " (or the indicator alone at the end of the line).
 bool IsBlockIndicator(std::string_view line, size_t i) {
-  return (line[i] == '-' || line[i] == '?') &&
-         (i + 1 == line.size() || IsBlank(line[i + 1]));
+  return (line[i] == '-' || line[i] == '?') && (i + 1 == line.size() || IsBlank(line[i + 1]));
 }
 
 std::string DepthMessage() {
@@ -71,6 +70,7 @@ class TextScan {
       if (indent == 0 && (line.substr(0, 3) == "---" || line.substr(0, 3) == "...") &&
           (line.size() == 3 || IsBlank(line[3]))) {
         blocks_.clear();  // a new document
+        line_indent_ = 0;
         i = 3;
       } else {
         while (!blocks_.empty() && blocks_.back() > indent) blocks_.pop_back();
@@ -144,8 +144,8 @@ class TextScan {
   // cannot hold them there); quotes and aliases start after a separator.
   std::optional<YamlLimitError> FlowChar(std::string_view line, size_t i) {
     char c = line[i];
-    bool token_start = i == 0 || IsBlank(line[i - 1]) || line[i - 1] == '[' ||
-                       line[i - 1] == '{' || line[i - 1] == ',' || line[i - 1] == ':';
+    bool token_start = i == 0 || IsBlank(line[i - 1]) || line[i - 1] == '[' || line[i - 1] == '{' ||
+                       line[i - 1] == ',' || line[i - 1] == ':';
     if (c == '[' || c == '{') return Open(i);
     if (c == ']' || c == '}') {
       if (--flow_ == 0) value_start_ = false;

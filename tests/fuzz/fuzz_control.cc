@@ -83,15 +83,15 @@ void Deadline(grpc::ClientContext* ctx) {
 }
 
 // Parses the request; on success, calls stub->method(request).
-#define UNARY(stub, method, Req, Resp, ...)                   \
-  [](World& w, const uint8_t* d, size_t n) {                  \
-    Req req;                                                  \
+#define UNARY(stub, method, Req, Resp, ...)                  \
+  [](World& w, const uint8_t* d, size_t n) {                 \
+    Req req;                                                 \
     if (!req.ParseFromArray(d, static_cast<int>(n))) return; \
-    __VA_ARGS__;                                              \
-    grpc::ClientContext ctx;                                  \
-    Deadline(&ctx);                                           \
-    Resp resp;                                                \
-    (void)w.stub->method(&ctx, req, &resp);                   \
+    __VA_ARGS__;                                             \
+    grpc::ClientContext ctx;                                 \
+    Deadline(&ctx);                                          \
+    Resp resp;                                               \
+    (void)w.stub->method(&ctx, req, &resp);                  \
   }
 
 // A streaming call: up to max messages, then the client hangs up.

@@ -8,10 +8,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "flowctl/ai/mcp.h"
 #include "flowctl/ai/tools.h"

@@ -12,8 +12,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   flowctl::config::LoadOptions options;
-  options.use_env = false;          // deterministic, and no secrets in diagnostics
-  options.template_files = false;   // spec.template.path must not read the disk
+  options.use_env = false;         // deterministic, and no secrets in diagnostics
+  options.template_files = false;  // spec.template.path must not read the disk
   options.vars["NAME"] = "fuzz";
   options.overrides.push_back({"gen.count", "3"});
   flowctl::config::LoadResult r = flowctl::config::LoadString(text, "fuzz.yaml", options);
