@@ -95,10 +95,11 @@ TEST(ConfigLimitsTest, AliasBombIsRefusedBeforeItIsExpanded) {
 }
 
 TEST(ConfigLimitsTest, TooManyAliasUsesAreRefusedInTheText) {
+  // Each use is a value written: the entry limit stops them before parsing.
   std::string text = "a: &a x\nb: [";
   for (int i = 0; i < 100001; ++i) text += "*a,";
   text += "]\n";
-  const Diagnostic* d = FindDiag(Load(text), kAliases);
+  const Diagnostic* d = FindDiag(Load(text), "YAML has more than 100000 entries");
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->mark.line, 2);
 }
@@ -136,6 +137,23 @@ TEST(ConfigLimitsTest, DepthAddedByAVariableIsRefused) {
   const Diagnostic* d = FindDiag(Load("a: ${DEEP}\n", o), kDeep);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->mark.line, 1);
+}
+
+TEST(ConfigLimitsTest, TooManyEntriesAreRefusedBeforeParsing) {
+  // 700 KB: under the size limit, yet half a million nodes (300 MB) to parse.
+  std::string flow = "a: [";
+  for (int i = 0; i < 350000; ++i) flow += "1,";
+  const Diagnostic* d = FindDiag(Load(flow + "]\n"), "YAML has more than 100000 entries");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->mark.line, 1);
+  EXPECT_EQ(d->mark.column, 4 + 2 * 99999);  // the comma after the 100000th value
+  std::string block = "a:\n";
+  for (int i = 0; i < 120000; ++i) block += "- x\n";
+  EXPECT_NE(FindDiag(Load(block), "YAML has more than 100000 entries"), nullptr);
+  // A long list well under the limit is fine.
+  std::string ok = "a: [";
+  for (int i = 0; i < 20000; ++i) ok += "1,";
+  EXPECT_EQ(FindDiag(Load(ok + "]\n"), "entries"), nullptr);
 }
 
 TEST(ConfigLimitsTest, OversizedDocumentIsRefused) {

@@ -84,6 +84,9 @@ nlohmann::json YamlToJson(const YAML::Node& node, const std::string& pointer,
 // pipeline documents stay far below; hostile ones must fail fast and small.
 inline constexpr size_t kMaxYamlBytes = size_t{1} << 20;
 inline constexpr size_t kMaxYamlDepth = 256;
+// Values written (list items, map entries, roughly): what yaml-cpp allocates
+// a few hundred bytes each for, so the bound on a parse's memory.
+inline constexpr size_t kMaxYamlEntries = 100000;
 // Nodes reached again through aliases (*name), counted with repetition.
 inline constexpr size_t kMaxYamlAliasNodes = 100000;
 
@@ -93,7 +96,7 @@ struct YamlLimitError {
   std::string hint;
 };
 
-// Size, nesting depth (block and flow) and alias uses of text, read before
+// Size, nesting depth (block and flow) and entries of text, read before
 // any parse; the first limit exceeded, with where.
 std::optional<YamlLimitError> CheckYamlText(std::string_view text);
 // The same, reported at file:line:col; false when over a limit.

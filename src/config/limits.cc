@@ -23,11 +23,17 @@ std::string DepthMessage() {
   return "YAML nested deeper than " + std::to_string(kMaxYamlDepth) + " levels";
 }
 
+std::string EntriesMessage() {
+  return "YAML has more than " + std::to_string(kMaxYamlEntries) +
+         " entries (values in lists and maps)";
+}
+
 std::string AliasMessage() {
   return "YAML aliases expand to more than " + std::to_string(kMaxYamlAliasNodes) + " nodes";
 }
 
 constexpr char kDepthHint[] = "flatten the structure; pipeline documents need a few levels";
+constexpr char kEntriesHint[] = "keep data out of the pipeline document (read it from a file)";
 constexpr char kAliasHint[] =
     "write the repeated values out, or use fewer aliases (*name) of large anchors (&name)";
 
@@ -76,6 +82,7 @@ class TextScan {
         while (!blocks_.empty() && blocks_.back() > indent) blocks_.pop_back();
         i = indent;
         line_indent_ = indent;
+        if (auto e = Entry(i)) return e;
         // The line's content opens a collection at its column when it is
         // deeper than the enclosing one; "- - x" opens one per indicator.
         for (;;) {
@@ -86,6 +93,7 @@ class TextScan {
             if (Depth() > kMaxYamlDepth) return Error(i, DepthMessage(), kDepthHint);
           }
           if (!IsBlockIndicator(line, i)) break;
+          if (auto e = Entry(i)) return e;
           ++i;
           while (i < line.size() && IsBlank(line[i])) ++i;
           if (i == line.size()) break;
@@ -128,9 +136,6 @@ class TextScan {
         scalar_indent_ = line_indent_;
         return std::nullopt;
       } else if (c == '&' || c == '!' || c == '*') {
-        if (c == '*' && ++aliases_ > kMaxYamlAliasNodes) {
-          return Error(i, AliasMessage(), kAliasHint);
-        }
         while (i + 1 < line.size() && !IsBlank(line[i + 1])) ++i;
         value_start_ = c != '*';  // an anchor or a tag precedes a value
       } else {
@@ -141,25 +146,32 @@ class TextScan {
   }
 
   // In flow context: brackets nest anywhere outside quotes (plain scalars
-  // cannot hold them there); quotes and aliases start after a separator.
+  // cannot hold them there); quotes start after a separator.
   std::optional<YamlLimitError> FlowChar(std::string_view line, size_t i) {
     char c = line[i];
     bool token_start = i == 0 || IsBlank(line[i - 1]) || line[i - 1] == '[' || line[i - 1] == '{' ||
                        line[i - 1] == ',' || line[i - 1] == ':';
     if (c == '[' || c == '{') return Open(i);
+    if (c == ',') return Entry(i);
     if (c == ']' || c == '}') {
       if (--flow_ == 0) value_start_ = false;
     } else if (token_start && (c == '\'' || c == '"')) {
       quote_ = c;
-    } else if (token_start && c == '*' && ++aliases_ > kMaxYamlAliasNodes) {
-      return Error(i, AliasMessage(), kAliasHint);
     }
     return std::nullopt;
   }
 
   std::optional<YamlLimitError> Open(size_t i) {
+    if (auto e = Entry(i)) return e;
     ++flow_;
     if (Depth() > kMaxYamlDepth) return Error(i, DepthMessage(), kDepthHint);
+    return std::nullopt;
+  }
+
+  // One more value written (a line, a "- ", a bracket or a comma): what the
+  // parser will allocate a node or two for.
+  std::optional<YamlLimitError> Entry(size_t i) {
+    if (++entries_ > kMaxYamlEntries) return Error(i, EntriesMessage(), kEntriesHint);
     return std::nullopt;
   }
 
@@ -172,7 +184,7 @@ class TextScan {
   size_t scalar_indent_ = 0;    // ...which ends at a line this indented
   size_t line_indent_ = 0;
   bool value_start_ = true;  // a scalar or collection may start here
-  size_t aliases_ = 0;
+  size_t entries_ = 0;
   size_t line_start_ = 0;
 };
 
