@@ -156,6 +156,20 @@ TEST(ConfigLimitsTest, TooManyEntriesAreRefusedBeforeParsing) {
   EXPECT_EQ(FindDiag(Load(ok + "]\n"), "entries"), nullptr);
 }
 
+// Found by fuzz_yaml: yaml-cpp 0.7 returns empty documents forever after a
+// top-level scalar with a tag or anchor followed by a "? " line (2 GB in 40 s).
+TEST(ConfigLimitsTest, ParserThatStopsAdvancingIsAnErrorNotAHang) {
+  for (const char* text :
+       {"!a b\n? ", "&x b\n? ", "!!str b\n? c\n: d\n", "apiVersion: v1\n---\n! b\n? "}) {
+    auto start = std::chrono::steady_clock::now();
+    LoadResult r = Load(text);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2)) << text;
+    const Diagnostic* d = FindDiag(r, "invalid YAML");
+    ASSERT_NE(d, nullptr) << text << AllDiags(r);
+    EXPECT_GT(d->mark.line, 0) << d->ToString();
+  }
+}
+
 TEST(ConfigLimitsTest, OversizedDocumentIsRefused) {
   std::string text = "a: \"" + std::string((1 << 20) + 10, 'x') + "\"\n";
   const Diagnostic* d = FindDiag(Load(text), "YAML document is larger than 1 MiB");

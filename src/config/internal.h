@@ -105,6 +105,10 @@ bool CheckYamlText(std::string_view text, Reporter& reporter);
 // way YamlToJson converts them); reports the node where a limit is passed
 // when reporter is set. Costs at most the tree plus kMaxYamlAliasNodes.
 bool CheckYamlTree(const YAML::Node& root, Reporter* reporter);
+// YAML::LoadAll after a pass over the parser's events that throws
+// YAML::ParserException (with its mark) where yaml-cpp would loop forever
+// or yield more nodes than kMaxYamlEntries allows. Use it for every parse.
+std::vector<YAML::Node> LoadAllBounded(const std::string& text);
 
 // --- Fixed-structure maps ---------------------------------------------------
 

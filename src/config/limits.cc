@@ -4,6 +4,9 @@
 // "[[[[" file costs gigabytes before any error), and the parsed tree before
 // anything walks it expanded (yaml-cpp shares an aliased node, so an alias
 // bomb is cheap to parse and exponential to convert).
+#include <yaml-cpp/eventhandler.h>
+
+#include <sstream>
 #include <string>
 #include <unordered_set>
 
@@ -230,7 +233,65 @@ class TreeWalk {
   size_t expanded_ = 0;
 };
 
+// Watches yaml-cpp's events without building anything. yaml-cpp 0.7 can
+// stop advancing: after a top-level scalar with a tag or an anchor, a "? "
+// line is never consumed and every HandleNextDocument returns one more empty
+// document, forever ("!a b\n? " took 2 GB in 40 s). A new document must
+// start past the previous one; and no text yields more events than its
+// entries allow.
+class ProgressGuard : public YAML::EventHandler {
+ public:
+  explicit ProgressGuard(size_t max_events) : max_events_(max_events) {}
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (documents_++ > 0 && mark.pos <= last_start_) {
+      throw YAML::ParserException(mark, "the parser stopped advancing here (yaml-cpp)");
+    }
+    last_start_ = mark.pos;
+    Count(mark);
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Count(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Count(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Count(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Count(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Count(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Count(const YAML::Mark& mark) {
+    if (++events_ > max_events_) throw YAML::ParserException(mark, EntriesMessage());
+  }
+
+  size_t max_events_;
+  size_t events_ = 0;
+  size_t documents_ = 0;
+  int last_start_ = -1;
+};
+
 }  // namespace
+
+std::vector<YAML::Node> LoadAllBounded(const std::string& text) {
+  {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    // A map entry is two nodes and a line may hold a few: generous, finite.
+    ProgressGuard guard(4 * kMaxYamlEntries + 1024);
+    while (parser.HandleNextDocument(guard)) {
+    }
+  }
+  return YAML::LoadAll(text);
+}
 
 std::optional<YamlLimitError> CheckYamlText(std::string_view text) {
   // Nesting first: it names the line to fix; the scan is cheap at any size.

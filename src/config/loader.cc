@@ -44,7 +44,7 @@ void ReportMissing(std::string_view text,
 bool ParseDocuments(const std::string& text, Reporter& reporter,
                     std::vector<YAML::Node>* docs) {
   try {
-    *docs = YAML::LoadAll(text);
+    *docs = internal::LoadAllBounded(text);
     return true;
   } catch (const YAML::Exception& e) {
     reporter.Error(internal::ToMark(e.mark, reporter.file()), "",
