@@ -5,6 +5,7 @@
 // in the daemon. Changes are kept away from the machine: Apply and
 // ExecutePlan are forced to dry runs, the engine has no state dir, and model
 // providers see no keys and a closed local port.
+#include <google/protobuf/stubs/logging.h>
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
@@ -56,6 +57,9 @@ World& TheWorld() {
                             "ANTHROPIC_BASE_URL", "FLOWCTL_AI_PROVIDER", "FLOWCTL_TOKEN"})
       ::unsetenv(var);
     ::setenv("OLLAMA_HOST", "http://127.0.0.1:9", 1);  // discard port: refused at once
+    // Requests with invalid UTF-8 in string fields are refused by the
+    // parser, with one log line each: thousands per second of noise.
+    google::protobuf::SetLogHandler(nullptr);
     auto* w = new World();
     flowctl::engine::EngineOptions eo;
     eo.workers = 1;
