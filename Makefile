@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= 2
 
-.PHONY: deps configure build demo test bench sanitize tsan docs clean
+.PHONY: deps configure build demo test bench sanitize tsan docs clean fuzz fuzz-build
 
 deps:
 	@bash scripts/install-deps.sh
@@ -43,8 +43,40 @@ tsan:
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  $(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DFLOWCTL_SANITIZE=thread"
 
+# libFuzzer campaigns (docs/fuzzing.md): the project built with clang and
+# coverage in $(FUZZ_BUILD)/, then each target for FUZZ_SECONDS over the seed
+# corpus in tests/fuzz/corpus/. New inputs go to $(FUZZ_BUILD)/corpus-out/,
+# crashes to $(FUZZ_BUILD)/artifacts/; fails when any target crashed.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= yaml expr event control mcp
+FUZZ_RSS_MB ?= 2048
+FUZZ_FLAGS ?=
+
+fuzz-build:
+	@bash scripts/install-deps.sh --fuzz
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DFLOWCTL_FUZZ=ON \
+	  -DFLOWCTL_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/artifacts $(FUZZ_BUILD)/work
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus-out/$$t; \
+	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s, log $(FUZZ_BUILD)/fuzz_$$t.log"; \
+	  ( cd $(FUZZ_BUILD)/work && ../tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	      -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=30 -print_final_stats=1 \
+	      -artifact_prefix=../artifacts/$$t- $(FUZZ_FLAGS) \
+	      ../corpus-out/$$t $(CURDIR)/tests/fuzz/corpus/$$t ) > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1 \
+	    || failed="$$failed $$t"; \
+	  grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)' \
+	    $(FUZZ_BUILD)/fuzz_$$t.log || true; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed (see $(FUZZ_BUILD)/artifacts)"; exit 1; fi; \
+	echo "fuzz: no crash in $(FUZZ_TARGETS)"
+
 docs: build
 	./$(BUILD)/flowctl components --output markdown > docs/pipeline-reference.md
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan $(FUZZ_BUILD)

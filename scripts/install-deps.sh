@@ -11,6 +11,10 @@ PKGS=(
   libhiredis-dev redis-server
   python3 jq curl openssl python3-grpcio python3-protobuf grpc-proto python3-prometheus-client
 )
+# `--fuzz` (make fuzz only): clang and its libFuzzer/ASan runtime as well.
+if [ "${1:-}" = "--fuzz" ]; then
+  PKGS+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

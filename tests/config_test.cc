@@ -588,7 +588,7 @@ TEST(LoaderErrorTest, NothingEscapes) {
   }
   EXPECT_FALSE(Load(inputs[5]).ok());
   // A self-referencing alias in config is cut off with an error.
-  EXPECT_NE(FindDiag(Load(inputs[6]), "nested too deeply"), nullptr)
+  EXPECT_NE(FindDiag(Load(inputs[6]), "YAML nested deeper than 256 levels"), nullptr)
       << AllDiags(Load(inputs[6]));
 }
 

@@ -78,6 +78,38 @@ nlohmann::json YamlToJson(const YAML::Node& node, const std::string& pointer,
                           std::map<std::string, Mark>* marks,
                           Reporter* reporter, const std::string& node_id);
 
+// --- Limits -----------------------------------------------------------------
+
+// What one YAML text may cost (docs/operations.md, "Document limits"). Real
+// pipeline documents stay far below; hostile ones must fail fast and small.
+inline constexpr size_t kMaxYamlBytes = size_t{1} << 20;
+inline constexpr size_t kMaxYamlDepth = 256;
+// Values written (list items, map entries, roughly): what yaml-cpp allocates
+// a few hundred bytes each for, so the bound on a parse's memory.
+inline constexpr size_t kMaxYamlEntries = 100000;
+// Nodes reached again through aliases (*name), counted with repetition.
+inline constexpr size_t kMaxYamlAliasNodes = 100000;
+
+struct YamlLimitError {
+  size_t offset;  // in the text
+  std::string message;
+  std::string hint;
+};
+
+// Size, nesting depth (block and flow) and entries of text, read before
+// any parse; the first limit exceeded, with where.
+std::optional<YamlLimitError> CheckYamlText(std::string_view text);
+// The same, reported at file:line:col; false when over a limit.
+bool CheckYamlText(std::string_view text, Reporter& reporter);
+// Depth and alias expansion of a parsed tree (aliases walked as copies, the
+// way YamlToJson converts them); reports the node where a limit is passed
+// when reporter is set. Costs at most the tree plus kMaxYamlAliasNodes.
+bool CheckYamlTree(const YAML::Node& root, Reporter* reporter);
+// YAML::LoadAll after a pass over the parser's events that throws
+// YAML::ParserException (with its mark) where yaml-cpp would loop forever
+// or yield more nodes than kMaxYamlEntries allows. Use it for every parse.
+std::vector<YAML::Node> LoadAllBounded(const std::string& text);
+
 // --- Fixed-structure maps ---------------------------------------------------
 
 // One key of a fixed-structure map, normalized to snake_case.

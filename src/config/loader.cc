@@ -44,7 +44,7 @@ void ReportMissing(std::string_view text,
 bool ParseDocuments(const std::string& text, Reporter& reporter,
                     std::vector<YAML::Node>* docs) {
   try {
-    *docs = YAML::LoadAll(text);
+    *docs = internal::LoadAllBounded(text);
     return true;
   } catch (const YAML::Exception& e) {
     reporter.Error(internal::ToMark(e.mark, reporter.file()), "",
@@ -75,6 +75,9 @@ ParsedFile ParseFile(std::string_view text, const std::string& filename,
   ParsedFile out;
   out.file = filename;
   Reporter reporter(filename, diags);
+  // Before any parse (FindParamScopes parses too): a hostile text must cost
+  // no more than its size.
+  if (!CheckYamlText(text, reporter)) return out;
   ParamRefs refs;
   refs.scopes = FindParamScopes(std::string(text));
   std::vector<MissingVar> missing;
@@ -82,11 +85,15 @@ ParsedFile ParseFile(std::string_view text, const std::string& filename,
                             &missing, &refs);
   out.references = std::move(refs.originals);
   ReportMissing(text, missing, reporter);
+  // Variable values may have added nesting.
+  if (!CheckYamlText(out.text, reporter)) return out;
   std::vector<YAML::Node> docs;
   if (!ParseDocuments(out.text, reporter, &docs)) return out;
   for (size_t i = 0; i < docs.size(); ++i) {
     const YAML::Node& root = docs[i];
     if (root.IsNull()) continue;  // "---" with nothing after it
+    // Everything below walks the tree with aliases expanded.
+    if (!CheckYamlTree(root, &reporter)) continue;
     RestoreReferences(root, out.references);
     if (only_templates && !IsTemplateDocument(root)) continue;
     if (auto doc = LoadDocument(root, reporter)) {

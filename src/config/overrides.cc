@@ -22,6 +22,7 @@ Mark OverrideMark() {
 // anything else (maps, lists, broken YAML) is taken as the literal text.
 Json ParseValue(const std::string& text) {
   if (text.empty()) return "";
+  if (CheckYamlText(text)) return text;  // not a scalar, and costly to parse
   try {
     YAML::Node n = YAML::Load(text);
     if (n.IsNull()) return nullptr;

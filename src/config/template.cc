@@ -323,7 +323,7 @@ bool Instantiator::Instantiate(const TemplateSource& src,
 
   // Resolution happens in place, so each instantiation parses its own copy;
   // the text parsed once already, and the copy keeps the original marks.
-  std::vector<YAML::Node> roots = YAML::LoadAll(src.file->text);
+  std::vector<YAML::Node> roots = LoadAllBounded(src.file->text);
   const YAML::Node root = roots.at(src.file->roots.at(src.index));
   RestoreReferences(root, src.file->references);
   Entry spec, body;
@@ -409,7 +409,7 @@ std::string MaskReferences(const std::string& text) {
 std::vector<ParamScope> FindParamScopes(const std::string& text) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(MaskReferences(text));
+    docs = LoadAllBounded(MaskReferences(text));
   } catch (const YAML::Exception&) {
     return {};
   }

@@ -58,7 +58,9 @@ struct Converter {
   size_t budget = 1000000;
   bool overflow_reported = false;
 
-  static constexpr int kMaxDepth = 200;
+  // The loader has checked the whole tree (CheckYamlTree); these are a
+  // backstop for trees built otherwise.
+  static constexpr int kMaxDepth = static_cast<int>(kMaxYamlDepth);
 
   nlohmann::json Convert(const YAML::Node& n, const std::string& pointer,
                          int depth);
