@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "flowctl/ai/mcp.h"
+#include "flowctl/base/net.h"
 #include "rpc.h"
 
 namespace flowctl::ai::mcp {
@@ -156,8 +157,10 @@ class HttpTransportImpl {
       s.set_header("Allow", "POST, DELETE");
       Reject(s, 405, kInvalidRequest, "GET is not offered: POST JSON-RPC messages to /mcp");
     });
+    http.set_socket_options(ExclusiveListenOptions);  // one owner per port
     port_ = port == 0 ? http.bind_to_any_port(host_) : (http.bind_to_port(host_, port) ? port : -1);
-    if (port_ <= 0) return Status::Unavailable("cannot listen on " + options_.listen);
+    if (port_ <= 0)
+      return Status::Unavailable("cannot listen on " + options_.listen + " (in use or not valid)");
     thread_ = std::thread([this] { http_ptr_->listen_after_bind(); });
     for (int i = 0; i < 400 && !http.is_running(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
