@@ -376,7 +376,10 @@ int RunCli(int argc, char** argv) {
   if (rollback->parsed()) return RollbackCmd(name, to_version, reason, remote);
   if (history->parsed()) return HistoryCmd(name, remote);
   if (audit->parsed()) return AuditCmd(name, limit, remote);
-  if (top->parsed()) return TopCmd(name, interval_ms, iterations, remote);
+  if (top->parsed()) {
+    remote.output_given = top->get_option("--output")->count() > 0;
+    return TopCmd(name, interval_ms, iterations, remote);
+  }
   if (components->parsed()) return Components(comp_type, common);
   if (graph->parsed()) return GraphCmd(graph_file, graph_format, common);
   if (version->parsed()) return Version(common);

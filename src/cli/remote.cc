@@ -74,13 +74,59 @@ int Fail(const grpc::Status& st, const std::string& addr) {
   }
 }
 
+bool Is64Bit(const google::protobuf::FieldDescriptor* f) {
+  using FD = google::protobuf::FieldDescriptor;
+  return f->cpp_type() == FD::CPPTYPE_INT64 || f->cpp_type() == FD::CPPTYPE_UINT64;
+}
+
+json Number(const json& v) {
+  if (!v.is_string()) return v;
+  const std::string& s = v.get_ref<const std::string&>();
+  if (!s.empty() && s[0] == '-') return json(std::stoll(s));
+  return json(std::stoull(s));
+}
+
+// Proto3's JSON mapping writes 64-bit integers as strings; our -o json (and
+// top's JSON lines) say counts as numbers, the same type as in every other
+// flowctl output. The message's descriptor says which fields those are.
+void NumbersAsNumbers(const google::protobuf::Message& m, json* j) {
+  if (!j->is_object()) return;
+  const auto* d = m.GetDescriptor();
+  const auto* r = m.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    auto it = j->find(f->name());
+    if (it == j->end()) continue;
+    if (f->is_map()) {
+      const auto* value = f->message_type()->map_value();
+      if (Is64Bit(value) && it->is_object())
+        for (auto& [k, v] : it->items()) v = Number(v);
+    } else if (f->is_repeated()) {
+      if (!it->is_array()) continue;
+      if (Is64Bit(f)) {
+        for (auto& v : *it) v = Number(v);
+      } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+        for (int k = 0; k < r->FieldSize(m, f) && k < static_cast<int>(it->size()); ++k)
+          NumbersAsNumbers(r->GetRepeatedMessage(m, f, k), &(*it)[static_cast<size_t>(k)]);
+      }
+    } else if (Is64Bit(f)) {
+      *it = Number(*it);
+    } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE &&
+               r->HasField(m, f)) {
+      NumbersAsNumbers(r->GetMessage(m, f), &*it);
+    }
+  }
+}
+
 json ToJson(const google::protobuf::Message& m) {
   std::string text;
   google::protobuf::util::JsonPrintOptions o;
   o.preserve_proto_field_names = true;
   o.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(m, &text, o);
-  return json::parse(text, nullptr, false);
+  json j = json::parse(text, nullptr, false);
+  NumbersAsNumbers(m, &j);
+  return j;
 }
 
 void EmitYaml(const json& j, int indent, std::ostream& out, bool in_list = false);
@@ -533,42 +579,51 @@ int TopCmd(const std::string& name, int interval_ms, int iterations, const Remot
   grpc::ClientContext ctx;
   client.Prepare(&ctx, 24 * 3600);
   auto reader = client.stub().Watch(&ctx, req);
-  bool tty = ::isatty(1) && r.output == "table";
+  // A table on a terminal redraws in place; a table asked for with -o on a
+  // pipe prints one frame per update; otherwise JSON lines for machines.
+  bool terminal = ::isatty(1);
+  bool table = r.output == "table" && (terminal || r.output_given);
   v1::PipelineStatus s;
   std::map<std::string, std::pair<uint64_t, int64_t>> last;  // node -> (in, time)
+  // Every pipeline's latest status: one update redraws all of them, not
+  // just the pipeline it was about.
+  std::map<std::string, v1::PipelineStatus> latest;
+  std::map<std::string, double> rates;  // node -> events/s; absent until two samples
   int seen = 0;
   while (reader->Read(&s)) {
-    if (!tty) {
-      // JSON lines with per-node rates, for machines and pipes.
+    for (const auto& n : s.nodes()) {
+      std::string key = s.name() + "/" + n.id();
+      auto it = last.find(key);
+      if (it != last.end() && s.time_ms() > it->second.second && n.in() >= it->second.first)
+        rates[key] = static_cast<double>(n.in() - it->second.first) * 1000.0 /
+                     static_cast<double>(s.time_ms() - it->second.second);
+      last[key] = {n.in(), s.time_ms()};
+    }
+    if (!table) {
       json j = ToJson(s);
       for (auto& n : j["nodes"]) {
-        std::string key = s.name() + "/" + n["id"].get<std::string>();
-        uint64_t in = std::stoull(n["in"].is_string() ? n["in"].get<std::string>() : n["in"].dump());
-        auto it = last.find(key);
-        double rate = 0;
-        if (it != last.end() && s.time_ms() > it->second.second)
-          rate = static_cast<double>(in - it->second.first) * 1000.0 /
-                 static_cast<double>(s.time_ms() - it->second.second);
-        n["rate_eps"] = rate;
-        last[key] = {in, s.time_ms()};
+        auto it = rates.find(s.name() + "/" + n["id"].get<std::string>());
+        n["rate_eps"] = it == rates.end() ? json(nullptr) : json(it->second);
       }
       std::cout << j.dump() << std::endl;
     } else {
-      std::printf("\033[H\033[J%s v%d  %s  %.1fs\n", s.name().c_str(), s.version(),
-                  s.state().c_str(), s.elapsed_s());
-      std::printf("%-20s %-14s %12s %10s %7s %8s %10s\n", "NODE", "TYPE", "IN", "RATE/s", "QUEUE",
-                  "ERRORS", "P99/BATCH");
-      for (const auto& n : s.nodes()) {
-        std::string key = s.name() + "/" + n.id();
-        auto it = last.find(key);
-        double rate = 0;
-        if (it != last.end() && s.time_ms() > it->second.second)
-          rate = static_cast<double>(n.in() - it->second.first) * 1000.0 /
-                 static_cast<double>(s.time_ms() - it->second.second);
-        last[key] = {n.in(), s.time_ms()};
-        std::printf("%-20s %-14s %12lu %10.0f %3lu/%-3lu %8lu %8.0fus\n", n.id().c_str(),
-                    n.type().c_str(), n.in(), rate, n.queue_depth(), n.queue_capacity(),
-                    n.errors(), n.p99_us());
+      latest[s.name()] = s;
+      if (terminal) std::printf("\033[H\033[J");
+      for (const auto& [pname, p] : latest) {
+        std::printf("%s v%d  %s  %.1fs\n", p.name().c_str(), p.version(), p.state().c_str(),
+                    p.elapsed_s());
+        std::printf("%-20s %-14s %12s %10s %7s %8s %10s\n", "NODE", "TYPE", "IN", "RATE/s",
+                    "QUEUE", "ERRORS", "P99/BATCH");
+        for (const auto& n : p.nodes()) {
+          auto it = rates.find(pname + "/" + n.id());
+          char rate[32];
+          if (it == rates.end()) std::snprintf(rate, sizeof rate, "%12s", "—");  // 3 bytes, 1 column
+          else std::snprintf(rate, sizeof rate, "%10.0f", it->second);
+          std::printf("%-20s %-14s %12lu %s %3lu/%-3lu %8lu %8.0fus\n", n.id().c_str(),
+                      n.type().c_str(), n.in(), rate, n.queue_depth(), n.queue_capacity(),
+                      n.errors(), n.p99_us());
+        }
+        std::printf("\n");
       }
       std::fflush(stdout);
     }

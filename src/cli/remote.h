@@ -14,6 +14,7 @@ struct RemoteOptions {
   std::string server;      // host:port or unix:PATH; "" = $FLOWCTL_SERVER or 127.0.0.1:8080
   std::string token_file;  // "" = $FLOWCTL_TOKEN (the token itself) or none
   std::string output = "table";  // table | json | yaml
+  bool output_given = false;      // -o was on the command line (not the default)
   // TLS to the daemon: tls_ca names the PEM roots to trust (else
   // $FLOWCTL_TLS_CA); tls, or an https:// server address, uses the system
   // roots when no CA file is given. Neither: plaintext.
