@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -15,19 +17,29 @@ namespace {
 
 // Fixed storage: a signal handler may not allocate.
 char g_record_path[4096];
+char g_record_tmp[4096 + 8];
+// Several workers of one pipeline can fault at once; the first writes the
+// record and ends the process, the others wait for that (a second writer's
+// O_TRUNC could otherwise leave an empty record as the process dies).
+std::atomic<bool> g_handling{false};
 thread_local const char* t_pipeline = nullptr;
 constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 struct sigaction g_previous[sizeof(kSignals) / sizeof(kSignals[0])];
 bool g_installed = false;
 
 void OnFatalSignal(int sig) {
+  if (g_handling.exchange(true)) {
+    for (;;) ::pause();
+  }
   const char* name = t_pipeline;
   if (name != nullptr && g_record_path[0] != '\0') {
-    int fd = ::open(g_record_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    // Written beside and renamed: the record is whole or absent.
+    int fd = ::open(g_record_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
       ssize_t ignored = ::write(fd, name, std::strlen(name));
       (void)ignored;
       ::close(fd);
+      ::rename(g_record_tmp, g_record_path);
     }
   }
   // Hand the signal to whoever had it before (a sanitizer's reporter, or
@@ -47,6 +59,7 @@ void OnFatalSignal(int sig) {
 void InstallCrashRecorder(const std::string& record_path) {
   std::strncpy(g_record_path, record_path.c_str(), sizeof(g_record_path) - 1);
   g_record_path[sizeof(g_record_path) - 1] = '\0';
+  std::snprintf(g_record_tmp, sizeof(g_record_tmp), "%s.tmp", g_record_path);
   if (g_installed) return;
   g_installed = true;
   struct sigaction sa {};
