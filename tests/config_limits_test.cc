@@ -99,7 +99,8 @@ TEST(ConfigLimitsTest, TooManyAliasUsesAreRefusedInTheText) {
   std::string text = "a: &a x\nb: [";
   for (int i = 0; i < 100001; ++i) text += "*a,";
   text += "]\n";
-  const Diagnostic* d = FindDiag(Load(text), "YAML has more than 100000 entries");
+  LoadResult r = Load(text);
+  const Diagnostic* d = FindDiag(r, "YAML has more than 100000 entries");
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->mark.line, 2);
 }
@@ -134,7 +135,8 @@ TEST(ConfigLimitsTest, BracketsInTextDoNotCount) {
 TEST(ConfigLimitsTest, DepthAddedByAVariableIsRefused) {
   LoadOptions o;
   o.vars["DEEP"] = std::string(300, '[');
-  const Diagnostic* d = FindDiag(Load("a: ${DEEP}\n", o), kDeep);
+  LoadResult r = Load("a: ${DEEP}\n", o);
+  const Diagnostic* d = FindDiag(r, kDeep);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->mark.line, 1);
 }
@@ -143,7 +145,8 @@ TEST(ConfigLimitsTest, TooManyEntriesAreRefusedBeforeParsing) {
   // 700 KB: under the size limit, yet half a million nodes (300 MB) to parse.
   std::string flow = "a: [";
   for (int i = 0; i < 350000; ++i) flow += "1,";
-  const Diagnostic* d = FindDiag(Load(flow + "]\n"), "YAML has more than 100000 entries");
+  LoadResult r = Load(flow + "]\n");
+  const Diagnostic* d = FindDiag(r, "YAML has more than 100000 entries");
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->mark.line, 1);
   EXPECT_EQ(d->mark.column, 4 + 2 * 99999);  // the comma after the 100000th value
@@ -172,7 +175,8 @@ TEST(ConfigLimitsTest, ParserThatStopsAdvancingIsAnErrorNotAHang) {
 
 TEST(ConfigLimitsTest, OversizedDocumentIsRefused) {
   std::string text = "a: \"" + std::string((1 << 20) + 10, 'x') + "\"\n";
-  const Diagnostic* d = FindDiag(Load(text), "YAML document is larger than 1 MiB");
+  LoadResult r = Load(text);
+  const Diagnostic* d = FindDiag(r, "YAML document is larger than 1 MiB");
   ASSERT_NE(d, nullptr);
 }
 

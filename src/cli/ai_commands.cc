@@ -20,6 +20,53 @@ std::string DefaultStateDir() {
   return std::string(home != nullptr ? home : ".") + "/.flowctl";
 }
 
+namespace {
+
+std::string Words(const nlohmann::json& list, const char* score_key) {
+  std::string out;
+  if (!list.is_array()) return out;
+  for (const auto& w : list) {
+    if (w.is_string()) {
+      out += " " + w.get<std::string>();
+      continue;
+    }
+    out += " " + w.value("word", std::string());
+    if (score_key != nullptr && w.contains(score_key)) out += "(" + w[score_key].dump() + ")";
+  }
+  return out.empty() ? " none" : out;
+}
+
+// One line of evidence, worded for its kind (ai::DecisionLog::Record).
+std::string EvidenceLine(const nlohmann::json& ev) {
+  if (!ev.is_object()) return ev.dump();
+  std::string kind = ev.value("kind", "");
+  if (kind == "sentiment")
+    return "score " + ev.value("score", nlohmann::json(0)).dump() +
+           "; opinion words:" + Words(ev.value("opinion_words", nlohmann::json()), "score") +
+           "; negations:" + Words(ev.value("negations", nlohmann::json()), nullptr);
+  if (kind == "category") {
+    std::string hits;
+    for (const auto& h : ev.value("matched_words", nlohmann::json::array()))
+      hits += " " + h.value("word", std::string()) + "->" + h.value("category", std::string()) +
+              "(+" + h.value("weight", nlohmann::json(0)).dump() + ")";
+    std::string line = ev.value("chosen", std::string());
+    if (ev.value("fallback", false)) return line + " (fallback: no keyword matched)";
+    return line + "; matched:" + hits + "; scores " + ev.value("scores", nlohmann::json()).dump();
+  }
+  if (kind == "priority")
+    return std::to_string(ev.value("signals", 0)) + " signal(s); urgency words:" +
+           Words(ev.value("urgency_words", nlohmann::json()), nullptr) +
+           "; shouted words: " + ev.value("shouted_words", nlohmann::json(0)).dump() +
+           "; '!': " + ev.value("exclamations", nlohmann::json(0)).dump() + "; sentiment " +
+           ev.value("sentiment_score", nlohmann::json(0)).dump() + " (" +
+           ev.value("rule", std::string()) + ")";
+  if (kind == "field") return "read from the field " + ev.value("field", std::string());
+  if (kind == "rule") return "rule " + ev.value("rule", std::string());
+  return (kind.empty() ? "" : kind + ": ") + ev.value("rule", ev.dump());
+}
+
+}  // namespace
+
 int Explain(const std::string& id, const std::string& state_dir, const CommonOptions& o) {
   std::string dir = state_dir.empty() ? DefaultStateDir() : state_dir;
   auto rec = ai::FindDecision(dir, id);
@@ -32,10 +79,6 @@ int Explain(const std::string& id, const std::string& state_dir, const CommonOpt
   if (r.contains("input") && r["input"].is_object() && r["input"].contains("text") &&
       r["input"]["text"].is_string())
     text = r["input"]["text"].get<std::string>();
-  // The embedded models are deterministic: running them again on the
-  // recorded input shows the evidence they decided on.
-  if (r.value("provider", "") == "embedded" && !text.empty())
-    r["evidence"] = ai::embedded::Evidence(text);
   if (o.output == "json") {
     std::cout << r.dump(2) << "\n";
     return kExitOk;
@@ -53,20 +96,16 @@ int Explain(const std::string& id, const std::string& state_dir, const CommonOpt
               r.value("cost_usd", 0.0), when);
   std::printf("  input       %s\n", r.value("input", nlohmann::json::object()).dump().c_str());
   std::printf("  output      %s\n", r.value("output", nlohmann::json::object()).dump().c_str());
-  if (r.contains("evidence")) {
-    const auto& e = r["evidence"];
-    std::string words;
-    for (const auto& w : e["opinion_words"])
-      words += " " + w["word"].get<std::string>() + "(" + w["score"].dump() + ")";
-    std::printf("  evidence    opinion words:%s\n", words.empty() ? " none" : words.c_str());
-    words.clear();
-    for (const auto& w : e["urgency_words"]) words += " " + w["word"].get<std::string>();
-    std::printf("              urgency words:%s; negations: %zu; shouted words: %d; '!': %d\n",
-                words.empty() ? " none" : words.c_str(), e["negations"].size(),
-                e["shouted_words"].get<int>(), e["exclamations"].get<int>());
-    std::printf(
-        "              (embedded models are heuristics: a lexicon, keyword lists and "
-        "rules; see docs/ai.md)\n");
+  if (r.contains("evidence") && r["evidence"].is_object()) {
+    const char* label = "  evidence    ";
+    for (const auto& [field, ev] : r["evidence"].items()) {
+      std::printf("%s%s: %s\n", label, field.c_str(), EvidenceLine(ev).c_str());
+      label = "              ";
+    }
+  } else {
+    std::printf("  evidence    none recorded (%s)\n", r.value("provider", "") == "embedded"
+                                                          ? "a record from before evidence was kept"
+                                                          : "the output is the model's own answer");
   }
   return kExitOk;
 }

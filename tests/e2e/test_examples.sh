@@ -70,10 +70,17 @@ assert urgent and all(e["urgent"] or e["priority"] == "critical" for e in urgent
 assert any("Production is DOWN" in e["message"] for e in urgent)
 assert not any("Great product" in e["message"] for e in urgent)
 P
-      id=$(python3 -c "import json; print(json.loads(open('out/feedback-urgent.jsonl').readline())['_ai']['decision'])")
-      expect_exit 0 "$FLOWCTL" explain "$id" --state-dir "$WORK/fb-state"
+      # Every AI node's decision is on the event; each is explained with
+      # evidence of its own kind (urgency for priority, keywords for a class).
+      ids=$(python3 -c "import json; print(' '.join(json.loads(open('out/feedback-urgent.jsonl').readline())['_ai']['decisions']))")
+      read -r mood_id class_id <<<"$ids"
+      expect_exit 0 "$FLOWCTL" explain "$mood_id" --state-dir "$WORK/fb-state"
       expect_out "model       embedded-v1"
       expect_out "urgency words:"
+      expect_exit 0 "$FLOWCTL" explain "$class_id" --state-dir "$WORK/fb-state"
+      expect_out "node classify"
+      expect_out "category: "
+      ! grep -q "urgency words" <<<"$OUT" || fail "classify decision explained with urgency words: $OUT"
       expect_exit 1 "$FLOWCTL" explain "classify.none.1" --state-dir "$WORK/fb-state"
       expect_out "no decision 'classify.none.1'"
       ;;

@@ -15,6 +15,8 @@ print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@
   OUT=$(cat out.txt)
 }
 LIMIT_KB=$((200 * 1024))
+# A sanitizer's shadow memory and quarantine multiply the footprint.
+[ -z "${FLOWCTL_SANITIZE:-}" ] || LIMIT_KB=$((LIMIT_KB * 4))
 
 # Alias bomb: 9 levels of 9 aliases, 9^9 nodes expanded from 700 bytes.
 python3 - <<'P'

@@ -37,11 +37,14 @@ class DecisionLog {
   // not persistent).
   std::string NextId();
   // Appends one record; fields are given as JSON text to keep the hot path
-  // free of tree building. input_json and output_json must be JSON values.
+  // free of tree building. input_json and output_json must be JSON values;
+  // evidence_json, when given, is an object keyed by output field: why the
+  // (deterministic) model decided that part as it did, in terms that fit
+  // the kind of decision (`flowctl explain` prints it).
   void Record(const std::string& id, const std::string& component, const std::string& model,
               const std::string& provider, const std::string& input_json,
               const std::string& output_json, double confidence, int64_t latency_us,
-              double cost_usd);
+              double cost_usd, const std::string& evidence_json = "");
   void Flush();
   bool persistent() const { return !path_.empty(); }
 

@@ -52,6 +52,8 @@ class Classifier {
   size_t fallback() const { return fallback_; }
   // Adds the weight of every category this (lowercase, stemmed) word points to.
   void Score(std::string_view word, std::vector<double>* scores) const;
+  // The (category, weight) pairs a word form points to; nullptr when none.
+  const std::vector<std::pair<size_t, double>>* Matches(std::string_view word) const;
 
  private:
   std::vector<CategoryDef> categories_;
@@ -69,7 +71,7 @@ struct Priority {
   size_t level = 0;  // index into the levels (0 = lowest)
   bool urgent = false;
   double confidence = 0;
-  int signals = 0;
+  double signals = 0;  // the urgency score the level is read from
 };
 
 struct Extraction {
@@ -101,6 +103,10 @@ double Cosine(const std::vector<float>& a, const std::vector<float>& b);
 // Why the models decided as they did on a text: the opinion words with their
 // scores, the urgency words, negations and shouting (for `flowctl explain`).
 nlohmann::json Evidence(std::string_view text);
+// Why the classifier chose a category: each word that matched with the
+// category and weight it added, the scores, the choice, and whether it is
+// the fallback for lack of any match. {"kind": "category", ...}.
+nlohmann::json CategoryEvidence(std::string_view text, const Classifier& classifier);
 
 // Lowercase words with a light suffix stemmer; what Analyze sees.
 std::vector<std::string> Words(std::string_view text);
@@ -129,6 +135,10 @@ class Filler {
   // confidences of the parts used.
   void Fill(std::string_view text, std::vector<Member>* out, double* confidence) const;
   const std::vector<std::string>& field_names() const { return names_; }
+  // Evidence for each field Fill writes, keyed by field name and fitting its
+  // kind: opinion words for sentiment, matched keywords for a category,
+  // urgency signals for priority, the rule for extraction and summaries.
+  nlohmann::json Evidence(std::string_view text) const;
   // The label of the chosen category for a text (ai-router uses it).
   bool has_classifier() const { return classifier_ != nullptr; }
 

@@ -66,7 +66,8 @@ std::string DecisionLog::NextId() {
 void DecisionLog::Record(const std::string& id, const std::string& component,
                          const std::string& model, const std::string& provider,
                          const std::string& input_json, const std::string& output_json,
-                         double confidence, int64_t latency_us, double cost_usd) {
+                         double confidence, int64_t latency_us, double cost_usd,
+                         const std::string& evidence_json) {
   if (path_.empty()) return;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::system_clock::now().time_since_epoch())
@@ -86,6 +87,7 @@ void DecisionLog::Record(const std::string& id, const std::string& component,
   line += ",\"provider\":";
   AppendJsonString(provider, &line);
   line += ",\"input\":" + input_json + ",\"output\":" + output_json;
+  if (!evidence_json.empty()) line += ",\"evidence\":" + evidence_json;
   char nums[160];
   std::snprintf(nums, sizeof(nums), ",\"confidence\":%.3f,\"latency_us\":%lld,\"cost_usd\":%.8f}\n",
                 confidence, static_cast<long long>(latency_us), cost_usd);

@@ -279,6 +279,57 @@ Classifier::Classifier(std::vector<CategoryDef> categories) : categories_(std::m
   }
 }
 
+const std::vector<std::pair<size_t, double>>* Classifier::Matches(std::string_view word) const {
+  auto it = index_.find(std::string(word));
+  return it == index_.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+// One word's contribution to the category scores; on_hit(form, category,
+// weight) sees each. The stem counts only when the whole word added no new
+// category. Analyze and CategoryEvidence share it so that the evidence is
+// exactly what decided.
+template <typename F>
+void ClassifyWord(const Classifier& c, const std::string& w, std::vector<double>* scores,
+                  F&& on_hit) {
+  auto positive = [&] {
+    size_t n = 0;
+    for (double s : *scores) n += s > 0;
+    return n;
+  };
+  auto add = [&](const std::string& form) {
+    if (const auto* m = c.Matches(form))
+      for (const auto& [idx, wt] : *m) {
+        (*scores)[idx] += wt;
+        on_hit(form, idx, wt);
+      }
+  };
+  size_t before = positive();
+  add(w);
+  std::string stem = Stem(w);
+  if (stem != w && positive() == before) add(stem);
+}
+
+Classification PickCategory(const Classifier& c, const std::vector<double>& scores) {
+  Classification out;
+  size_t best = c.fallback();
+  double best_score = 0, total = 0;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    total += scores[i];
+    if (scores[i] > best_score) {
+      best_score = scores[i];
+      best = i;
+    }
+  }
+  out.index = best;
+  out.matched = best_score > 0;
+  out.confidence = best_score > 0 ? std::min(0.95, 0.4 + 0.5 * best_score / (total + 1.0)) : 0.2;
+  return out;
+}
+
+}  // namespace
+
 void Classifier::Score(std::string_view word, std::vector<double>* scores) const {
   auto it = index_.find(std::string(word));
   if (it == index_.end()) return;
@@ -309,18 +360,7 @@ Analysis Analyze(std::string_view text, const Classifier* classifier, size_t lev
       auto it = lex.find(f);
       return it == lex.end() ? nullptr : &it->second;
     });
-    if (classifier != nullptr) {
-      size_t before = 0;
-      for (double s : scores) before += s > 0;
-      classifier->Score(w, &scores);
-      std::string stem = Stem(w);
-      if (stem != w) {
-        // Count the stem only when the whole word matched nothing.
-        size_t after = 0;
-        for (double s : scores) after += s > 0;
-        if (after == before) classifier->Score(stem, &scores);
-      }
-    }
+    if (classifier != nullptr) ClassifyWord(*classifier, w, &scores, [](auto&&...) {});
     if (info == nullptr) {
       if (negate_left > 0) --negate_left;
       boost = 1.0;
@@ -353,21 +393,8 @@ Analysis Analyze(std::string_view text, const Classifier* classifier, size_t lev
   a.sentiment.confidence =
       a.sentiment.hits == 0 ? 0.3 : std::min(0.95, 0.45 + 0.15 * a.sentiment.hits);
 
-  if (classifier != nullptr && classifier->size() > 0) {
-    size_t best = classifier->fallback();
-    double best_score = 0, total = 0;
-    for (size_t i = 0; i < scores.size(); ++i) {
-      total += scores[i];
-      if (scores[i] > best_score) {
-        best_score = scores[i];
-        best = i;
-      }
-    }
-    a.category.index = best;
-    a.category.matched = best_score > 0;
-    a.category.confidence =
-        best_score > 0 ? std::min(0.95, 0.4 + 0.5 * best_score / (total + 1.0)) : 0.2;
-  }
+  if (classifier != nullptr && classifier->size() > 0)
+    a.category = PickCategory(*classifier, scores);
 
   // Urgency: the urgent words, plus shouting and strong negative feeling.
   size_t exclaims = static_cast<size_t>(std::count(text.begin(), text.end(), '!'));
@@ -378,7 +405,7 @@ Analysis Analyze(std::string_view text, const Classifier* classifier, size_t lev
     signal += 1.5;
   else if (score < -0.05)
     signal += 0.5;
-  a.priority.signals = static_cast<int>(std::round(signal));
+  a.priority.signals = std::round(signal * 100.0) / 100.0;
   if (levels > 0) {
     // 0 -> lowest, 1-2 -> second, 3-4 -> third, 5+ -> highest (scaled).
     double frac = signal <= 0.5 ? 0.0 : signal < 3 ? 1.0 / 3 : signal < 5 ? 2.0 / 3 : 1.0;
@@ -411,6 +438,29 @@ nlohmann::json Evidence(std::string_view text) {
           {"negations", negators},
           {"shouted_words", caps},
           {"exclamations", std::count(text.begin(), text.end(), '!')}};
+}
+
+nlohmann::json CategoryEvidence(std::string_view text, const Classifier& classifier) {
+  std::vector<double> scores(classifier.size(), 0.0);
+  nlohmann::json words = nlohmann::json::array();
+  ForEachWord(text, [&](const std::string& w, bool) {
+    ClassifyWord(classifier, w, &scores, [&](const std::string& form, size_t idx, double wt) {
+      nlohmann::json hit = {{"word", w},
+                            {"category", classifier.name(idx)},
+                            {"weight", std::round(wt * 1000.0) / 1000.0}};
+      if (form != w) hit["as"] = form;
+      words.push_back(std::move(hit));
+    });
+  });
+  nlohmann::json by_category = nlohmann::json::object();
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (scores[i] > 0) by_category[classifier.name(i)] = std::round(scores[i] * 1000.0) / 1000.0;
+  Classification c = classifier.size() > 0 ? PickCategory(classifier, scores) : Classification{};
+  return {{"kind", "category"},
+          {"chosen", classifier.size() > 0 ? classifier.name(c.index) : std::string()},
+          {"fallback", !c.matched},
+          {"matched_words", words},
+          {"scores", by_category}};
 }
 
 nlohmann::json Extraction::ToJson() const {

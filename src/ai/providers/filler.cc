@@ -231,4 +231,60 @@ void Filler::Fill(std::string_view text, std::vector<Member>* out, double* confi
   *confidence = c;
 }
 
+nlohmann::json Filler::Evidence(std::string_view text) const {
+  nlohmann::json words = embedded::Evidence(text);
+  Analysis a = Analyze(text, classifier_.get(), levels_.size());
+  nlohmann::json out = nlohmann::json::object();
+  auto rule = [](const char* kind, const char* text) {
+    return nlohmann::json{{"kind", kind}, {"rule", text}};
+  };
+  for (const auto& fd : fields_) {
+    switch (fd.kind) {
+      case Kind::kSentimentScore:
+      case Kind::kSentimentLabel:
+        out[fd.name] = {{"kind", "sentiment"},
+                        {"score", a.sentiment.score},
+                        {"opinion_words", words["opinion_words"]},
+                        {"negations", words["negations"]}};
+        break;
+      case Kind::kCategory:
+        out[fd.name] = CategoryEvidence(text, *classifier_);
+        break;
+      case Kind::kPriority:
+      case Kind::kUrgent:
+        out[fd.name] = {{"kind", "priority"},
+                        {"signals", a.priority.signals},
+                        {"urgency_words", words["urgency_words"]},
+                        {"shouted_words", words["shouted_words"]},
+                        {"exclamations", words["exclamations"]},
+                        {"sentiment_score", a.sentiment.score},
+                        {"rule",
+                         "urgency words, plus 1 for 2+ '!', 1 for 2+ shouted words, 1.5 for "
+                         "strongly negative feeling (0.5 mildly); 3+ signals is urgent"}};
+        break;
+      case Kind::kActions:
+        out[fd.name] = rule("actions", "templated phrases for the category, priority and feeling");
+        break;
+      case Kind::kSummary:
+        out[fd.name] = rule("summary", "the leading sentence(s), at most 30 words");
+        break;
+      case Kind::kEntities:
+      case Kind::kEmails:
+      case Kind::kUrls:
+      case Kind::kAmounts:
+        out[fd.name] = rule("extraction",
+                            "regular expressions for emails, URLs, phone numbers, amounts and "
+                            "order ids; the output lists what matched");
+        break;
+      case Kind::kKeywords:
+        out[fd.name] = rule("keywords", "the first five distinct words longer than four letters");
+        break;
+      case Kind::kConfidence:
+        out[fd.name] = rule("confidence", "the mean of the confidences of the other fields");
+        break;
+    }
+  }
+  return out;
+}
+
 }  // namespace flowctl::ai::embedded

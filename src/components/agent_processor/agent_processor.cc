@@ -99,6 +99,7 @@ class AgentProcessor : public Processor {
   struct Outcome {
     Status status;
     Value result;
+    std::string decision;  // id, "" without decision records
   };
 
   Status Limit(const std::string& what) {
@@ -252,6 +253,7 @@ class AgentProcessor : public Processor {
         state_->decisions->Record(id, "agent-processor", state_->model, state_->provider, in,
                                   outcomes[i].result.ToJson(), 1.0, us, cost);
         outcomes[i].result.Set("decision", Value(id));
+        outcomes[i].decision = id;
       }
     };
     // Scripted tools run in order per event; model turns are worth threads.
@@ -262,6 +264,7 @@ class AgentProcessor : public Processor {
         continue;
       }
       events[i].Mutable().Set(target_, std::move(outcomes[i].result));
+      ai_common::AppendDecision(events[i], outcomes[i].decision);
       out.Emit(std::move(events[i]));
     }
     state_->decisions->Flush();  // records reach the disk with their batch

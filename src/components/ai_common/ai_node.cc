@@ -333,6 +333,54 @@ void ParallelFor(size_t n, int max_threads, const std::function<void(size_t)>& f
   if (error) std::rethrow_exception(error);
 }
 
+namespace {
+
+// A lazy event's top-level `_ai` as patched by an earlier node, or null.
+const Value* PatchedAi(const Event& e) {
+  for (const auto& m : e.patches())
+    if (m.key == "_ai") return &m.value;
+  return nullptr;
+}
+
+}  // namespace
+
+Value DecisionList(Event& e) {
+  const Value* ai = nullptr;
+  thread_local Value view;
+  if (e.lazy()) {
+    ai = PatchedAi(e);
+    if (ai == nullptr && ExtractTopLevel(e.raw(), {"_ai"}, &view).ok()) ai = view.Find("_ai");
+  } else {
+    ai = e.body().Find("_ai");
+  }
+  const Value* list = ai != nullptr ? ai->Find("decisions") : nullptr;
+  return list != nullptr && list->is_array() ? *list : Value::MakeArray();
+}
+
+void SetDecisionList(Event& e, Value list) {
+  if (e.lazy() && PatchedAi(e) == nullptr) {
+    thread_local Value view;
+    if (ExtractTopLevel(e.raw(), {"_ai"}, &view).ok() && view.Find("_ai") == nullptr) {
+      Value ai = Value::MakeObject();
+      ai.Set("decisions", std::move(list));
+      e.PatchTopLevel("_ai", std::move(ai));
+      return;
+    }
+  }
+  Value& body = e.Mutable();
+  if (!body.is_object()) return;  // a scalar event has nowhere to say it
+  Value* ai = body.Find("_ai");
+  if (ai == nullptr || !ai->is_object()) ai = &body.Set("_ai", Value::MakeObject());
+  ai->Set("decisions", std::move(list));
+}
+
+void AppendDecision(Event& e, const std::string& id) {
+  if (id.empty()) return;
+  Value list = DecisionList(e);
+  list.as_array().emplace_back(id);
+  SetDecisionList(e, std::move(list));
+}
+
 std::string TextInputJson(const std::string& text) {
   std::string in = "{\"text\":";
   AppendJsonString(text.size() > 512 ? text.substr(0, 512) : text, &in);

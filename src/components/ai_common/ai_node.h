@@ -71,6 +71,17 @@ std::string TextInputJson(const std::string& text);
 Value FromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const Value& v);
 
+// Every AI node that decides on an event lists its decision id in the
+// event's top-level `_ai.decisions`, so an event that passed several AI nodes
+// names each decision (`flowctl explain` takes any of them). DecisionList
+// reads the list (empty when none); SetDecisionList writes it, keeping the
+// rest of `_ai`. A node that rewrites `_ai` itself reads the list before.
+Value DecisionList(Event& e);
+void SetDecisionList(Event& e, Value list);
+// DecisionList + id, then SetDecisionList; nothing when id is empty (the
+// node keeps no decision records).
+void AppendDecision(Event& e, const std::string& id);
+
 // Categories from config.categories or config.classification.categories
 // (strings or {name, keywords}).
 std::vector<ai::embedded::CategoryDef> Categories(const nlohmann::json& config);

@@ -107,14 +107,34 @@ class AiProcessor : public Processor {
   double temperature_ = 0;
   int max_concurrency_ = 8;
 
+  // The annotation is the event's top-level `_ai` itself: it then carries
+  // the decision list (ai_common::DecisionList) so that writing it keeps the
+  // ids of the AI nodes before; otherwise the id is appended beside.
+  bool OwnsAi() const { return target_.empty() && decision_field_ == "_ai"; }
+
+  // prior: the event's decision list before this node.
   void Annotate(std::vector<Member>& fields, const std::string& id, double confidence,
-                const std::string& model) {
+                const std::string& model, Value prior) {
     if (decision_field_.empty()) return;
     Value a = Value::MakeObject();
     if (state_->decisions->persistent()) a.Set("decision", Value(id));
     a.Set("model", Value(model));
     a.Set("confidence", Value(confidence));
+    if (OwnsAi() && !id.empty()) {
+      prior.as_array().emplace_back(id);
+      a.Set("decisions", std::move(prior));
+    }
     fields.push_back({decision_field_, std::move(a)});
+  }
+
+  // After Merge: the id beside when the annotation did not carry it.
+  void ListDecision(Event& e, const std::string& id) {
+    if (!OwnsAi() && !decision_field_.empty()) ai_common::AppendDecision(e, id);
+  }
+
+  Value Prior(Event& e) {
+    return OwnsAi() && state_->decisions->persistent() ? ai_common::DecisionList(e)
+                                                       : Value::MakeArray();
   }
 
   void Account(double confidence) {
@@ -139,11 +159,12 @@ class AiProcessor : public Processor {
         Value outv(fields);
         state_->decisions->Record(id, "ai-processor", state_->model, "embedded",
                                   ai_common::TextInputJson(text), outv.ToJson(), confidence, us,
-                                  0.0);
+                                  0.0, filler_.Evidence(text).dump());
       }
       Account(confidence);
-      Annotate(fields, id, confidence, state_->model);
+      Annotate(fields, id, confidence, state_->model, Prior(e));
       Merge(e, fields, target_);
+      ListDecision(e, id);
       out.Emit(std::move(e));
     }
     return Status::OK();
@@ -154,6 +175,7 @@ class AiProcessor : public Processor {
     std::vector<Member> fields;
     double confidence = 0;
     std::string model;
+    std::string decision;  // id, "" without decision records
   };
 
   Outcome CallOne(Event& e) {
@@ -198,7 +220,8 @@ class AiProcessor : public Processor {
                                 o.confidence, us, cost);
     }
     Account(o.confidence);
-    Annotate(o.fields, id, o.confidence, o.model);
+    Annotate(o.fields, id, o.confidence, o.model, Prior(e));
+    o.decision = id;
     return o;
   }
 
@@ -212,6 +235,7 @@ class AiProcessor : public Processor {
         continue;
       }
       Merge(events[i], outcomes[i].fields, target_);
+      ListDecision(events[i], outcomes[i].decision);
       out.Emit(std::move(events[i]));
     }
     return Status::OK();

@@ -62,6 +62,7 @@ class AiRouter : public Processor {
   std::vector<std::string> ports_;  // without "default"
   std::vector<std::shared_ptr<const expr::Program>> rule_progs_;
   std::vector<size_t> rule_ports_;
+  std::vector<std::string> rule_texts_;  // the `when` of each rule, for evidence
   std::string field_, metric_, annotate_field_, state_dir_, node_id_;
   std::vector<std::string> text_fields_;
   json destinations_ = json::object();
@@ -146,7 +147,7 @@ class AiRouter : public Processor {
         *failed = true;
         return c;
       }
-      if (r.value()) return {static_cast<int>(rule_ports_[i]), "rule", 1.0, ""};
+      if (r.value()) return {static_cast<int>(rule_ports_[i]), "rule", 1.0, rule_texts_[i]};
     }
     if (use_field_) {
       const Value* v = e.body().FindPath(field_);
@@ -223,6 +224,27 @@ class AiRouter : public Processor {
     return c;
   }
 
+  // Why the destination: what fits how it was chosen (a rule's condition,
+  // the field read, the learned word, or the keywords the classifier
+  // matched). A remote model's own answer is its only evidence.
+  json Evidence(const Choice& c, const std::string& text) const {
+    json d = {{"kind", c.via}};
+    std::string via = c.via;
+    if (via == "rule")
+      d["rule"] = c.detail;
+    else if (via == "field")
+      d["field"] = field_;
+    else if (via == "learned")
+      d["rule"] = c.detail;
+    else if (via == "model" && embedded_ && classifier_)
+      d = ai::embedded::CategoryEvidence(text, *classifier_);
+    else if (via == "model")
+      d["rule"] = "the model's answer (remote provider)";
+    else
+      d["rule"] = "no rule, field or model chose a destination";
+    return {{"destination", d}};
+  }
+
   Status Process(std::vector<Event>& events, Emitter& out) override {
     for (auto& e : events) {
       auto start = Clock::now();
@@ -241,7 +263,7 @@ class AiRouter : public Processor {
         auto us =
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
         state_->decisions->Record(id, "ai-router", state_->model, state_->provider, in, o.dump(),
-                                  c.confidence, us, 0.0);
+                                  c.confidence, us, 0.0, Evidence(c, text).dump());
       }
       if (!annotate_field_.empty()) {
         Value r = Value::MakeObject();
@@ -259,6 +281,8 @@ class AiRouter : public Processor {
           e.PatchTopLevel(annotate_field_, std::move(r));
         else
           e.Mutable().Set(annotate_field_, std::move(r));
+        // Listed with the annotation: a router told not to annotate adds nothing.
+        ai_common::AppendDecision(e, id);
       }
       if (ports_.empty()) {
         out.Emit(std::move(e));
@@ -419,6 +443,7 @@ ComponentDescriptor AiRouterDescriptor() {
             CompileField("rule " + r["name"].get<std::string>(), r["when"].get<std::string>());
         if (!prog.ok()) return prog.status();
         p->rule_progs_.push_back(prog.value());
+        p->rule_texts_.push_back(r["when"].get<std::string>());
         p->rule_ports_.push_back(static_cast<size_t>(p->PortOf(r["name"].get<std::string>())));
       }
     std::vector<ai::embedded::CategoryDef> cats;

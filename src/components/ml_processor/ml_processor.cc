@@ -265,6 +265,7 @@ class MlProcessor : public Processor {
         a.Set("model", Value(model_.name));
         a.Set("confidence", Value(std::round(confidence * 1000.0) / 1000.0));
         b.Set("_ml", std::move(a));
+        ai_common::AppendDecision(e, id);
       }
       out.Emit(std::move(e));
     }

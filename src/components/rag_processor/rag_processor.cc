@@ -76,6 +76,7 @@ class RagProcessor : public Processor {
     struct Outcome {
       Status status;
       std::vector<Member> fields;
+      std::string decision;  // id, "" without decision records
     };
     std::vector<Outcome> results(events.size());
     auto one = [&](size_t i) {
@@ -145,6 +146,7 @@ class RagProcessor : public Processor {
         state_->decisions->Record(id, "rag-processor", state_->model, state_->provider, in,
                                   o.dump(), confidence, us, cost);
         rag.Set("decision", Value(id));
+        results[i].decision = id;
       }
       r.fields.push_back({target_, std::move(rag)});
     };
@@ -157,6 +159,7 @@ class RagProcessor : public Processor {
       }
       Value& body = events[i].Mutable();
       for (auto& m : results[i].fields) body.Set(m.key, std::move(m.value));
+      ai_common::AppendDecision(events[i], results[i].decision);
       out.Emit(std::move(events[i]));
     }
     state_->decisions->Flush();  // records reach the disk with their batch
