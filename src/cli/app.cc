@@ -154,10 +154,10 @@ int RunCli(int argc, char** argv) {
       "estimate costs, start, set up monitoring. Exit codes: 0 ok, 1 the goal cannot be turned\n"
       "into a valid pipeline, 2 usage, 3 the model provider failed.");
   ai_create->add_option("goal", create_opts.goal, "what the pipeline should do")->required();
-  ai_create->add_option("-o,--file", create_opts.file, "write the YAML to FILE");
-  ai_create->add_option("--output", create_opts.output, "text or json")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->capture_default_str();
+  ai_create->add_option("-f,--file", create_opts.file, "write the YAML to FILE");
+  // -o is the output format here as in every other command. It once named
+  // the file: a value that is no format is still taken as one, with a note.
+  ai_create->add_option("-o,--output", create_opts.output, "text or json")->capture_default_str();
   ai_create->add_option("--provider", create_opts.provider,
                         "who drafts: embedded (default: heuristics, no network), openai, "
                         "anthropic, ollama (keys: OPENAI_API_KEY / ANTHROPIC_API_KEY; base URLs: "
@@ -387,7 +387,21 @@ int RunCli(int argc, char** argv) {
   if (index_add->parsed()) return IndexAdd(index_files, index_opts);
   if (index_query->parsed()) return IndexQuery(index_text, index_opts, common);
   if (ai_tools->parsed()) return AiTools(tools_format);
-  if (ai_create->parsed()) return AiCreate(create_opts);
+  if (ai_create->parsed()) {
+    if (create_opts.output != "text" && create_opts.output != "json") {
+      if (!create_opts.file.empty()) {
+        std::cerr << "flowctl ai create: --output must be text or json, not '"
+                  << create_opts.output << "'\n";
+        return kExitUsage;
+      }
+      std::cerr << "flowctl ai create: note: -o is the output format (text|json); taking '"
+                << create_opts.output << "' as the file, as -f " << create_opts.output
+                << " would\n";
+      create_opts.file = create_opts.output;
+      create_opts.output = "text";
+    }
+    return AiCreate(create_opts);
+  }
   if (mcp->parsed()) return Mcp(mcp_opts);
   return kExitUsage;
 }

@@ -17,6 +17,7 @@
 #include "flowctl/config/loader.h"
 #include "flowctl/graph/graph.h"
 #include "flowctl/runtime/runtime.h"
+#include "flowctl/store/layout.h"
 #include "flowctl/store/state_lock.h"
 #include "remote.h"
 #include "report.h"
@@ -245,7 +246,19 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   }
   RuntimeOptions ro;
   ro.workers = a.workers;
-  ro.state_dir = a.state_dir;
+  if (!a.state_dir.empty()) {
+    // One layout with the daemon (store/layout.h); a dir of the old one moves.
+    const std::string& name = graph.spec().metadata.name;
+    auto moved = store::MovePipelineDirToLayout(a.state_dir, name);
+    if (!moved.ok()) {
+      std::cerr << "flowctl: " << moved.status().message() << "\n";
+      return kExitRuntime;
+    }
+    if (moved.value())
+      spdlog::info("moved {}/{}/ to {}/{}/ (the layout the daemon uses)", a.state_dir, name,
+                   store::CheckpointRoot(a.state_dir), name);
+    ro.state_dir = store::CheckpointRoot(a.state_dir);
+  }
   ro.batch_size = a.batch_size > 0 ? static_cast<size_t>(a.batch_size) : 0;
   auto run = Run::Create(graph, ro);
   if (!run.ok()) {

@@ -18,6 +18,7 @@
 #include "flowctl/graph/graph.h"
 #include "flowctl/runtime/crash.h"
 #include "flowctl/runtime/runtime.h"
+#include "flowctl/store/layout.h"
 #include "flowctl/store/state_lock.h"
 #include "sandbox_paths.h"
 
@@ -150,7 +151,7 @@ class Engine::Impl {
     RuntimeOptions ro;
     ro.workers = opts_.workers;
     if (sandboxed) ro.sandbox = opts_.sandbox;
-    if (!opts_.state_dir.empty()) ro.state_dir = (fs::path(opts_.state_dir) / "checkpoints").string();
+    if (!opts_.state_dir.empty()) ro.state_dir = store::CheckpointRoot(opts_.state_dir);
     return ro;
   }
 
@@ -506,7 +507,7 @@ class Engine::Impl {
       st = store_->DeletePipeline(name);
       if (!opts_.state_dir.empty()) {
         std::error_code ec;
-        fs::remove_all(fs::path(opts_.state_dir) / "checkpoints" / name, ec);
+        fs::remove_all(fs::path(store::CheckpointRoot(opts_.state_dir)) / name, ec);
       }
     }
     AuditLocked(caller, "delete", name, json::object(), st, reason);

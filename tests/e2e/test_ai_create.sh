@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # flowctl ai create with the real binary, non-interactively (stdin is not a
-# terminal): -o FILE then validate and apply --dry-run; YAML on stdout and
+# terminal): -f FILE then validate and apply --dry-run; YAML on stdout and
 # the explanation on stderr; --output json; --dry-run; a goal that cannot be
 # served (exit 1); usage errors (exit 2); a provider that is down (exit 3).
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 
 SEED="Build a pipeline that processes customer feedback, extracts sentiment, identifies urgent issues, and routes them to the appropriate support teams"
-expect_exit 0 "$FLOWCTL" ai create "$SEED" -o seed.yaml </dev/null
+expect_exit 0 "$FLOWCTL" ai create "$SEED" -f seed.yaml </dev/null
 expect_out "Pipeline created"
 expect_out "Assumptions"
 grep -q "type: ai-router" seed.yaml || fail "seed goal: no ai-router"
@@ -16,6 +16,18 @@ grep -q "priority" seed.yaml || fail "seed goal: no priority task"
 expect_exit 0 "$FLOWCTL" validate seed.yaml
 expect_exit 0 "$FLOWCTL" apply seed.yaml --dry-run
 expect_out "ai-router"
+
+# -o is the output format, as in every command: -o json prints JSON; the
+# old `-o FILE` still writes the file and says to use -f.
+"$FLOWCTL" ai create "read orders.jsonl, keep orders over \$250, write them to big.jsonl" \
+  -o json </dev/null >o.json 2>o.err || fail "-o json: $(cat o.err)"
+python3 -c 'import json,sys; assert "amount > 250" in json.load(open(sys.argv[1]))["yaml"]' o.json ||
+  fail "-o json did not print the JSON plan: $(cat o.json)"
+expect_exit 0 "$FLOWCTL" ai create "read orders.jsonl, keep orders over \$250, write them to big.jsonl" \
+  -o old.yaml </dev/null
+expect_out "-o is the output format"
+grep -q "amount > 250" old.yaml || fail "-o FILE did not write the file"
+expect_exit 2 "$FLOWCTL" ai create "read orders.jsonl, write them to big.jsonl" -o x.yaml -f y.yaml </dev/null
 
 # YAML alone on stdout, explanation on stderr.
 "$FLOWCTL" ai create "read orders.jsonl, keep orders over \$250, write them to big.jsonl" \
@@ -56,7 +68,7 @@ cat > access.log <<'L'
 127.0.0.1 - - [10/Oct/2024:13:55:38 +0000] "POST /c HTTP/1.1" 404 0 "-" "curl"
 127.0.0.1 - - [10/Oct/2024:13:55:39 +0000] "GET /d HTTP/1.1" 500 5000 "-" "curl"
 L
-expect_exit 0 "$FLOWCTL" ai create "Read nginx access logs from access.log, keep only 5xx errors, and write them to errors.jsonl" -o logs.yaml </dev/null
+expect_exit 0 "$FLOWCTL" ai create "Read nginx access logs from access.log, keep only 5xx errors, and write them to errors.jsonl" -f logs.yaml </dev/null
 expect_exit 0 "$FLOWCTL" apply logs.yaml -q
 [ "$(wc -l < errors.jsonl)" -eq 2 ] || fail "5xx lines: $(cat errors.jsonl)"
 grep -q '503' errors.jsonl && grep -q '"GET /d' errors.jsonl || fail "wrong lines kept: $(cat errors.jsonl)"
@@ -65,7 +77,7 @@ grep -q '503' errors.jsonl && grep -q '"GET /d' errors.jsonl || fail "wrong line
 # "drop readings where temperature is below -40" keeps the complement, then dedupes.
 printf '%s\n' '{"device_id":"a","temperature":-55}' '{"device_id":"b","temperature":-40}' \
   '{"device_id":"c","temperature":21.5}' '{"device_id":"c","temperature":22}' > sensors.jsonl
-expect_exit 0 "$FLOWCTL" ai create "Consume IoT sensor readings from the Kafka topic sensors, drop readings where temperature is below -40, deduplicate by device_id and store them in sensors-clean.jsonl" -o sensors.yaml </dev/null
+expect_exit 0 "$FLOWCTL" ai create "Consume IoT sensor readings from the Kafka topic sensors, drop readings where temperature is below -40, deduplicate by device_id and store them in sensors-clean.jsonl" -f sensors.yaml </dev/null
 sed -i 's/follow: true/follow: false/' sensors.yaml
 expect_exit 0 "$FLOWCTL" apply sensors.yaml -q
 [ "$(wc -l < sensors-clean.jsonl)" -eq 2 ] || fail "sensors: $(cat sensors-clean.jsonl)"
@@ -75,7 +87,7 @@ grep -q '"b"' sensors-clean.jsonl || fail "the -40 reading was dropped"
 # "send negative ones to X": the label decides, the other reviews go on.
 printf '%s\n' '{"id":1,"text":"This app is terrible, it crashes all the time and I hate it"}' \
   '{"id":2,"text":"Great app, love it, works perfectly"}' > reviews.jsonl
-expect_exit 0 "$FLOWCTL" ai create "Monitor app reviews in reviews.jsonl, detect negative sentiment and summarize each review, send negative ones to escalations.jsonl" -o reviews.yaml </dev/null
+expect_exit 0 "$FLOWCTL" ai create "Monitor app reviews in reviews.jsonl, detect negative sentiment and summarize each review, send negative ones to escalations.jsonl" -f reviews.yaml </dev/null
 ! grep -q "sentiment ==" reviews.yaml || fail "condition on the numeric sentiment: $(cat reviews.yaml)"
 expect_exit 0 "$FLOWCTL" apply reviews.yaml -q
 [ "$(wc -l < escalations.jsonl)" -eq 1 ] && grep -q '"id":1' escalations.jsonl || fail "escalations: $(cat escalations.jsonl)"
@@ -85,7 +97,7 @@ grep -q '"id":2' out/rest.jsonl || fail "the positive review vanished"
 # "quantity at least 10 or amount over $500": either one passes.
 printf '%s\n' '{"id":1,"quantity":12,"amount":20}' '{"id":2,"quantity":1,"amount":900}' \
   '{"id":3,"quantity":2,"amount":50}' > orders.jsonl
-expect_exit 0 "$FLOWCTL" ai create "Read orders.jsonl, keep orders with quantity at least 10 or amount over \$500, write to bulk.jsonl" -o bulk.yaml </dev/null
+expect_exit 0 "$FLOWCTL" ai create "Read orders.jsonl, keep orders with quantity at least 10 or amount over \$500, write to bulk.jsonl" -f bulk.yaml </dev/null
 expect_exit 0 "$FLOWCTL" apply bulk.yaml -q
 [ "$(wc -l < bulk.jsonl)" -eq 2 ] && ! grep -q '"id":3' bulk.jsonl || fail "bulk: $(cat bulk.jsonl)"
 cd ..

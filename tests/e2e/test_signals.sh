@@ -61,8 +61,23 @@ kill -9 $pid
 set +e; wait $pid; set -e
 first=$(wc -l < crash-out.jsonl)
 [ "$first" -lt "$N" ] || fail "the first run finished before kill -9 ($first lines); raise N"
-[ -f state/crash/in.checkpoint ] || echo "note: killed before the first checkpoint was written"
+# The daemon's layout (store/layout.h). Put the files where foreground runs
+# used to keep them (state/<pipeline>/): the rerun moves them back and
+# resumes instead of starting over.
+migrated=0
+if [ -f state/checkpoints/crash/in.checkpoint ]; then
+  mv state/checkpoints/crash state/crash
+  migrated=1
+else
+  echo "note: killed before the first checkpoint was written"
+fi
 "$FLOWCTL" apply crash.yaml --state-dir state -q
+if [ "$migrated" -eq 1 ]; then
+  [ -f state/checkpoints/crash/in.checkpoint ] && [ ! -e state/crash ] ||
+    fail "the old layout was not moved: $(find state | head)"
+  total=$(wc -l < crash-out.jsonl)
+  [ "$total" -lt $((first + N)) ] || fail "the rerun started over ($total lines after $first)"
+fi
 python3 - crash-out.jsonl $N <<'P' || fail "events lost across kill -9"
 import json, sys
 n = int(sys.argv[2])
