@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace flowctl {
@@ -240,9 +242,10 @@ TEST_F(McpTest, Resources) {
   json resources = Request(*s, &session, "resources/list")["result"]["resources"];
   for (const auto& r : resources) uris.insert(r["uri"]);
   EXPECT_EQ(uris, (std::set<std::string>{"flowctl://components", "flowctl://pipelines/t",
-                                         "flowctl://pipelines/t/status"}));
+                                         "flowctl://pipelines/t/status",
+                                         "flowctl://pipelines/t/metrics"}));
   json templates = Request(*s, &session, "resources/templates/list")["result"]["resourceTemplates"];
-  EXPECT_EQ(templates.size(), 3u);
+  EXPECT_EQ(templates.size(), 4u);
 
   auto read = [&](const std::string& uri) {
     json r = Request(*s, &session, "resources/read", {{"uri", uri}});
@@ -261,9 +264,23 @@ TEST_F(McpTest, Resources) {
   EXPECT_EQ(status["name"], "t");
   EXPECT_EQ(status["nodes"].size(), 2u);
   EXPECT_TRUE(status.contains("throughput_eps"));
+  // The metric history: per-node series once the supervisor has sampled
+  // twice (a second apart).
+  json metrics;
+  for (int i = 0; i < 100; ++i) {
+    metrics = json::parse(read("flowctl://pipelines/t/metrics")["text"].get<std::string>());
+    if (metrics["nodes"].size() == 3u) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(metrics["nodes"].size(), 3u) << metrics.dump();  // 2 nodes and the totals
+  for (const auto& n : metrics["nodes"]) {
+    EXPECT_EQ(n["resolution_s"], 1);
+    EXPECT_EQ(n["metrics"]["in_per_s"].size(), n["ts_ms"].size());
+  }
 
-  for (const char* missing : {"flowctl://pipelines/nope", "flowctl://pipelines/nope/status",
-                              "flowctl://components/nope", "file:///etc/passwd"}) {
+  for (const char* missing :
+       {"flowctl://pipelines/nope", "flowctl://pipelines/nope/status",
+        "flowctl://pipelines/nope/metrics", "flowctl://components/nope", "file:///etc/passwd"}) {
     json r = Request(*s, &session, "resources/read", {{"uri", missing}});
     EXPECT_EQ(ErrorCode(r), mcp::kResourceNotFound) << missing;
     EXPECT_EQ(r["error"]["data"]["uri"], missing);

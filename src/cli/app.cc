@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "flowctl/data/json.h"
 #include "mcp.h"
+#include "metrics_cmd.h"
 #include "remote.h"
 #include "subcommands.h"
 
@@ -319,6 +320,20 @@ int RunCli(int argc, char** argv) {
   audit->add_option("--target", name, "only this pipeline");
   audit->add_option("--limit", limit, "newest N entries")->capture_default_str();
   add_remote(audit);
+  MetricsOptions metrics_opts;
+  auto* metrics = app.add_subcommand(
+      "metrics", "A pipeline's metric history: per-node rates, latency, queues, busy time");
+  metrics->footer(
+      "Sampled once a second while a pipeline runs (on the daemon, or a foreground apply with\n"
+      "--state-dir), kept at 1 s for an hour, 1 min for a week, 1 h for 90 days.\n"
+      "Node '*' holds the pipeline's totals and the process memory.");
+  metrics->add_option("name", metrics_opts.name, "pipeline name")->required();
+  metrics->add_option("--node", metrics_opts.node, "only this node");
+  metrics->add_option("--since", metrics_opts.since, "how far back: 90s, 15m, 1h, 24h, 7d, 30d")
+      ->capture_default_str();
+  metrics->add_option("--state-dir", metrics_opts.state_dir,
+                      "read this state dir (through its daemon, if one owns it)");
+  add_remote(metrics);
   int interval_ms = 1000, iterations = 0;
   auto* top = app.add_subcommand("top", "Live per-node rates, queues, p99 and errors");
   top->add_option("name", name, "pipeline name (default: all)");
@@ -376,6 +391,7 @@ int RunCli(int argc, char** argv) {
   if (rollback->parsed()) return RollbackCmd(name, to_version, reason, remote);
   if (history->parsed()) return HistoryCmd(name, remote);
   if (audit->parsed()) return AuditCmd(name, limit, remote);
+  if (metrics->parsed()) return MetricsCmd(metrics_opts, remote);
   if (top->parsed()) {
     remote.output_given = top->get_option("--output")->count() > 0;
     return TopCmd(name, interval_ms, iterations, remote);

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -15,14 +16,18 @@
 #include "flowctl/base/version.h"
 #include "flowctl/component/registry.h"
 #include "flowctl/config/loader.h"
+#include "flowctl/engine/metric_feed.h"
 #include "flowctl/graph/graph.h"
 #include "flowctl/runtime/runtime.h"
 #include "flowctl/store/layout.h"
+#include "flowctl/store/metric_history.h"
 #include "flowctl/store/state_lock.h"
 #include "remote.h"
 #include "report.h"
 
 namespace flowctl::cli {
+
+namespace fs = std::filesystem;
 
 using nlohmann::json;
 
@@ -267,6 +272,24 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
     return kExitRuntime;
   }
   Run& r = *run.value();
+  // The metric history, as the daemon keeps it (store/metric_history.h).
+  std::unique_ptr<store::MetricHistory> history;
+  engine::MetricFeed feed;
+  if (!a.state_dir.empty()) {
+    auto h = store::MetricHistory::Open((fs::path(a.state_dir) / "metrics.db").string());
+    if (h.ok()) history = std::move(h).value();
+    else spdlog::warn("no metric history: {}", h.status().message());
+  }
+  auto sample = [&](const RunSnapshot& snap) {
+    if (!history) return;
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    auto points = feed.Observe(snap, now);
+    if (points.empty()) return;
+    if (Status hs = history->Add(graph.spec().metadata.name, points, now); !hs.ok())
+      spdlog::warn("metric history: {}", hs.message());
+  };
   spdlog::info("pipeline '{}' starting: {} nodes, {} workers", graph.spec().metadata.name,
                graph.nodes().size(), r.workers());
   Status st = r.Start();
@@ -277,6 +300,8 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   bool progress = !o.quiet && ::isatty(2);
   int signals = 0;
   auto last = std::chrono::steady_clock::now();
+  auto last_sample = last;
+  sample(r.Snapshot());  // the baseline
   // Wake on completion at once; look for signals every 50 ms.
   while (!r.WaitFor(50)) {
     struct timespec ts {0, 0};
@@ -291,6 +316,10 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
       }
     }
     auto now = std::chrono::steady_clock::now();
+    if (now - last_sample >= std::chrono::seconds(1)) {
+      last_sample = now;
+      sample(r.Snapshot());
+    }
     if (progress && now - last > std::chrono::milliseconds(500)) {
       last = now;
       PrintProgress(r.Snapshot());
@@ -299,6 +328,7 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   st = r.Wait();
   if (progress) std::cerr << "\r\033[K";
   RunSnapshot snap = r.Snapshot();
+  sample(snap);
   if (o.output == "json") std::cout << SnapshotJson(snap).dump(2) << "\n";
   else if (!o.quiet) PrintSummary(snap);
   if (!st.ok() && st.code() != StatusCode::kCancelled) {

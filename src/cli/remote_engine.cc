@@ -1,6 +1,7 @@
 #include "remote_engine.h"
 
 #include "client.h"
+#include "flowctl/control/metrics_proto.h"
 #include "flowctl/data/json_bounded.h"
 
 namespace flowctl::cli {
@@ -296,6 +297,21 @@ class RemoteEngine final : public ai::EngineApi {
     nlohmann::json record = ParseJsonBoundedOrDiscarded(resp.record_json());
     if (record.is_discarded()) return Status::Internal("the daemon sent a record that is not JSON");
     return record;
+  }
+
+  Result<std::vector<store::MetricPoint>> Metrics(const std::string& name, const std::string& node,
+                                                  int64_t since_s) override {
+    if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
+    v1::MetricHistoryRequest req;
+    req.set_name(name);
+    req.set_node(node);
+    req.set_since(std::to_string(since_s) + "s");
+    v1::MetricHistoryResponse resp;
+    grpc::ClientContext ctx;
+    client_.Prepare(&ctx, kCallS);
+    grpc::Status st = client_.stub().MetricHistory(&ctx, req, &resp);
+    if (!st.ok()) return FromGrpc(st, client_.address());
+    return control::PointsFromProto(resp);
   }
 
   Result<std::vector<ai::ComponentInfo>> Components(const std::string& kind) override {

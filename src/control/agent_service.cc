@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "convert.h"
+#include "flowctl/ai/engine_api.h"
+#include "flowctl/ai/ops.h"
 #include "flowctl/ai/planner.h"
 #include "services.h"
 
@@ -131,57 +133,31 @@ grpc::ServerUnaryReactor* AgentServiceImpl::AnalyzePerformance(grpc::CallbackSer
                                                                pb::PerformanceReport* resp) {
   std::string caller;
   if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st);
-  static const std::vector<std::string> kRanges = {"1h", "24h", "7d", "30d"};
-  static const std::vector<std::string> kGoals = {"latency", "throughput", "cost", "reliability"};
-  std::string range = req->time_range().empty() ? "1h" : req->time_range();
-  if (std::find(kRanges.begin(), kRanges.end(), range) == kRanges.end())
-    return Done(ctx, ToGrpc(Status::Invalid("time_range must be one of 1h, 24h, 7d, 30d, got '" +
-                                            range + "'")));
-  for (const auto& g : req->optimization_goals())
-    if (std::find(kGoals.begin(), kGoals.end(), g) == kGoals.end())
-      return Done(ctx, ToGrpc(Status::Invalid(
-                           "optimization_goals: '" + g +
-                           "' is not one of latency, throughput, cost, reliability")));
-  auto info = c_.engine->Get(req->pipeline_id());
-  if (!info.ok()) return Done(ctx, ToGrpc(info.status()));
-  const RunSnapshot& s = info->snapshot;
-  double seconds = std::max(s.elapsed_s, 1e-3);
-  resp->set_pipeline_id(info->name);
-  resp->set_window_s(s.elapsed_s);
-  uint64_t in = 0, errors = 0, total_in = 0;
-  double worst_busy = -1, p99 = 0, p50 = 0;
-  for (const auto& n : s.nodes) {
-    if (n.kind == "source") in += n.out;
-    errors += n.errors;
-    total_in += n.in;
+  // The analysis of ai/ops.h, as the analyze_pipeline_performance tool has it.
+  auto api = ai::LocalEngineApi(c_.engine);
+  std::vector<std::string> goals(req->optimization_goals().begin(),
+                                 req->optimization_goals().end());
+  auto r = ai::AnalyzePerformance(*api, req->pipeline_id(), req->time_range(), goals);
+  if (!r.ok()) return Done(ctx, ToGrpc(r.status()));
+  resp->set_pipeline_id(r->name);
+  resp->set_window_s(r->window_s);
+  resp->set_throughput_eps(r->throughput_eps);
+  resp->set_p50_us(r->p50_us);
+  resp->set_p99_us(r->p99_us);
+  resp->set_error_rate(r->error_rate);
+  resp->set_bottleneck_node(r->bottleneck);
+  for (const auto& n : r->nodes) {
     auto* np = resp->add_nodes();
-    np->set_node_id(n.id);
+    np->set_node_id(n.node);
     np->set_type(n.type);
-    np->set_events_per_second(static_cast<double>(n.in) / seconds);
+    np->set_events_per_second(n.events_per_s);
     np->set_p50_us(n.p50_us);
     np->set_p99_us(n.p99_us);
-    np->set_error_rate(n.in ? static_cast<double>(n.errors) / static_cast<double>(n.in) : 0);
-    double busy = n.busy_ms / 1000.0 / seconds / std::max(1, n.concurrency);
-    np->set_busy_fraction(busy);
-    np->set_queue_depth(n.queue_depth);
-    if (busy > worst_busy) {
-      worst_busy = busy;
-      resp->set_bottleneck_node(n.id);
-    }
-    p99 = std::max(p99, n.p99_us);
-    p50 = std::max(p50, n.p50_us);
+    np->set_error_rate(n.error_rate);
+    np->set_busy_fraction(n.busy);
+    np->set_queue_depth(static_cast<uint64_t>(n.queue_depth));
   }
-  resp->set_throughput_eps(static_cast<double>(in) / seconds);
-  resp->set_p50_us(p50);
-  resp->set_p99_us(p99);
-  resp->set_error_rate(total_in ? static_cast<double>(errors) / static_cast<double>(total_in) : 0);
-  resp->add_findings("metrics cover the current run only (" + std::to_string(s.elapsed_s) +
-                     " s of the requested " + range + "); older runs keep only counters");
-  if (!resp->bottleneck_node().empty())
-    resp->add_findings("busiest node: " + resp->bottleneck_node() + " (busy " +
-                       std::to_string(static_cast<int>(worst_busy * 100)) + "% of its time)");
-  if (errors > 0)
-    resp->add_findings(std::to_string(errors) + " event(s) failed; see per-node error_rate");
+  for (const auto& f : r->findings) resp->add_findings(f);
   return Done(ctx, grpc::Status::OK);
 }
 

@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "convert.h"
+#include "flowctl/control/metrics_proto.h"
 #include "services.h"
 
 namespace flowctl::control {
@@ -139,6 +140,23 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::GetMetrics(grpc::CallbackServerCo
   ToProto(info->snapshot, info->version, resp);
   resp->set_name(info->name);
   resp->set_state(info->state);
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::MetricHistory(
+    grpc::CallbackServerContext* ctx, const v1::MetricHistoryRequest* req,
+    v1::MetricHistoryResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("name", req->name()); !st.ok()) return Done(ctx, st);
+  std::string since = req->since().empty() ? "1h" : req->since();
+  auto span = store::ParseSpan(since);
+  if (!span.ok()) return Done(ctx, FieldError("since", span.status().message()));
+  if (auto info = c_.engine->Get(req->name()); !info.ok()) return Done(ctx, ToGrpc(info.status()));
+  auto points = c_.engine->Metrics(req->name(), req->node(), span.value());
+  if (!points.ok()) return Done(ctx, ToGrpc(points.status()));
+  resp->set_name(req->name());
+  resp->set_since(since);
+  PointsToProto(points.value(), resp);
   return Done(ctx, grpc::Status::OK);
 }
 

@@ -79,6 +79,9 @@ class PipelineServiceImpl final : public v1::PipelineService::CallbackService {
                                                       const v1::WatchRequest*) override;
   grpc::ServerUnaryReactor* GetMetrics(grpc::CallbackServerContext*, const v1::GetMetricsRequest*,
                                        v1::PipelineStatus*) override;
+  grpc::ServerUnaryReactor* MetricHistory(grpc::CallbackServerContext*,
+                                          const v1::MetricHistoryRequest*,
+                                          v1::MetricHistoryResponse*) override;
   grpc::ServerUnaryReactor* Audit(grpc::CallbackServerContext*, const v1::AuditRequest*,
                                   v1::AuditResponse*) override;
   grpc::ServerUnaryReactor* ExplainDecision(grpc::CallbackServerContext*,

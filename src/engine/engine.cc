@@ -16,6 +16,7 @@
 #include "flowctl/base/strings.h"
 #include "flowctl/config/loader.h"
 #include "flowctl/graph/graph.h"
+#include "flowctl/engine/metric_feed.h"
 #include "flowctl/runtime/crash.h"
 #include "flowctl/runtime/runtime.h"
 #include "flowctl/store/layout.h"
@@ -54,6 +55,7 @@ struct Deployment {
   bool finished = false;  // the run ended and was recorded
   RunSnapshot last;       // snapshot at the end
   int64_t last_update_ms = 0;
+  MetricFeed feed;        // samples for the metric history
 };
 
 }  // namespace
@@ -68,6 +70,9 @@ class Engine::Impl {
       auto s = store::Store::OpenInMemory();
       if (!s.ok()) return s.status();
       store_ = std::move(s).value();
+      auto h = store::MetricHistory::Open(":memory:");
+      if (!h.ok()) return h.status();
+      history_ = std::move(h).value();
     } else {
       std::error_code ec;
       fs::create_directories(opts_.state_dir, ec);
@@ -82,6 +87,9 @@ class Engine::Impl {
       auto s = store::Store::Open((fs::path(opts_.state_dir) / "flowctl.db").string());
       if (!s.ok()) return s.status();
       store_ = std::move(s).value();
+      auto h = store::MetricHistory::Open((fs::path(opts_.state_dir) / "metrics.db").string());
+      if (!h.ok()) return h.status();
+      history_ = std::move(h).value();
       CountCrash();
       auto interrupted = store_->MarkInterruptedRuns();
       if (interrupted.ok() && interrupted.value() > 0)
@@ -187,9 +195,18 @@ class Engine::Impl {
     }
   }
 
+  // One sample per node per second into the metric history. mu_ held.
+  void Sample(Deployment& d, const RunSnapshot& snap, int64_t now) {
+    auto points = d.feed.Observe(snap, now);
+    if (points.empty()) return;
+    Status st = history_->Add(d.name, points, now);
+    if (!st.ok()) spdlog::warn("metric history: {}", st.message());
+  }
+
   void RecordEnd(Deployment& d, const Status& st) {
     d.finished = true;
     d.last = d.run->Snapshot();
+    Sample(d, d.last, NowMs());
     if (d.run_id)
       (void)store_->FinishRun(d.run_id, d.last.state, st.ok() ? "" : st.message(),
                               CountersJson(d.last));
@@ -204,8 +221,11 @@ class Engine::Impl {
     while (!stopping_) {
       cv_.wait_for(lk, std::chrono::milliseconds(200));
       int64_t now = NowMs();
+      bool sample = now - last_sample_ms_ >= 1000;
+      if (sample) last_sample_ms_ = now;
       for (auto& [name, d] : deployments_) {
         if (d->finished) continue;
+        if (sample) Sample(*d, d->run->Snapshot(), now);
         if (d->run->WaitFor(0)) {
           Status st = d->run->Wait();
           RecordEnd(*d, st);
@@ -586,6 +606,8 @@ class Engine::Impl {
   std::condition_variable cv_;
   std::map<std::string, std::unique_ptr<Deployment>> deployments_;
   std::thread supervisor_;
+  std::unique_ptr<store::MetricHistory> history_;
+  int64_t last_sample_ms_ = 0;
   bool stopping_ = false;
 };
 
@@ -640,6 +662,13 @@ Status Engine::Audit(const store::AuditRecord& record) {
   return r.ok() ? Status::OK() : r.status();
 }
 const Registry& Engine::registry() const { return impl_->registry_; }
+
+Result<std::vector<store::MetricPoint>> Engine::Metrics(const std::string& name,
+                                                        const std::string& node,
+                                                        int64_t since_s) const {
+  int64_t now = NowMs();
+  return impl_->history_->Query(name, node, now - since_s * 1000, now + 1, now);
+}
 
 Result<nlohmann::json> Engine::ExplainDecision(const std::string& id) const {
   if (impl_->opts_.state_dir.empty())

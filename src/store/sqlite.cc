@@ -19,8 +19,8 @@ std::string Abbreviated(const std::string& sql) {
 Status ErrorStatus(int rc, sqlite3* db, std::string_view what) {
   // The connection's message names the table or constraint involved; fall
   // back to the generic text when there is no connection (failed open).
-  std::string message = std::string(what) + ": " +
-                        (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  std::string message =
+      std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -66,11 +66,15 @@ Statement& Statement::Bind(int index, int64_t value) {
   return NoteBind(sqlite3_bind_int64(stmt_, index, value), index);
 }
 
+Statement& Statement::Bind(int index, double value) {
+  return NoteBind(sqlite3_bind_double(stmt_, index, value), index);
+}
+
 Statement& Statement::Bind(int index, std::string_view value) {
   // TRANSIENT: SQLite copies, so callers may pass temporaries.
-  return NoteBind(sqlite3_bind_text64(stmt_, index, value.data(), value.size(),
-                                      SQLITE_TRANSIENT, SQLITE_UTF8),
-                  index);
+  return NoteBind(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+      index);
 }
 
 Result<bool> Statement::Step() {
@@ -82,18 +86,26 @@ Result<bool> Statement::Step() {
 }
 
 Status Statement::Run() {
+  Status st;
   for (;;) {
     Result<bool> row = Step();
-    if (!row.ok()) return row.status();
-    if (!row.value()) return Status::OK();
+    if (!row.ok()) {
+      st = row.status();
+      break;
+    }
+    if (!row.value()) break;
   }
+  // Ready to bind and run again, whatever happened.
+  sqlite3_reset(stmt_);
+  bind_status_ = Status::OK();
+  return st;
 }
 
-int64_t Statement::ColumnInt64(int column) const {
-  return sqlite3_column_int64(stmt_, column);
-}
+int64_t Statement::ColumnInt64(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 int Statement::ColumnInt(int column) const { return sqlite3_column_int(stmt_, column); }
+
+double Statement::ColumnDouble(int column) const { return sqlite3_column_double(stmt_, column); }
 
 std::string Statement::ColumnText(int column) const {
   // Text first, then bytes: the order the SQLite docs require for a valid length.
@@ -165,8 +177,8 @@ Transaction::~Transaction() {
 }
 
 Status Transaction::Commit() {
-  if (!open_) return begin_status_.ok() ? Status::Internal("transaction already finished")
-                                        : begin_status_;
+  if (!open_)
+    return begin_status_.ok() ? Status::Internal("transaction already finished") : begin_status_;
   Status st = db_.Exec("COMMIT");
   // A failed COMMIT leaves the transaction open; the destructor rolls back.
   if (st.ok()) open_ = false;

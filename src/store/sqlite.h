@@ -35,6 +35,7 @@ class Statement {
   // by the next Step/Run, so a row of binds needs no error check each.
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
+  Statement& Bind(int index, double value);
   Statement& Bind(int index, std::string_view value);
   Statement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
   Statement& Bind(int index, const std::string& value) {
@@ -43,12 +44,15 @@ class Statement {
 
   // true = a row is available through the column getters, false = done.
   Result<bool> Step();
-  // Steps to completion, for statements that return no rows.
+  // Steps to completion, for statements that return no rows; then resets,
+  // so a prepared statement can be bound and run again (bindings stay until
+  // rebound).
   Status Run();
 
   // Columns are 0-based, as in the C API. NULL reads as 0 or "".
   int64_t ColumnInt64(int column) const;
   int ColumnInt(int column) const;
+  double ColumnDouble(int column) const;
   std::string ColumnText(int column) const;
 
  private:

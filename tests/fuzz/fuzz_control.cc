@@ -149,6 +149,7 @@ const std::vector<Call>& Calls() {
         Deadline(&ctx);
         Drain<pb::ExecutionStatus>(&ctx, w.agents->ExecutePlan(&ctx, req), 16);
       },
+      UNARY(pipelines, MetricHistory, v1::MetricHistoryRequest, v1::MetricHistoryResponse),
   };
   return calls;
 }

@@ -38,7 +38,7 @@ const BAD = DOC.replace("type: filter", "type: filtr");
 const ALL_TOOLS = [
   "create_pipeline", "validate_pipeline", "list_components", "describe_component",
   "preview_apply", "apply_pipeline", "get_pipeline_status", "analyze_pipeline_performance",
-  "stop_pipeline", "rollback_pipeline", "get_audit_log", "explain_decision",
+  "stop_pipeline", "rollback_pipeline", "get_audit_log", "explain_decision", "get_metrics",
 ];
 const WRITE_TOOLS = ["create_pipeline", "apply_pipeline", "stop_pipeline", "rollback_pipeline"];
 
@@ -171,12 +171,12 @@ async function exercise(client) {
     const { resources } = await client.listResources();
     const uris = resources.map((r) => r.uri);
     for (const u of ["flowctl://components", "flowctl://pipelines/mcp-e2e",
-                     "flowctl://pipelines/mcp-e2e/status"])
+                     "flowctl://pipelines/mcp-e2e/status", "flowctl://pipelines/mcp-e2e/metrics"])
       assert.ok(uris.includes(u), `${u} in ${uris}`);
     const { resourceTemplates } = await client.listResourceTemplates();
     assert.deepEqual(resourceTemplates.map((t) => t.uriTemplate).sort(),
                      ["flowctl://components/{type}", "flowctl://pipelines/{name}",
-                      "flowctl://pipelines/{name}/status"]);
+                      "flowctl://pipelines/{name}/metrics", "flowctl://pipelines/{name}/status"]);
     const catalog = await client.readResource({ uri: "flowctl://components" });
     assert.equal(catalog.contents[0].mimeType, "application/json");
     const types = JSON.parse(catalog.contents[0].text).components.map((c) => c.type);
@@ -192,6 +192,11 @@ async function exercise(client) {
     assert.equal(status.state, "running");
     assert.deepEqual(status.nodes.map((n) => n.id).sort(), ["gen", "keep", "out"]);
     assert.equal(typeof status.throughput_eps, "number");
+    const metrics = JSON.parse(
+        (await client.readResource({ uri: "flowctl://pipelines/mcp-e2e/metrics" })).contents[0].text);
+    assert.equal(metrics.pipeline, "mcp-e2e");
+    assert.equal(metrics.units.in_per_s, "events/s");
+    for (const n of metrics.nodes) assert.equal(n.metrics.in_per_s.length, n.ts_ms.length);
     await rejectsWith(client.readResource({ uri: "flowctl://pipelines/nope" }), -32002,
                       "missing resource");
   });

@@ -56,6 +56,11 @@ class EngineApi {
   virtual Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target,
                                                            int limit) = 0;
   virtual Result<nlohmann::json> ExplainDecision(const std::string& id) = 0;
+  // The metric history of a pipeline over the last since_s seconds (node ""
+  // = all nodes and the totals "*"); see store/metric_history.h.
+  virtual Result<std::vector<store::MetricPoint>> Metrics(const std::string& name,
+                                                          const std::string& node,
+                                                          int64_t since_s) = 0;
   // The versions of a pipeline; over gRPC without their documents (yaml "").
   virtual Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) = 0;
 

@@ -19,6 +19,7 @@
 #include "flowctl/component/registry.h"
 #include "flowctl/runtime/metrics.h"
 #include "flowctl/spec/diagnostic.h"
+#include "flowctl/store/metric_history.h"
 #include "flowctl/store/store.h"
 
 namespace flowctl::engine {
@@ -115,6 +116,11 @@ class Engine {
   Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target, int limit) const;
   // Records an action taken outside the engine's own calls (e.g. a plan).
   Status Audit(const store::AuditRecord& record);
+
+  // The metric history of a pipeline (store/metric_history.h) over the last
+  // since_s seconds; node "" = every node and the pipeline totals ("*").
+  Result<std::vector<store::MetricPoint>> Metrics(const std::string& name, const std::string& node,
+                                                  int64_t since_s) const;
 
   // The record of one AI/ML decision made by a pipeline of this engine
   // (kNotFound when it rotated out or this engine keeps no state dir).

@@ -16,6 +16,7 @@ namespace {
 constexpr const char kComponents[] = "flowctl://components";
 constexpr const char kPipelines[] = "flowctl://pipelines/";
 constexpr const char kStatusSuffix[] = "/status";
+constexpr const char kMetricsSuffix[] = "/metrics";
 
 json Resource(const std::string& uri, const std::string& name, const std::string& title,
               const std::string& description, const std::string& mime) {
@@ -70,6 +71,9 @@ Result<json> Server::ListResources() const {
     out.push_back(
         Resource(kPipelines + p.name + kStatusSuffix, p.name + "-status", "Status of " + p.name,
                  "State, version, per-node counters, rates and queue depths", "application/json"));
+    out.push_back(Resource(
+        kPipelines + p.name + kMetricsSuffix, p.name + "-metrics", "Metric history of " + p.name,
+        "Per-node time series of the last hour (1 s samples)", "application/json"));
   }
   return json{{"resources", out}};
 }
@@ -83,7 +87,11 @@ json Server::ResourceTemplates() const {
                 Template("flowctl://pipelines/{name}", "pipeline", "Pipeline document",
                          "A pipeline's current YAML document", "application/yaml"),
                 Template("flowctl://pipelines/{name}/status", "pipeline-status", "Pipeline status",
-                         "State and per-node metrics of a pipeline", "application/json")})}};
+                         "State and per-node metrics of a pipeline", "application/json"),
+                Template("flowctl://pipelines/{name}/metrics", "pipeline-metrics",
+                         "Pipeline metric history",
+                         "Per-node time series of the last hour from the metric history",
+                         "application/json")})}};
 }
 
 Result<json> Server::ReadResource(const json& params) const {
@@ -115,9 +123,17 @@ Result<json> Server::ReadResource(const json& params) const {
   if (StartsWith(uri, kPipelines)) {
     std::string rest = uri.substr(sizeof(kPipelines) - 1);
     bool status = EndsWith(rest, kStatusSuffix);
+    bool metrics = EndsWith(rest, kMetricsSuffix);
     std::string name =
-        PercentDecode(status ? rest.substr(0, rest.size() - (sizeof(kStatusSuffix) - 1)) : rest);
+        PercentDecode(status    ? rest.substr(0, rest.size() - (sizeof(kStatusSuffix) - 1))
+                      : metrics ? rest.substr(0, rest.size() - (sizeof(kMetricsSuffix) - 1))
+                                : rest);
     if (name.empty() || name.find('/') != std::string::npos) return not_found("no such resource");
+    if (metrics) {
+      auto r = from_tool("get_metrics", {{"name", name}, {"since", "1h"}});
+      if (!r.ok()) return r.status();
+      return Contents(uri, "application/json", r->dump(2));
+    }
     if (!status) {
       auto info = engine_->Get(name);
       if (!info.ok()) return not_found(info.status().message());

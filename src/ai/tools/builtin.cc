@@ -6,6 +6,8 @@
 #include <random>
 #include <set>
 
+#include "flowctl/ai/ops.h"
+#include "flowctl/engine/metrics_json.h"
 #include "flowctl/ai/planner.h"
 #include "flowctl/ai/tools.h"
 
@@ -75,12 +77,23 @@ Status MustNamed(ToolRegistry& r, ToolSpec s) {
   return r.Register(std::move(s));
 }
 
-// The handlers share engine (an owned adapter or a borrowed EngineApi).
-void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
-  auto tokens = std::make_shared<PlanTokens>();
-  const json time_range = {{"type", "string"}, {"enum", {"1h", "24h", "7d", "30d"}}};
+// What the handlers share: the engine (an owned adapter or a borrowed
+// EngineApi) and the plan tokens of previews.
+struct Deps {
+  std::shared_ptr<EngineApi> engine;
+  std::shared_ptr<PlanTokens> tokens;
+};
 
-  // create_pipeline: the seed's schema, verbatim.
+// stop_pipeline and rollback_pipeline are destructive: like apply_pipeline
+// they act only with the plan_token of a preview of exactly that action.
+constexpr const char kPreviewFirst[] =
+    " Destructive: call it first with preview: true to see what it would do and get a "
+    "plan_token, then again with that plan_token.";
+
+// create_pipeline: the seed's schema, verbatim.
+void CreatePipelineTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  const auto& tokens = d.tokens;
   (void)MustNamed(registry, {"create_pipeline", "Create pipeline",
           "Create a new data processing pipeline with AI-optimized configuration",
           Obj({{"name", {{"type", "string"}, {"description", "Pipeline name"}}},
@@ -132,7 +145,10 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
             }
             return out;
           }});
+}
 
+void ValidatePipelineTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
   (void)Must(registry, {"validate_pipeline", "Validate pipeline",
           "Check a pipeline YAML document without running it. Returns every problem with "
           "line, column, node id and what would be valid.",
@@ -147,7 +163,10 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
             for (const auto& d : r->diagnostics) diags.push_back(DiagJson(d));
             return json{{"valid", r->valid}, {"diagnostics", diags}, {"pipelines", r->pipelines}};
           }});
+}
 
+void ListComponentsTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
   (void)Must(registry, {"list_components", "List components",
           "List the component types pipelines can use (sources, processors, sinks) with a "
           "one-line summary each.",
@@ -162,7 +181,10 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
               out.push_back({{"type", d.type}, {"kind", d.kind}, {"summary", d.summary}});
             return json{{"components", out}};
           }});
+}
 
+void DescribeComponentTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
   (void)Must(registry, {"describe_component", "Describe component",
           "Full description of one component type: what it does, its config JSON schema and "
           "an example node.",
@@ -178,7 +200,11 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
                         {"keywords", d->keywords}, {"config_schema", d->config_schema},
                         {"example", d->example}};
           }});
+}
 
+void PreviewApplyTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  const auto& tokens = d.tokens;
   (void)Must(registry, {"preview_apply", "Preview apply",
           "Validate a pipeline document and show what applying it would change (diff against "
           "the running version and the plan). Returns a plan_token that apply_pipeline needs.",
@@ -204,7 +230,11 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
                         {"diff", r->diff}, {"plan", r->plan},
                         {"plan_token", tokens->Issue(req.yaml)}};
           }});
+}
 
+void ApplyPipelineTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  const auto& tokens = d.tokens;
   (void)Must(registry, {"apply_pipeline", "Apply pipeline",
           "Apply (create or update) a pipeline and start it. Needs the plan_token that "
           "preview_apply returned for exactly this document.",
@@ -231,7 +261,10 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
             if (!r.ok()) return r.status();
             return json{{"name", r->name}, {"version", r->version}, {"state", r->state}};
           }});
+}
 
+void GetPipelineStatusTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
   (void)MustNamed(registry, {"get_pipeline_status", "Pipeline status",
           "State, version and per-node counters of one pipeline.",
           Obj({{"name", Str("pipeline name")}}, {"name"}),
@@ -245,51 +278,68 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
                         {"elapsed_s", info->snapshot.elapsed_s},
                         {"nodes", NodesJson(info->snapshot)}};
           }});
+}
 
-  // analyze_pipeline_performance: the seed's schema, with `name` beside its
-  // `pipeline_id` (kept listed: clients built on the seed send it).
+// analyze_pipeline_performance: the seed's schema, with `name` beside its
+// `pipeline_id` (kept listed: clients built on the seed send it).
+void AnalyzePipelinePerformanceTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
   (void)MustNamed(registry, {"analyze_pipeline_performance", "Analyze performance",
           "Analyze pipeline performance and suggest optimizations",
           Obj({{"name", Str("pipeline name")},
                {"pipeline_id", {{"type", "string"}, {"description", "same as name"}}},
-               {"time_range", time_range},
+               {"time_range", {{"type", "string"}, {"enum", TimeRanges()}}},
                {"optimization_goals",
                 {{"type", "array"},
                  {"items", {{"type", "string"},
                             {"enum", {"latency", "throughput", "cost", "reliability"}}}}}}}),
           Obj({{"throughput_eps", {{"type", "number"}}}, {"nodes", {{"type", "array"}}},
-               {"busiest_node", {{"type", "string"}}}}),
+               {"busiest_node", {{"type", "string"}}},
+               {"source", Str("history (the metric history over time_range) or current run")},
+               {"findings", {{"type", "array"}}}}),
           {true, false, true},
           [engine](const json& a) -> Result<json> {
             if (!a.contains("name") || !a["name"].is_string())
               return Status::Invalid("name: missing required field (the pipeline's name)");
-            auto info = engine->Get(a["name"].get<std::string>());
-            if (!info.ok()) return info.status();
-            json nodes = NodesJson(info->snapshot);
-            std::string busiest;
-            double most = -1;
-            double source_out = 0;
-            for (const auto& n : nodes) {
-              if (n["busy_fraction"].get<double>() > most) {
-                most = n["busy_fraction"].get<double>();
-                busiest = n["id"].get<std::string>();
-              }
-              if (n["kind"] == "source") source_out += n["out"].get<double>();
-            }
-            return json{{"name", info->name},
-                        {"window_s", info->snapshot.elapsed_s},
-                        {"note", "metrics cover the current run, not the whole time_range"},
-                        {"throughput_eps", source_out / std::max(info->snapshot.elapsed_s, 1e-3)},
-                        {"busiest_node", busiest},
-                        {"nodes", nodes}};
+            std::vector<std::string> goals;
+            if (a.contains("optimization_goals") && a["optimization_goals"].is_array())
+              for (const auto& g : a["optimization_goals"])
+                if (g.is_string()) goals.push_back(g.get<std::string>());
+            auto r = AnalyzePerformance(*engine, a["name"].get<std::string>(),
+                                        a.value("time_range", ""), goals);
+            if (!r.ok()) return r.status();
+            return ToJson(r.value());
           }});
+}
 
-  // stop_pipeline and rollback_pipeline are destructive: like
-  // apply_pipeline they act only with the plan_token of a preview of exactly
-  // that action (call them with preview: true first).
-  const char* kPreviewFirst =
-      " Destructive: call it first with preview: true to see what it would do and get a "
-      "plan_token, then again with that plan_token.";
+void GetMetricsTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  (void)MustNamed(registry, {"get_metrics", "Metric history",
+          "Per-node time series of a pipeline from the metric history: events in/out per "
+          "second, errors, drops, dead letters, batch latency p50/p99, queue depth, busy "
+          "fraction, memory, AI calls/tokens/cost. Node '*' holds the pipeline's totals.",
+          Obj({{"name", Str("pipeline name")},
+               {"node", Str("only this node")},
+               {"since", Str("how far back: 90s, 15m, 1h (default), 24h, 7d, 30d")}},
+              {"name"}),
+          Obj({{"nodes", {{"type", "array"}, {"description", "per node: ts_ms, metrics, summary"}}},
+               {"units", {{"type", "object"}}}}),
+          {true, false, true},
+          [engine](const json& a) -> Result<json> {
+            std::string name = a["name"].get<std::string>();
+            std::string since = a.value("since", "1h");
+            auto span = store::ParseSpan(since);
+            if (!span.ok()) return Status::Invalid("since: " + span.status().message());
+            if (auto info = engine->Get(name); !info.ok()) return info.status();
+            auto points = engine->Metrics(name, a.value("node", ""), span.value());
+            if (!points.ok()) return points.status();
+            return engine::MetricsJson(name, since, points.value());
+          }});
+}
+
+void StopPipelineTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  const auto& tokens = d.tokens;
   (void)MustNamed(registry, {"stop_pipeline", "Stop pipeline",
           std::string("Drain in-flight events and stop a pipeline. It stays stopped across "
                       "restarts.") + kPreviewFirst,
@@ -324,7 +374,11 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
             if (!st.ok()) return st;
             return json{{"name", name}, {"state", "stopped"}};
           }});
+}
 
+void RollbackPipelineTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  const auto& tokens = d.tokens;
   (void)MustNamed(registry, {"rollback_pipeline", "Roll back pipeline",
           std::string("Run an earlier version of a pipeline (default: the previous one).") +
               kPreviewFirst,
@@ -380,7 +434,10 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
             if (!r.ok()) return r.status();
             return json{{"name", r->name}, {"version", r->version}, {"diff", r->diff}};
           }});
+}
 
+void GetAuditLogTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
   (void)Must(registry, {"get_audit_log", "Audit log",
           "Recent mutating actions (who, what, result, reason), newest first.",
           Obj({{"target", Str("only this pipeline")},
@@ -395,11 +452,15 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
                              {"target", e.target}, {"result", e.result}, {"reason", e.reasoning}});
             return json{{"entries", out}};
           }});
+}
 
+void ExplainDecisionTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
   (void)Must(registry, {"explain_decision", "Explain an AI decision",
           "The record of one AI/ML decision made inside a pipeline: the input the model saw, "
           "the model and provider, its output, confidence, latency and cost. Decision ids are "
-          "in the events (_ai.decision, _ml.decision, _route.decision).",
+          "in the events: _ai.decisions lists every AI node's (also _ai.decision, _ml.decision, "
+          "_route.decision).",
           Obj({{"decision_id", Str("e.g. classify.mx53feev.3")}}, {"decision_id"}),
           Obj({{"id", {{"type", "string"}}},
                {"model", {{"type", "string"}}},
@@ -408,7 +469,24 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
           {true, false, true},
           [engine](const json& a) -> Result<json> {
             return engine->ExplainDecision(a["decision_id"].get<std::string>());
-          }});
+          }});}
+
+// One function per tool, registered in the order clients list them.
+void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
+  Deps d{std::move(engine), std::make_shared<PlanTokens>()};
+  CreatePipelineTool(registry, d);
+  ValidatePipelineTool(registry, d);
+  ListComponentsTool(registry, d);
+  DescribeComponentTool(registry, d);
+  PreviewApplyTool(registry, d);
+  ApplyPipelineTool(registry, d);
+  GetPipelineStatusTool(registry, d);
+  AnalyzePipelinePerformanceTool(registry, d);
+  GetMetricsTool(registry, d);
+  StopPipelineTool(registry, d);
+  RollbackPipelineTool(registry, d);
+  GetAuditLogTool(registry, d);
+  ExplainDecisionTool(registry, d);
 }
 
 }  // namespace

@@ -36,6 +36,10 @@ class LocalEngine final : public EngineApi {
   Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target, int limit) override {
     return engine_->AuditLog(target, limit);
   }
+  Result<std::vector<store::MetricPoint>> Metrics(const std::string& name, const std::string& node,
+                                                  int64_t since_s) override {
+    return engine_->Metrics(name, node, since_s);
+  }
   Result<nlohmann::json> ExplainDecision(const std::string& id) override {
     return engine_->ExplainDecision(id);
   }

@@ -1,0 +1,60 @@
+// AI operations: analysis of running pipelines from measurements. One
+// implementation behind every surface: the analyze_pipeline_performance
+// tool (MCP, OpenAI/Anthropic specs), the gRPC AIAgentService
+// AnalyzePerformance, and the CLI.
+//
+// Numbers come from the metric history (store/metric_history.h) over the
+// asked range, or, when the history holds nothing yet, from the current
+// run's counters; `source` says which. Nothing is estimated.
+//
+// Contract: stateless functions over an EngineApi; thread-safe as the
+// EngineApi is.
+#ifndef FLOWCTL_AI_OPS_H_
+#define FLOWCTL_AI_OPS_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "flowctl/ai/engine_api.h"
+#include "flowctl/base/status.h"
+
+namespace flowctl::ai {
+
+struct NodePerformance {
+  std::string node, type, kind;
+  double events_per_s = 0;  // in
+  double p50_us = 0;        // mean of the intervals' batch p50
+  double p99_us = 0;        // worst interval's batch p99
+  double error_rate = 0;    // errors / in
+  double busy = 0;          // mean busy fraction of the node's workers
+  double queue_depth = 0;   // deepest input queue seen
+};
+
+struct PerformanceReport {
+  std::string name;
+  std::string time_range;  // as asked: 1h, 24h, 7d, 30d
+  std::string source;      // "history" or "current run"
+  double window_s = 0;     // the part of the range the data covers
+  double throughput_eps = 0;
+  double p50_us = 0, p99_us = 0, error_rate = 0;
+  std::string bottleneck;  // the busiest node
+  std::vector<NodePerformance> nodes;
+  std::vector<std::string> findings;
+};
+
+inline const std::vector<std::string>& TimeRanges() {
+  static const std::vector<std::string> kRanges = {"1h", "24h", "7d", "30d"};
+  return kRanges;
+}
+
+// goals: latency, throughput, cost, reliability (checked; they order the
+// findings). time_range "" = 1h.
+Result<PerformanceReport> AnalyzePerformance(EngineApi& engine, const std::string& name,
+                                             const std::string& time_range,
+                                             const std::vector<std::string>& goals);
+nlohmann::json ToJson(const PerformanceReport& r);
+
+}  // namespace flowctl::ai
+
+#endif  // FLOWCTL_AI_OPS_H_

@@ -1,0 +1,41 @@
+// MetricFeed turns successive RunSnapshots of one pipeline into the per-node
+// samples of the metric history (store/metric_history.h): counter deltas
+// over the interval as rates, the interval's own batch-latency quantiles
+// (from histogram deltas), queue depth now, busy time over worker time,
+// process memory, AI calls/tokens/cost/cache hits. The daemon's supervisor
+// and a foreground `apply --state-dir` both call it once a second.
+//
+// Contract: not thread-safe (one caller per pipeline). The first snapshot
+// of a run only sets the baseline; a new run (counters going down) starts
+// a new baseline.
+#ifndef FLOWCTL_ENGINE_METRIC_FEED_H_
+#define FLOWCTL_ENGINE_METRIC_FEED_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "flowctl/runtime/metrics.h"
+#include "flowctl/store/metric_history.h"
+
+namespace flowctl::engine {
+
+class MetricFeed {
+ public:
+  // The samples for the interval since the previous snapshot (empty for the
+  // first one).
+  std::vector<store::MetricPoint> Observe(const RunSnapshot& snap, int64_t now_ms);
+
+ private:
+  bool have_prev_ = false;
+  RunSnapshot prev_;
+  int64_t prev_ms_ = 0;
+};
+
+// Resident set size of this process in MB (/proc/self/statm); 0 if unknown.
+double ProcessRssMb();
+
+}  // namespace flowctl::engine
+
+#endif  // FLOWCTL_ENGINE_METRIC_FEED_H_

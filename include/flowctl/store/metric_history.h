@@ -1,0 +1,107 @@
+// Metric history: per-node time series of every pipeline run on a state dir
+// (rates, batch latency, queue depth, busy fraction, memory, AI calls and
+// cost), kept in STATE/metrics.db so that it survives restarts. It is the
+// ground truth `flowctl metrics`, `ai debug` and the performance analysis
+// read: numbers there are measured here or computed from what is here.
+//
+// Samples arrive once a second per node (tier 0). As they age they are
+// folded into coarser tiers (1 min for a week, 1 h for 90 days by default)
+// and dropped from the finer one, so the size per node is bounded whatever
+// the uptime: rows per node <= sum over tiers of retention / resolution.
+// Folding is SQL over what is stored, so it resumes after a restart.
+//
+// Contract: thread-safe (one mutex). Times are Unix ms given by the caller,
+// so tests drive a fake clock. Nothing throws; SQLite errors are a Status.
+#ifndef FLOWCTL_STORE_METRIC_HISTORY_H_
+#define FLOWCTL_STORE_METRIC_HISTORY_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flowctl/base/status.h"
+
+namespace flowctl::store {
+
+// The measured quantities, one column each. Order is the storage order.
+enum Metric : int {
+  kInPerS,
+  kOutPerS,
+  kErrorsPerS,
+  kDroppedPerS,
+  kDeadLetteredPerS,
+  kRetriesPerS,
+  kP50Us,  // batch latency over the interval
+  kP99Us,
+  kQueueDepth,  // events waiting at the node's input
+  kBusy,        // fraction of the node's workers' time spent working, 0..1
+  kRssMb,       // process resident memory (the pipeline row only)
+  kAiCallsPerS,
+  kAiTokensPerS,
+  kAiCostUsdPerH,
+  kAiCacheHitsPerS,
+  kMetricCount
+};
+
+struct MetricInfo {
+  const char* name;  // column and JSON name
+  const char* unit;
+  bool fold_max;  // folded by max (latency p99, queue depth) or by mean
+};
+const std::array<MetricInfo, kMetricCount>& Metrics();
+
+// The pseudo-node that holds a pipeline's totals (events read by sources,
+// written by sinks, errors of all nodes, process memory).
+inline constexpr char kPipelineNode[] = "*";
+
+struct MetricPoint {
+  std::string node;
+  int64_t ts_ms = 0;  // start of the interval
+  int resolution_s = 1;
+  std::array<double, kMetricCount> v{};
+};
+
+struct Tier {
+  int resolution_s;
+  int64_t retention_s;
+};
+// 1 s for 1 h, 60 s for 7 days, 3600 s for 90 days.
+std::vector<Tier> DefaultTiers();
+
+class MetricHistory {
+ public:
+  ~MetricHistory();
+  // path: STATE/metrics.db, or ":memory:".
+  static Result<std::unique_ptr<MetricHistory>> Open(const std::string& path,
+                                                     std::vector<Tier> tiers = DefaultTiers());
+
+  // The samples of one pipeline at now_ms (tier 0), then folding and
+  // pruning of whatever tier buckets closed by now_ms.
+  Status Add(const std::string& pipeline, const std::vector<MetricPoint>& points, int64_t now_ms);
+
+  // Points of one node ("" = all) with since_ms <= ts < until_ms, from the
+  // finest tier whose retention reaches back to since_ms, sorted by node
+  // then time.
+  Result<std::vector<MetricPoint>> Query(const std::string& pipeline, const std::string& node,
+                                         int64_t since_ms, int64_t until_ms, int64_t now_ms) const;
+
+  // Pipelines with any history, sorted.
+  Result<std::vector<std::string>> Pipelines() const;
+  // Rows per tier resolution, for size checks.
+  Result<std::vector<std::pair<int, int64_t>>> RowCounts() const;
+  const std::vector<Tier>& tiers() const;
+
+ private:
+  struct Impl;
+  explicit MetricHistory(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Parses "90s", "15m", "1h", "24h", "7d", "30d" into seconds.
+Result<int64_t> ParseSpan(const std::string& text);
+
+}  // namespace flowctl::store
+
+#endif  // FLOWCTL_STORE_METRIC_HISTORY_H_

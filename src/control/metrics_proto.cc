@@ -1,0 +1,56 @@
+#include "flowctl/control/metrics_proto.h"
+
+#include <map>
+#include <string>
+
+namespace flowctl::control {
+
+void PointsToProto(const std::vector<store::MetricPoint>& points, v1::MetricHistoryResponse* out) {
+  const auto& metrics = store::Metrics();
+  for (size_t i = 0; i < points.size();) {
+    size_t j = i;
+    while (j < points.size() && points[j].node == points[i].node) ++j;
+    v1::MetricSeries* s = out->add_series();
+    s->set_node(points[i].node);
+    s->set_resolution_s(points[i].resolution_s);
+    for (size_t k = i; k < j; ++k) s->add_ts_ms(points[k].ts_ms);
+    for (size_t m = 0; m < metrics.size(); ++m) {
+      v1::MetricValues* v = s->add_values();
+      v->set_metric(metrics[m].name);
+      v->set_unit(metrics[m].unit);
+      for (size_t k = i; k < j; ++k) v->add_v(points[k].v[m]);
+    }
+    i = j;
+  }
+}
+
+Result<std::vector<store::MetricPoint>> PointsFromProto(const v1::MetricHistoryResponse& in) {
+  const auto& metrics = store::Metrics();
+  std::map<std::string, size_t> index;
+  for (size_t m = 0; m < metrics.size(); ++m) index[metrics[m].name] = m;
+  std::vector<store::MetricPoint> out;
+  for (const auto& s : in.series()) {
+    size_t first = out.size();
+    for (int64_t ts : s.ts_ms()) {
+      store::MetricPoint p;
+      p.node = s.node();
+      p.ts_ms = ts;
+      p.resolution_s = s.resolution_s();
+      out.push_back(std::move(p));
+    }
+    for (const auto& v : s.values()) {
+      // A metric this build does not know (a newer daemon) is skipped.
+      auto it = index.find(v.metric());
+      if (it == index.end()) continue;
+      if (v.v_size() != s.ts_ms_size())
+        return Status::Invalid("metric " + v.metric() + " of node " + s.node() + " has " +
+                               std::to_string(v.v_size()) + " values for " +
+                               std::to_string(s.ts_ms_size()) + " times");
+      for (int k = 0; k < v.v_size(); ++k)
+        out[first + static_cast<size_t>(k)].v[it->second] = v.v(k);
+    }
+  }
+  return out;
+}
+
+}  // namespace flowctl::control

@@ -1,0 +1,117 @@
+#include "flowctl/engine/metric_feed.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+namespace flowctl::engine {
+
+namespace {
+
+using store::MetricPoint;
+
+int64_t Counter(const NodeSnapshot& n, const char* name) {
+  for (const auto& [k, v] : n.counters)
+    if (k == name) return v;
+  return 0;
+}
+
+// Upper bound (us) of the bucket holding the p-quantile of the batches in
+// the interval: bucket k counts batches under 2^k us (LatencyHistogram).
+double IntervalQuantile(const NodeSnapshot& cur, const NodeSnapshot& prev, double p) {
+  uint64_t total = 0;
+  std::array<uint64_t, LatencyHistogram::kBuckets> d{};
+  for (size_t k = 0; k < d.size(); ++k) {
+    d[k] = cur.latency_buckets[k] - std::min(cur.latency_buckets[k], prev.latency_buckets[k]);
+    total += d[k];
+  }
+  if (total == 0) return 0;
+  uint64_t want = static_cast<uint64_t>(std::ceil(p * static_cast<double>(total)));
+  uint64_t seen = 0;
+  for (size_t k = 0; k < d.size(); ++k) {
+    seen += d[k];
+    if (seen >= want) return std::ldexp(1.0, static_cast<int>(k));
+  }
+  return std::ldexp(1.0, LatencyHistogram::kBuckets - 1);
+}
+
+}  // namespace
+
+double ProcessRssMb() {
+  std::ifstream in("/proc/self/statm");
+  long pages_total = 0, pages_resident = 0;
+  if (!(in >> pages_total >> pages_resident)) return 0;
+  return static_cast<double>(pages_resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) /
+         (1024.0 * 1024.0);
+}
+
+std::vector<MetricPoint> MetricFeed::Observe(const RunSnapshot& snap, int64_t now_ms) {
+  std::vector<MetricPoint> out;
+  bool restarted = !have_prev_ || snap.nodes.size() != prev_.nodes.size();
+  for (size_t i = 0; !restarted && i < snap.nodes.size(); ++i)
+    restarted = snap.nodes[i].id != prev_.nodes[i].id || snap.nodes[i].in < prev_.nodes[i].in ||
+                snap.nodes[i].out < prev_.nodes[i].out;
+  double dt = static_cast<double>(now_ms - prev_ms_) / 1000.0;
+  if (restarted || dt <= 0) {
+    have_prev_ = true;
+    prev_ = snap;
+    prev_ms_ = now_ms;
+    return out;
+  }
+  MetricPoint total;
+  total.node = store::kPipelineNode;
+  total.ts_ms = prev_ms_;
+  double busy_sum = 0;
+  for (size_t i = 0; i < snap.nodes.size(); ++i) {
+    const NodeSnapshot& c = snap.nodes[i];
+    const NodeSnapshot& p = prev_.nodes[i];
+    auto rate = [&](uint64_t a, uint64_t b) {
+      return static_cast<double>(a - std::min(a, b)) / dt;
+    };
+    auto crate = [&](const char* name) {
+      return static_cast<double>(std::max<int64_t>(0, Counter(c, name) - Counter(p, name))) / dt;
+    };
+    MetricPoint m;
+    m.node = c.id;
+    m.ts_ms = prev_ms_;
+    auto& v = m.v;
+    v[store::kInPerS] = rate(c.in, p.in);
+    v[store::kOutPerS] = rate(c.out, p.out);
+    v[store::kErrorsPerS] = rate(c.errors, p.errors);
+    v[store::kDroppedPerS] = rate(c.dropped, p.dropped);
+    v[store::kDeadLetteredPerS] = rate(c.dead_lettered, p.dead_lettered);
+    v[store::kRetriesPerS] = rate(c.retries, p.retries);
+    v[store::kP50Us] = IntervalQuantile(c, p, 0.5);
+    v[store::kP99Us] = IntervalQuantile(c, p, 0.99);
+    v[store::kQueueDepth] = static_cast<double>(c.queue_depth);
+    double busy_ms = std::max(0.0, c.busy_ms - p.busy_ms);
+    v[store::kBusy] = std::min(1.0, busy_ms / (dt * 1000.0 * std::max(1, c.concurrency)));
+    v[store::kAiCallsPerS] = crate("ai_calls");
+    v[store::kAiTokensPerS] = crate("ai_input_tokens") + crate("ai_output_tokens");
+    v[store::kAiCostUsdPerH] = crate("ai_cost_micro_usd") / 1e6 * 3600.0;
+    v[store::kAiCacheHitsPerS] = crate("ai_cache_hits");
+
+    auto& t = total.v;
+    if (c.kind == "source") t[store::kInPerS] += v[store::kOutPerS];
+    if (c.kind == "sink") t[store::kOutPerS] += v[store::kOutPerS];
+    for (auto k : {store::kErrorsPerS, store::kDroppedPerS, store::kDeadLetteredPerS,
+                   store::kRetriesPerS, store::kQueueDepth, store::kAiCallsPerS,
+                   store::kAiTokensPerS, store::kAiCostUsdPerH, store::kAiCacheHitsPerS})
+      t[k] += v[k];
+    t[store::kP50Us] = std::max(t[store::kP50Us], v[store::kP50Us]);
+    t[store::kP99Us] = std::max(t[store::kP99Us], v[store::kP99Us]);
+    busy_sum += v[store::kBusy];
+    out.push_back(std::move(m));
+  }
+  total.v[store::kBusy] =
+      snap.nodes.empty() ? 0 : busy_sum / static_cast<double>(snap.nodes.size());
+  total.v[store::kRssMb] = ProcessRssMb();
+  out.push_back(std::move(total));
+  prev_ = snap;
+  prev_ms_ = now_ms;
+  return out;
+}
+
+}  // namespace flowctl::engine

@@ -1,0 +1,259 @@
+#include "flowctl/store/metric_history.h"
+
+#include <cctype>
+#include <map>
+#include <mutex>
+
+#include "sqlite.h"
+
+namespace flowctl::store {
+
+namespace {
+
+// Folding p50 by mean is an approximation (a mean of medians); p99 and the
+// queue depth fold by max so a spike inside an hour stays visible.
+constexpr std::array<MetricInfo, kMetricCount> kMetrics = {{
+    {"in_per_s", "events/s", false},
+    {"out_per_s", "events/s", false},
+    {"errors_per_s", "events/s", false},
+    {"dropped_per_s", "events/s", false},
+    {"dead_lettered_per_s", "events/s", false},
+    {"retries_per_s", "events/s", false},
+    {"p50_us", "us per batch", false},
+    {"p99_us", "us per batch", true},
+    {"queue_depth", "events", true},
+    {"busy", "fraction", false},
+    {"rss_mb", "MB", true},
+    {"ai_calls_per_s", "calls/s", false},
+    {"ai_tokens_per_s", "tokens/s", false},
+    {"ai_cost_usd_per_h", "USD/h", false},
+    {"ai_cache_hits_per_s", "hits/s", false},
+}};
+
+std::string Columns(const char* prefix = "") {
+  std::string out;
+  for (const auto& m : kMetrics) out += std::string(out.empty() ? "" : ", ") + prefix + m.name;
+  return out;
+}
+
+}  // namespace
+
+const std::array<MetricInfo, kMetricCount>& Metrics() { return kMetrics; }
+
+std::vector<Tier> DefaultTiers() { return {{1, 3600}, {60, 7 * 86400}, {3600, 90 * 86400}}; }
+
+struct MetricHistory::Impl {
+  mutable std::mutex mu;
+  sqlite::Database db;
+  std::vector<Tier> tiers;
+  std::vector<int64_t> folded_until;  // per tier: buckets before this are folded
+  int64_t last_prune_ms = 0;
+  sqlite::Statement insert;  // prepared once: Add runs every second
+
+  Status PrepareInsert() {
+    std::string params;
+    for (int i = 0; i < kMetricCount; ++i) params += ", ?" + std::to_string(i + 5);
+    auto st = db.Prepare("INSERT OR REPLACE INTO samples(pipeline, node, res, ts, " + Columns() +
+                         ") VALUES (?1, ?2, ?3, ?4" + params + ")");
+    if (!st.ok()) return st.status();
+    insert = std::move(st).value();
+    return Status::OK();
+  }
+
+  Status Init() {
+    std::string cols;
+    for (const auto& m : kMetrics) cols += std::string(", ") + m.name + " REAL NOT NULL DEFAULT 0";
+    FLOWCTL_RETURN_IF_ERROR(db.Exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        "CREATE TABLE IF NOT EXISTS samples(pipeline TEXT NOT NULL, node TEXT NOT NULL,"
+        " res INTEGER NOT NULL, ts INTEGER NOT NULL" +
+        cols +
+        ", PRIMARY KEY(pipeline, res, node, ts)) WITHOUT ROWID;"
+        "CREATE INDEX IF NOT EXISTS samples_age ON samples(res, ts);"
+        "CREATE TABLE IF NOT EXISTS folds(res INTEGER PRIMARY KEY, until_ms INTEGER NOT NULL);"));
+    folded_until.assign(tiers.size(), 0);
+    auto st = db.Prepare("SELECT res, until_ms FROM folds");
+    if (!st.ok()) return st.status();
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!row.value()) break;
+      for (size_t k = 0; k < tiers.size(); ++k)
+        if (tiers[k].resolution_s == st->ColumnInt(0)) folded_until[k] = st->ColumnInt64(1);
+    }
+    return Status::OK();
+  }
+
+  // Statements prepared once (Add runs every second; a month of history
+  // replayed in a test runs them tens of thousands of times).
+  std::vector<sqlite::Statement> fold;  // per tier (index 0 unused)
+  sqlite::Statement mark_folded, prune;
+
+  Status PrepareMaintenance() {
+    std::string aggs;
+    for (const auto& m : kMetrics)
+      aggs += std::string(", ") + (m.fold_max ? "MAX(" : "AVG(") + m.name + ")";
+    fold.resize(tiers.size());
+    for (size_t k = 1; k < tiers.size(); ++k) {
+      std::string w = std::to_string(int64_t{tiers[k].resolution_s} * 1000);
+      auto st = db.Prepare("INSERT OR REPLACE INTO samples(pipeline, node, res, ts, " + Columns() +
+                           ") SELECT pipeline, node, ?1, ts / " + w + " * " + w + " AS b" + aggs +
+                           " FROM samples WHERE res = ?2 AND ts >= ?3 AND ts < ?4"
+                           " GROUP BY pipeline, node, b");
+      if (!st.ok()) return st.status();
+      fold[k] = std::move(st).value();
+    }
+    auto up = db.Prepare("INSERT OR REPLACE INTO folds(res, until_ms) VALUES (?1, ?2)");
+    if (!up.ok()) return up.status();
+    mark_folded = std::move(up).value();
+    auto pr = db.Prepare("DELETE FROM samples WHERE res = ?1 AND ts < ?2");
+    if (!pr.ok()) return pr.status();
+    prune = std::move(pr).value();
+    return Status::OK();
+  }
+
+  // Folds the closed buckets of each coarser tier from the tier below.
+  Status Fold(int64_t now_ms) {
+    for (size_t k = 1; k < tiers.size(); ++k) {
+      int64_t width = int64_t{tiers[k].resolution_s} * 1000;
+      int64_t boundary = now_ms / width * width;
+      if (boundary <= folded_until[k]) continue;
+      fold[k]
+          .Bind(1, tiers[k].resolution_s)
+          .Bind(2, tiers[k - 1].resolution_s)
+          .Bind(3, folded_until[k])
+          .Bind(4, boundary);
+      FLOWCTL_RETURN_IF_ERROR(fold[k].Run());
+      mark_folded.Bind(1, tiers[k].resolution_s).Bind(2, boundary);
+      FLOWCTL_RETURN_IF_ERROR(mark_folded.Run());
+      folded_until[k] = boundary;
+    }
+    return Status::OK();
+  }
+
+  Status Prune(int64_t now_ms) {
+    if (now_ms - last_prune_ms < 60000 && last_prune_ms != 0) return Status::OK();
+    last_prune_ms = now_ms;
+    for (const auto& t : tiers) {
+      prune.Bind(1, t.resolution_s).Bind(2, now_ms - t.retention_s * 1000);
+      FLOWCTL_RETURN_IF_ERROR(prune.Run());
+    }
+    return Status::OK();
+  }
+};
+
+MetricHistory::MetricHistory(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MetricHistory::~MetricHistory() = default;
+
+Result<std::unique_ptr<MetricHistory>> MetricHistory::Open(const std::string& path,
+                                                           std::vector<Tier> tiers) {
+  if (tiers.empty()) return Status::Invalid("metric history needs at least one tier");
+  auto impl = std::make_unique<Impl>();
+  auto db = sqlite::Database::Open(path);
+  if (!db.ok()) return db.status();
+  impl->db = std::move(db).value();
+  impl->tiers = std::move(tiers);
+  FLOWCTL_RETURN_IF_ERROR(impl->Init());
+  FLOWCTL_RETURN_IF_ERROR(impl->PrepareInsert());
+  FLOWCTL_RETURN_IF_ERROR(impl->PrepareMaintenance());
+  return std::unique_ptr<MetricHistory>(new MetricHistory(std::move(impl)));
+}
+
+const std::vector<Tier>& MetricHistory::tiers() const { return impl_->tiers; }
+
+Status MetricHistory::Add(const std::string& pipeline, const std::vector<MetricPoint>& points,
+                          int64_t now_ms) {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  sqlite::Transaction tx(impl_->db);
+  FLOWCTL_RETURN_IF_ERROR(tx.status());
+  sqlite::Statement* st = &impl_->insert;
+  for (const auto& p : points) {
+    st->Bind(1, pipeline).Bind(2, p.node).Bind(3, impl_->tiers[0].resolution_s).Bind(4, p.ts_ms);
+    for (int i = 0; i < kMetricCount; ++i) st->Bind(i + 5, p.v[static_cast<size_t>(i)]);
+    FLOWCTL_RETURN_IF_ERROR(st->Run());
+  }
+  FLOWCTL_RETURN_IF_ERROR(impl_->Fold(now_ms));
+  FLOWCTL_RETURN_IF_ERROR(impl_->Prune(now_ms));
+  return tx.Commit();
+}
+
+Result<std::vector<MetricPoint>> MetricHistory::Query(const std::string& pipeline,
+                                                      const std::string& node, int64_t since_ms,
+                                                      int64_t until_ms, int64_t now_ms) const {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  const auto& tiers = impl_->tiers;
+  size_t k = 0;
+  while (k + 1 < tiers.size() && since_ms < now_ms - tiers[k].retention_s * 1000) ++k;
+  auto st = impl_->db.Prepare("SELECT node, ts, " + Columns() +
+                              " FROM samples WHERE pipeline = ?1 AND res = ?2 AND ts >= ?3 AND "
+                              "ts < ?4 AND (?5 = '' OR node = ?5) ORDER BY node, ts");
+  if (!st.ok()) return st.status();
+  st->Bind(1, pipeline)
+      .Bind(2, tiers[k].resolution_s)
+      .Bind(3, since_ms)
+      .Bind(4, until_ms)
+      .Bind(5, node);
+  std::vector<MetricPoint> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    MetricPoint p;
+    p.node = st->ColumnText(0);
+    p.ts_ms = st->ColumnInt64(1);
+    p.resolution_s = tiers[k].resolution_s;
+    for (int i = 0; i < kMetricCount; ++i) p.v[static_cast<size_t>(i)] = st->ColumnDouble(i + 2);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> MetricHistory::Pipelines() const {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  auto st = impl_->db.Prepare("SELECT DISTINCT pipeline FROM samples ORDER BY pipeline");
+  if (!st.ok()) return st.status();
+  std::vector<std::string> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    out.push_back(st->ColumnText(0));
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<int, int64_t>>> MetricHistory::RowCounts() const {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  auto st = impl_->db.Prepare("SELECT res, COUNT(*) FROM samples GROUP BY res ORDER BY res");
+  if (!st.ok()) return st.status();
+  std::vector<std::pair<int, int64_t>> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    out.emplace_back(st->ColumnInt(0), st->ColumnInt64(1));
+  }
+  return out;
+}
+
+Result<int64_t> ParseSpan(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i > 9 || i + 1 != text.size())
+    return Status::Invalid("'" + text + "' is not a time span (e.g. 90s, 15m, 1h, 24h, 7d, 30d)");
+  int64_t n = std::stoll(text.substr(0, i));
+  switch (text[i]) {
+    case 's':
+      return n;
+    case 'm':
+      return n * 60;
+    case 'h':
+      return n * 3600;
+    case 'd':
+      return n * 86400;
+    default:
+      return Status::Invalid("'" + text + "': the unit must be s, m, h or d (e.g. 1h, 7d)");
+  }
+}
+
+}  // namespace flowctl::store
