@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "flowctl/data/json.h"
+#include "ai_debug.h"
 #include "mcp.h"
 #include "metrics_cmd.h"
 #include "remote.h"
@@ -136,9 +137,6 @@ int RunCli(int argc, char** argv) {
   ai->require_subcommand(1);
   std::string tools_format = "json";
   auto* ai_tools = ai->add_subcommand("tools", "Print the agent tools with their JSON schemas");
-  AddNotBuilt(ai, "debug", "AI diagnosis of a running pipeline",
-              "meanwhile `flowctl status NAME`, `flowctl top` and `flowctl explain ID` show a "
-              "pipeline's health and its AI decisions (docs/ai.md, \"Not built yet\")");
   AddNotBuilt(ai, "optimize", "AI optimization of a running pipeline",
               "meanwhile `flowctl ai create` offers optimizations for a new pipeline and the "
               "MCP tool analyze_pipeline_performance reads a running one (docs/ai.md)");
@@ -320,6 +318,30 @@ int RunCli(int argc, char** argv) {
   audit->add_option("--target", name, "only this pipeline");
   audit->add_option("--limit", limit, "newest N entries")->capture_default_str();
   add_remote(audit);
+  AiDebugOptions debug_opts;
+  auto* ai_debug = ai->add_subcommand(
+      "debug", "Find what is wrong with a pipeline, from its metric history, with fixes");
+  ai_debug->footer(
+      "Findings: failing nodes with their error groups and example events, malformed input,\n"
+      "dead letters, the bottleneck, latency spikes, memory growth, idle sources; each with\n"
+      "its time window and evidence. A fix that changes the pipeline is applied as a new\n"
+      "version (--apply N, or the question on a terminal); `flowctl rollback` undoes it.\n"
+      "Exit codes: 0 analysed (with or without findings), 1 no such pipeline or history,\n"
+      "2 usage, 3 the daemon failed.");
+  ai_debug->add_option("name", debug_opts.name, "pipeline name")->required();
+  ai_debug->add_option("--since", debug_opts.since, "window: 90s, 15m, 1h, 24h, 7d, 30d")
+      ->capture_default_str();
+  ai_debug->add_option("--state-dir", debug_opts.state_dir,
+                       "a foreground run's state dir (through its daemon, if one owns it)");
+  ai_debug->add_option("-f,--file", debug_opts.file,
+                       "with --state-dir: the document the run ran (for fixes)");
+  ai_debug->add_option("--apply", debug_opts.apply, "apply the fix of finding N (daemon)")
+      ->check(CLI::Range(1, 1000));
+  ai_debug->add_option("--show-fix", debug_opts.show_fix, "print the fixed document of finding N")
+      ->check(CLI::Range(1, 1000));
+  ai_debug->add_flag("-y,--yes", debug_opts.yes, "no question on a terminal");
+  add_remote(ai_debug);
+
   MetricsOptions metrics_opts;
   auto* metrics = app.add_subcommand(
       "metrics", "A pipeline's metric history: per-node rates, latency, queues, busy time");
@@ -392,6 +414,7 @@ int RunCli(int argc, char** argv) {
   if (history->parsed()) return HistoryCmd(name, remote);
   if (audit->parsed()) return AuditCmd(name, limit, remote);
   if (metrics->parsed()) return MetricsCmd(metrics_opts, remote);
+  if (ai_debug->parsed()) return AiDebug(debug_opts, remote);
   if (top->parsed()) {
     remote.output_given = top->get_option("--output")->count() > 0;
     return TopCmd(name, interval_ms, iterations, remote);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "flowctl/ai/tools.h"
+#include "flowctl/base/clock.h"
 #include "flowctl/base/strings.h"
 #include "flowctl/base/version.h"
 #include "flowctl/component/registry.h"
@@ -282,13 +283,12 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   }
   auto sample = [&](const RunSnapshot& snap) {
     if (!history) return;
-    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    int64_t now = UnixMs();
     auto points = feed.Observe(snap, now);
-    if (points.empty()) return;
-    if (Status hs = history->Add(graph.spec().metadata.name, points, now); !hs.ok())
-      spdlog::warn("metric history: {}", hs.message());
+    const std::string& name = graph.spec().metadata.name;
+    Status hs = history->AddErrors(name, feed.new_errors());
+    if (hs.ok() && !points.empty()) hs = history->Add(name, points, now);
+    if (!hs.ok()) spdlog::warn("metric history: {}", hs.message());
   };
   spdlog::info("pipeline '{}' starting: {} nodes, {} workers", graph.spec().metadata.name,
                graph.nodes().size(), r.workers());

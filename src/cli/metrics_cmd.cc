@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "flowctl/base/clock.h"
 #include "flowctl/engine/metrics_json.h"
 #include "flowctl/store/metric_history.h"
 #include "flowctl/store/state_lock.h"
@@ -21,11 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Eight levels of a bar, for a trend at a glance.
 std::string Sparkline(const nlohmann::json& values, size_t width) {
@@ -120,7 +116,7 @@ int MetricsCmd(const MetricsOptions& m, const RemoteOptions& r) {
       std::cerr << "flowctl metrics: " << h.status().message() << "\n";
       return kExitRuntime;
     }
-    int64_t now = NowMs();
+    int64_t now = UnixMs();
     points = (*h)->Query(m.name, m.node, now - span.value() * 1000, now + 1, now);
   } else {
     points = RemoteEngineApi(via)->Metrics(m.name, m.node, span.value());

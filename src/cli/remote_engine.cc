@@ -314,6 +314,22 @@ class RemoteEngine final : public ai::EngineApi {
     return control::PointsFromProto(resp);
   }
 
+  Result<std::vector<store::ErrorGroup>> Errors(const std::string& name, const std::string& node,
+                                                int64_t since_s) override {
+    if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
+    v1::MetricHistoryRequest req;
+    req.set_name(name);
+    req.set_node(node);
+    req.set_since(std::to_string(since_s) + "s");
+    req.set_errors(true);
+    v1::MetricHistoryResponse resp;
+    grpc::ClientContext ctx;
+    client_.Prepare(&ctx, kCallS);
+    grpc::Status st = client_.stub().MetricHistory(&ctx, req, &resp);
+    if (!st.ok()) return FromGrpc(st, client_.address());
+    return control::ErrorsFromProto(resp);
+  }
+
   Result<std::vector<ai::ComponentInfo>> Components(const std::string& kind) override {
     if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
     v1::ListComponentsRequest req;

@@ -53,4 +53,33 @@ Result<std::vector<store::MetricPoint>> PointsFromProto(const v1::MetricHistoryR
   return out;
 }
 
+void ErrorsToProto(const std::vector<store::ErrorGroup>& groups, v1::MetricHistoryResponse* out) {
+  for (const auto& g : groups) {
+    v1::ErrorGroup* e = out->add_errors();
+    e->set_node(g.node);
+    e->set_message_template(g.message_template);
+    e->set_example_message(g.example_message);
+    e->set_count(g.count);
+    e->set_first_ms(g.first_ms);
+    e->set_last_ms(g.last_ms);
+    for (const auto& x : g.examples) e->add_examples(x);
+  }
+}
+
+std::vector<store::ErrorGroup> ErrorsFromProto(const v1::MetricHistoryResponse& in) {
+  std::vector<store::ErrorGroup> out;
+  for (const auto& e : in.errors()) {
+    store::ErrorGroup g;
+    g.node = e.node();
+    g.message_template = e.message_template();
+    g.example_message = e.example_message();
+    g.count = e.count();
+    g.first_ms = e.first_ms();
+    g.last_ms = e.last_ms();
+    g.examples.assign(e.examples().begin(), e.examples().end());
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
 }  // namespace flowctl::control

@@ -152,10 +152,16 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::MetricHistory(
   auto span = store::ParseSpan(since);
   if (!span.ok()) return Done(ctx, FieldError("since", span.status().message()));
   if (auto info = c_.engine->Get(req->name()); !info.ok()) return Done(ctx, ToGrpc(info.status()));
-  auto points = c_.engine->Metrics(req->name(), req->node(), span.value());
-  if (!points.ok()) return Done(ctx, ToGrpc(points.status()));
   resp->set_name(req->name());
   resp->set_since(since);
+  if (req->errors()) {
+    auto groups = c_.engine->Errors(req->name(), req->node(), span.value());
+    if (!groups.ok()) return Done(ctx, ToGrpc(groups.status()));
+    ErrorsToProto(groups.value(), resp);
+    return Done(ctx, grpc::Status::OK);
+  }
+  auto points = c_.engine->Metrics(req->name(), req->node(), span.value());
+  if (!points.ok()) return Done(ctx, ToGrpc(points.status()));
   PointsToProto(points.value(), resp);
   return Done(ctx, grpc::Status::OK);
 }

@@ -198,8 +198,8 @@ class Engine::Impl {
   // One sample per node per second into the metric history. mu_ held.
   void Sample(Deployment& d, const RunSnapshot& snap, int64_t now) {
     auto points = d.feed.Observe(snap, now);
-    if (points.empty()) return;
-    Status st = history_->Add(d.name, points, now);
+    Status st = history_->AddErrors(d.name, d.feed.new_errors());
+    if (st.ok() && !points.empty()) st = history_->Add(d.name, points, now);
     if (!st.ok()) spdlog::warn("metric history: {}", st.message());
   }
 
@@ -668,6 +668,12 @@ Result<std::vector<store::MetricPoint>> Engine::Metrics(const std::string& name,
                                                         int64_t since_s) const {
   int64_t now = NowMs();
   return impl_->history_->Query(name, node, now - since_s * 1000, now + 1, now);
+}
+
+Result<std::vector<store::ErrorGroup>> Engine::Errors(const std::string& name,
+                                                      const std::string& node,
+                                                      int64_t since_s) const {
+  return impl_->history_->Errors(name, node, NowMs() - since_s * 1000);
 }
 
 Result<nlohmann::json> Engine::ExplainDecision(const std::string& id) const {

@@ -39,6 +39,26 @@ double IntervalQuantile(const NodeSnapshot& cur, const NodeSnapshot& prev, doubl
 
 }  // namespace
 
+void MetricFeed::DiffErrors(const RunSnapshot& snap, bool restarted) {
+  new_errors_.clear();
+  if (restarted) error_counts_.clear();
+  for (const auto& n : snap.nodes)
+    for (const auto& c : n.error_clusters) {
+      uint64_t& seen = error_counts_[n.id + '\n' + c.message_template];
+      if (c.count <= seen) continue;
+      store::ErrorGroup g;
+      g.node = n.id;
+      g.message_template = c.message_template;
+      g.example_message = c.example_message;
+      g.count = static_cast<int64_t>(c.count - seen);
+      g.first_ms = c.first_ms;
+      g.last_ms = c.last_ms;
+      g.examples = c.examples;
+      seen = c.count;
+      new_errors_.push_back(std::move(g));
+    }
+}
+
 double ProcessRssMb() {
   std::ifstream in("/proc/self/statm");
   long pages_total = 0, pages_resident = 0;
@@ -54,6 +74,7 @@ std::vector<MetricPoint> MetricFeed::Observe(const RunSnapshot& snap, int64_t no
     restarted = snap.nodes[i].id != prev_.nodes[i].id || snap.nodes[i].in < prev_.nodes[i].in ||
                 snap.nodes[i].out < prev_.nodes[i].out;
   double dt = static_cast<double>(now_ms - prev_ms_) / 1000.0;
+  DiffErrors(snap, restarted);
   if (restarted || dt <= 0) {
     have_prev_ = true;
     prev_ = snap;
@@ -92,6 +113,7 @@ std::vector<MetricPoint> MetricFeed::Observe(const RunSnapshot& snap, int64_t no
     v[store::kAiTokensPerS] = crate("ai_input_tokens") + crate("ai_output_tokens");
     v[store::kAiCostUsdPerH] = crate("ai_cost_micro_usd") / 1e6 * 3600.0;
     v[store::kAiCacheHitsPerS] = crate("ai_cache_hits");
+    v[store::kIntervalS] = dt;
 
     auto& t = total.v;
     if (c.kind == "source") t[store::kInPerS] += v[store::kOutPerS];
@@ -108,6 +130,7 @@ std::vector<MetricPoint> MetricFeed::Observe(const RunSnapshot& snap, int64_t no
   total.v[store::kBusy] =
       snap.nodes.empty() ? 0 : busy_sum / static_cast<double>(snap.nodes.size());
   total.v[store::kRssMb] = ProcessRssMb();
+  total.v[store::kIntervalS] = dt;
   out.push_back(std::move(total));
   prev_ = snap;
   prev_ms_ = now_ms;

@@ -36,4 +36,61 @@ double LatencyHistogram::Quantile(double p) const {
   return static_cast<double>(uint64_t{1} << (kBuckets - 1));
 }
 
+std::string MessageTemplate(std::string_view m) {
+  std::string out;
+  out.reserve(m.size());
+  for (size_t i = 0; i < m.size();) {
+    char c = m[i];
+    if (c >= '0' && c <= '9') {
+      // A run of digits (with . , x : inside) is one number.
+      while (i < m.size() && ((m[i] >= '0' && m[i] <= '9') || m[i] == '.' || m[i] == ',' ||
+                              m[i] == 'x' || m[i] == ':'))
+        ++i;
+      out += 'N';
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      size_t end = m.find(c, i + 1);
+      if (end != std::string_view::npos && end - i <= 200) {
+        out += c;
+        out += "\u2026";
+        out += c;
+        i = end + 1;
+        continue;
+      }
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
+
+ErrorCluster* ErrorSampler::FindOrAdd(const std::string& tmpl, std::string_view message,
+                                      int64_t now_ms) {
+  for (auto& c : clusters_)
+    if (c.message_template == tmpl) return &c;
+  if (clusters_.size() + 1 >= kMaxClusters) {
+    // The last slot gathers whatever does not fit.
+    if (clusters_.size() + 1 == kMaxClusters) {
+      ErrorCluster other;
+      other.message_template = "(other messages)";
+      other.example_message = std::string(message);
+      other.first_ms = now_ms;
+      clusters_.push_back(std::move(other));
+    }
+    return &clusters_.back();
+  }
+  ErrorCluster c;
+  c.message_template = tmpl;
+  c.example_message = std::string(message.substr(0, 1024));
+  c.first_ms = now_ms;
+  clusters_.push_back(std::move(c));
+  return &clusters_.back();
+}
+
+std::vector<ErrorCluster> ErrorSampler::Clusters() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return clusters_;
+}
+
 }  // namespace flowctl

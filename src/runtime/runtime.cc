@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "checkpoint.h"
+#include "flowctl/base/clock.h"
 #include "flowctl/base/strings.h"
 #include "flowctl/component/schema.h"
 #include "flowctl/data/json.h"
@@ -628,6 +629,19 @@ Status RunImpl::HandleFailures(RtNode& n, StepEmitter& em) {
   if (!n.g->spec->has_on_error) kind = ErrorPolicy::Kind::kDrop;
   size_t count = em.failed_.size();
   n.metrics.errors.fetch_add(count, std::memory_order_relaxed);
+  int64_t now_ms = UnixMs();
+  for (size_t i = 0; i < count; ++i) {
+    const Event& failed = em.failed_[i];
+    n.metrics.error_sample.Record(em.reasons_[i], now_ms, [&] {
+      if (failed.moved_from()) return std::string("(the component kept the event)");
+      // A line that never parsed is shown as its text (valid UTF-8).
+      if (failed.body().is_null() && !failed.raw().empty())
+        return ToValidUtf8(failed.raw().substr(0, ErrorSampler::kMaxExampleBytes));
+      std::string text;
+      failed.AppendJson(&text);
+      return text;
+    });
+  }
   int logged = n.logged_errors.fetch_add(1, std::memory_order_relaxed);
   if (logged < kLoggedErrorsPerNode) {
     spdlog::warn("node '{}': {} event(s) failed: {} (on_error: {})", n.g->id(), count,
@@ -728,6 +742,7 @@ RunSnapshot RunImpl::Snapshot() const {
     ns.latency_buckets = m.batch_latency.Buckets();
     ns.latency_sum_us = m.batch_latency.SumMicros();
     ns.counters = n->counters.Read();
+    ns.error_clusters = m.error_sample.Clusters();
     s.nodes.push_back(std::move(ns));
   }
   return s;

@@ -13,21 +13,22 @@ namespace {
 // Folding p50 by mean is an approximation (a mean of medians); p99 and the
 // queue depth fold by max so a spike inside an hour stays visible.
 constexpr std::array<MetricInfo, kMetricCount> kMetrics = {{
-    {"in_per_s", "events/s", false},
-    {"out_per_s", "events/s", false},
-    {"errors_per_s", "events/s", false},
-    {"dropped_per_s", "events/s", false},
-    {"dead_lettered_per_s", "events/s", false},
-    {"retries_per_s", "events/s", false},
-    {"p50_us", "us per batch", false},
-    {"p99_us", "us per batch", true},
-    {"queue_depth", "events", true},
-    {"busy", "fraction", false},
-    {"rss_mb", "MB", true},
-    {"ai_calls_per_s", "calls/s", false},
-    {"ai_tokens_per_s", "tokens/s", false},
-    {"ai_cost_usd_per_h", "USD/h", false},
-    {"ai_cache_hits_per_s", "hits/s", false},
+    {"in_per_s", "events/s", Fold::kMean},
+    {"out_per_s", "events/s", Fold::kMean},
+    {"errors_per_s", "events/s", Fold::kMean},
+    {"dropped_per_s", "events/s", Fold::kMean},
+    {"dead_lettered_per_s", "events/s", Fold::kMean},
+    {"retries_per_s", "events/s", Fold::kMean},
+    {"p50_us", "us per batch", Fold::kMean},
+    {"p99_us", "us per batch", Fold::kMax},
+    {"queue_depth", "events", Fold::kMax},
+    {"busy", "fraction", Fold::kMean},
+    {"rss_mb", "MB", Fold::kMax},
+    {"ai_calls_per_s", "calls/s", Fold::kMean},
+    {"ai_tokens_per_s", "tokens/s", Fold::kMean},
+    {"ai_cost_usd_per_h", "USD/h", Fold::kMean},
+    {"ai_cache_hits_per_s", "hits/s", Fold::kMean},
+    {"interval_s", "s", Fold::kSum},
 }};
 
 std::string Columns(const char* prefix = "") {
@@ -70,7 +71,11 @@ struct MetricHistory::Impl {
         cols +
         ", PRIMARY KEY(pipeline, res, node, ts)) WITHOUT ROWID;"
         "CREATE INDEX IF NOT EXISTS samples_age ON samples(res, ts);"
-        "CREATE TABLE IF NOT EXISTS folds(res INTEGER PRIMARY KEY, until_ms INTEGER NOT NULL);"));
+        "CREATE TABLE IF NOT EXISTS folds(res INTEGER PRIMARY KEY, until_ms INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS errors(pipeline TEXT NOT NULL, node TEXT NOT NULL,"
+        " template TEXT NOT NULL, message TEXT NOT NULL, count INTEGER NOT NULL,"
+        " first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, examples TEXT NOT NULL,"
+        " PRIMARY KEY(pipeline, node, template)) WITHOUT ROWID;"));
     folded_until.assign(tiers.size(), 0);
     auto st = db.Prepare("SELECT res, until_ms FROM folds");
     if (!st.ok()) return st.status();
@@ -92,7 +97,11 @@ struct MetricHistory::Impl {
   Status PrepareMaintenance() {
     std::string aggs;
     for (const auto& m : kMetrics)
-      aggs += std::string(", ") + (m.fold_max ? "MAX(" : "AVG(") + m.name + ")";
+      aggs += std::string(", ") +
+              (m.fold == Fold::kMax   ? "MAX("
+               : m.fold == Fold::kSum ? "SUM("
+                                      : "AVG(") +
+              m.name + ")";
     fold.resize(tiers.size());
     for (size_t k = 1; k < tiers.size(); ++k) {
       std::string w = std::to_string(int64_t{tiers[k].resolution_s} * 1000);
@@ -138,6 +147,10 @@ struct MetricHistory::Impl {
       prune.Bind(1, t.resolution_s).Bind(2, now_ms - t.retention_s * 1000);
       FLOWCTL_RETURN_IF_ERROR(prune.Run());
     }
+    auto old = db.Prepare("DELETE FROM errors WHERE last_ms < ?1");
+    if (!old.ok()) return old.status();
+    old->Bind(1, now_ms - tiers.back().retention_s * 1000);
+    FLOWCTL_RETURN_IF_ERROR(old->Run());
     return Status::OK();
   }
 };
@@ -204,6 +217,109 @@ Result<std::vector<MetricPoint>> MetricHistory::Query(const std::string& pipelin
     p.resolution_s = tiers[k].resolution_s;
     for (int i = 0; i < kMetricCount; ++i) p.v[static_cast<size_t>(i)] = st->ColumnDouble(i + 2);
     out.push_back(std::move(p));
+  }
+  return out;
+}
+
+namespace {
+
+// Examples are single-line JSON or text (the sampler keeps them so); one per
+// line in the column.
+std::string JoinLines(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += '\n';
+    for (char c : s) out += c == '\n' ? ' ' : c;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitLines(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t nl = s.find('\n', start);
+    if (nl == std::string::npos) nl = s.size();
+    out.push_back(s.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status MetricHistory::AddErrors(const std::string& pipeline,
+                                const std::vector<ErrorGroup>& groups) {
+  if (groups.empty()) return Status::OK();
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  sqlite::Transaction tx(impl_->db);
+  FLOWCTL_RETURN_IF_ERROR(tx.status());
+  auto read = impl_->db.Prepare(
+      "SELECT examples FROM errors WHERE pipeline = ?1 AND node = ?2 AND template = ?3");
+  if (!read.ok()) return read.status();
+  auto up = impl_->db.Prepare(
+      "INSERT INTO errors(pipeline, node, template, message, count, first_ms, last_ms, examples)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(pipeline, node, template) DO UPDATE"
+      " SET count = count + excluded.count, first_ms = MIN(first_ms, excluded.first_ms),"
+      " last_ms = MAX(last_ms, excluded.last_ms), examples = excluded.examples");
+  if (!up.ok()) return up.status();
+  std::vector<std::string> nodes;
+  for (const auto& g : groups) {
+    read->Bind(1, pipeline).Bind(2, g.node).Bind(3, g.message_template);
+    auto row = read->Step();
+    if (!row.ok()) return row.status();
+    std::vector<std::string> examples =
+        row.value() ? SplitLines(read->ColumnText(0)) : std::vector<std::string>{};
+    FLOWCTL_RETURN_IF_ERROR(read->Run());  // finish and reset
+    for (const auto& e : g.examples)
+      if (examples.size() < 3) examples.push_back(e);
+    up->Bind(1, pipeline)
+        .Bind(2, g.node)
+        .Bind(3, g.message_template)
+        .Bind(4, g.example_message)
+        .Bind(5, g.count)
+        .Bind(6, g.first_ms)
+        .Bind(7, g.last_ms)
+        .Bind(8, JoinLines(examples));
+    FLOWCTL_RETURN_IF_ERROR(up->Run());
+    nodes.push_back(g.node);
+  }
+  // The most recent groups of each node stay.
+  auto cap = impl_->db.Prepare(
+      "DELETE FROM errors WHERE pipeline = ?1 AND node = ?2 AND template NOT IN (SELECT template "
+      "FROM errors WHERE pipeline = ?1 AND node = ?2 ORDER BY last_ms DESC LIMIT ?3)");
+  if (!cap.ok()) return cap.status();
+  for (const auto& n : nodes) {
+    cap->Bind(1, pipeline).Bind(2, n).Bind(3, int64_t{kMaxErrorGroups});
+    FLOWCTL_RETURN_IF_ERROR(cap->Run());
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<ErrorGroup>> MetricHistory::Errors(const std::string& pipeline,
+                                                      const std::string& node,
+                                                      int64_t since_ms) const {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  auto st = impl_->db.Prepare(
+      "SELECT node, template, message, count, first_ms, last_ms, examples FROM errors"
+      " WHERE pipeline = ?1 AND (?2 = '' OR node = ?2) AND last_ms >= ?3"
+      " ORDER BY count DESC, node, template");
+  if (!st.ok()) return st.status();
+  st->Bind(1, pipeline).Bind(2, node).Bind(3, since_ms);
+  std::vector<ErrorGroup> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    ErrorGroup g;
+    g.node = st->ColumnText(0);
+    g.message_template = st->ColumnText(1);
+    g.example_message = st->ColumnText(2);
+    g.count = st->ColumnInt64(3);
+    g.first_ms = st->ColumnInt64(4);
+    g.last_ms = st->ColumnInt64(5);
+    g.examples = SplitLines(st->ColumnText(6));
+    out.push_back(std::move(g));
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -44,5 +45,10 @@ int main(int argc, char** argv) {
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   }
   std::fprintf(stderr, "replay: %zu inputs, no crash\n", files.size());
-  return 0;
+  // A target may keep a world alive on purpose (a daemon with its threads,
+  // as fuzz_control does): returning would run static destructors under
+  // those threads ("pure virtual method called" under TSan). libFuzzer ends
+  // the same way.
+  std::fflush(stderr);
+  std::_Exit(0);
 }

@@ -18,6 +18,7 @@
 
 #include "flowctl/ai/engine_api.h"
 #include "flowctl/base/status.h"
+#include "flowctl/store/metric_history.h"
 
 namespace flowctl::ai {
 
@@ -54,6 +55,53 @@ Result<PerformanceReport> AnalyzePerformance(EngineApi& engine, const std::strin
                                              const std::string& time_range,
                                              const std::vector<std::string>& goals);
 nlohmann::json ToJson(const PerformanceReport& r);
+
+// ---- ai debug ------------------------------------------------------------
+// Findings about a pipeline from its metric history and error groups, each
+// with severity, node, time window, evidence (measured numbers and example
+// events) and a suggested fix; a fix that is a change of the pipeline comes
+// as the whole patched document (fix_yaml) to preview and apply like any
+// other (preview_apply -> plan_token -> apply_pipeline, or `ai debug
+// --apply N`), so it makes a new version that can be rolled back.
+
+struct Finding {
+  std::string severity;  // critical, warning, info
+  std::string kind;      // errors, malformed_input, dead_letters, bottleneck,
+                         // latency_spike, memory_growth, idle_source
+  std::string node;      // "" for the whole pipeline
+  int64_t from_ms = 0, to_ms = 0;
+  std::string title;
+  nlohmann::json evidence = nlohmann::json::object();
+  std::string fix;       // what to do, in words
+  std::string fix_yaml;  // the patched document ("" when the fix is not a spec change)
+};
+
+struct DebugReport {
+  std::string name;
+  std::string since;
+  int64_t from_ms = 0, to_ms = 0;
+  size_t samples = 0;  // per node, at the window's resolution
+  int resolution_s = 0;
+  std::vector<Finding> findings;  // most severe first
+};
+
+// What the analysis reads; gathered from an engine (daemon or in-process)
+// or from a foreground run's state dir.
+struct DebugInput {
+  std::string name;
+  std::string since = "1h";
+  int64_t now_ms = 0;
+  std::string yaml;      // the running document ("": fixes in words only)
+  RunSnapshot snapshot;  // the current run (nodes empty when unknown)
+  std::vector<store::MetricPoint> points;
+  std::vector<store::ErrorGroup> errors;
+};
+
+Result<DebugInput> GatherDebugInput(EngineApi& engine, const std::string& name,
+                                    const std::string& since);
+DebugReport DebugPipeline(const DebugInput& in);
+nlohmann::json ToJson(const Finding& f);
+nlohmann::json ToJson(const DebugReport& r);
 
 }  // namespace flowctl::ai
 

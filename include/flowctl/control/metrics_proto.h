@@ -17,6 +17,8 @@ namespace flowctl::control {
 
 void PointsToProto(const std::vector<store::MetricPoint>& points, v1::MetricHistoryResponse* out);
 Result<std::vector<store::MetricPoint>> PointsFromProto(const v1::MetricHistoryResponse& in);
+void ErrorsToProto(const std::vector<store::ErrorGroup>& groups, v1::MetricHistoryResponse* out);
+std::vector<store::ErrorGroup> ErrorsFromProto(const v1::MetricHistoryResponse& in);
 
 }  // namespace flowctl::control
 

@@ -26,8 +26,14 @@ class MetricFeed {
   // The samples for the interval since the previous snapshot (empty for the
   // first one).
   std::vector<store::MetricPoint> Observe(const RunSnapshot& snap, int64_t now_ms);
+  // The failures added since the previous Observe (for
+  // MetricHistory::AddErrors); filled by every Observe, the first included.
+  const std::vector<store::ErrorGroup>& new_errors() const { return new_errors_; }
 
  private:
+  void DiffErrors(const RunSnapshot& snap, bool restarted);
+  std::vector<store::ErrorGroup> new_errors_;
+  std::map<std::string, uint64_t> error_counts_;  // node + '\n' + template -> count seen
   bool have_prev_ = false;
   RunSnapshot prev_;
   int64_t prev_ms_ = 0;

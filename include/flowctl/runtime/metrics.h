@@ -9,7 +9,9 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +33,49 @@ class LatencyHistogram {
   std::atomic<uint64_t> sum_{0};
 };
 
+// "invalid JSON at byte 17: 'x'" -> "invalid JSON at byte N: '…'".
+std::string MessageTemplate(std::string_view message);
+
+// A node's failures grouped by the template of their message (numbers and
+// quoted values blanked), with the first few failing events of each: what
+// `ai debug` shows as error clusters. Bounded: at most kMaxClusters
+// templates (later ones count under "(other messages)"), kMaxExamples
+// examples of kMaxExampleBytes each.
+struct ErrorCluster {
+  std::string message_template;
+  std::string example_message;  // one message as it was
+  uint64_t count = 0;
+  int64_t first_ms = 0, last_ms = 0;  // Unix ms
+  std::vector<std::string> examples;  // the failing events, as JSON or raw text
+};
+
+class ErrorSampler {
+ public:
+  static constexpr size_t kMaxClusters = 16;
+  static constexpr size_t kMaxExamples = 3;
+  static constexpr size_t kMaxExampleBytes = 512;
+  // example is called only when the cluster still wants one.
+  template <typename ExampleFn>
+  void Record(std::string_view message, int64_t now_ms, ExampleFn&& example) {
+    std::string tmpl = MessageTemplate(message);
+    std::lock_guard<std::mutex> lk(mu_);
+    ErrorCluster* c = FindOrAdd(tmpl, message, now_ms);
+    ++c->count;
+    c->last_ms = now_ms;
+    if (c->examples.size() < kMaxExamples) {
+      std::string ex = example();
+      if (ex.size() > kMaxExampleBytes) ex.resize(kMaxExampleBytes);
+      c->examples.push_back(std::move(ex));
+    }
+  }
+  std::vector<ErrorCluster> Clusters() const;
+
+ private:
+  ErrorCluster* FindOrAdd(const std::string& tmpl, std::string_view message, int64_t now_ms);
+  mutable std::mutex mu_;
+  std::vector<ErrorCluster> clusters_;  // guarded by mu_
+};
+
 struct NodeMetrics {
   std::atomic<uint64_t> in{0};
   std::atomic<uint64_t> out{0};
@@ -41,6 +86,7 @@ struct NodeMetrics {
   std::atomic<uint64_t> busy_ns{0};
   std::atomic<uint64_t> batches{0};
   LatencyHistogram batch_latency;  // time to process one batch
+  ErrorSampler error_sample;
 };
 
 struct NodeSnapshot {
@@ -57,6 +103,7 @@ struct NodeSnapshot {
   uint64_t latency_sum_us = 0;
   // Counters the component reports itself (ai_calls, ai_cost_micro_usd, ...).
   std::vector<std::pair<std::string, int64_t>> counters;
+  std::vector<ErrorCluster> error_clusters;
 };
 
 struct RunSnapshot {

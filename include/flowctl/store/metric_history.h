@@ -42,13 +42,16 @@ enum Metric : int {
   kAiTokensPerS,
   kAiCostUsdPerH,
   kAiCacheHitsPerS,
+  kIntervalS,  // seconds the sample covers (rate x interval = count)
   kMetricCount
 };
+
+enum class Fold { kMean, kMax, kSum };
 
 struct MetricInfo {
   const char* name;  // column and JSON name
   const char* unit;
-  bool fold_max;  // folded by max (latency p99, queue depth) or by mean
+  Fold fold;  // how samples fold into a coarser tier
 };
 const std::array<MetricInfo, kMetricCount>& Metrics();
 
@@ -61,6 +64,18 @@ struct MetricPoint {
   int64_t ts_ms = 0;  // start of the interval
   int resolution_s = 1;
   std::array<double, kMetricCount> v{};
+};
+
+// Failures of a node grouped by message template (runtime/metrics.h
+// ErrorSampler), with up to three example events. Stored per pipeline, node
+// and template: counts add up across runs, examples are the first seen.
+struct ErrorGroup {
+  std::string node;
+  std::string message_template;
+  std::string example_message;
+  int64_t count = 0;
+  int64_t first_ms = 0, last_ms = 0;
+  std::vector<std::string> examples;
 };
 
 struct Tier {
@@ -86,6 +101,15 @@ class MetricHistory {
   // then time.
   Result<std::vector<MetricPoint>> Query(const std::string& pipeline, const std::string& node,
                                          int64_t since_ms, int64_t until_ms, int64_t now_ms) const;
+
+  // Adds the counts of groups (new failures since the last call) to what is
+  // stored. At most kMaxErrorGroups groups per node are kept (the most
+  // recent); groups not seen for the longest retention are dropped.
+  static constexpr int kMaxErrorGroups = 64;
+  Status AddErrors(const std::string& pipeline, const std::vector<ErrorGroup>& groups);
+  // Groups of one node ("" = all) seen at or after since_ms, most frequent first.
+  Result<std::vector<ErrorGroup>> Errors(const std::string& pipeline, const std::string& node,
+                                         int64_t since_ms) const;
 
   // Pipelines with any history, sorted.
   Result<std::vector<std::string>> Pipelines() const;

@@ -337,6 +337,36 @@ void GetMetricsTool(ToolRegistry& registry, const Deps& d) {
           }});
 }
 
+void DebugPipelineTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  (void)MustNamed(registry, {"debug_pipeline", "Debug pipeline",
+          "What is wrong with a pipeline, from its metric history: failing nodes with their "
+          "error groups and example events, malformed input, dead letters, the bottleneck, "
+          "latency spikes, memory growth, idle sources. Each finding has severity, node, time "
+          "window, evidence and a fix; a fix that changes the pipeline comes as fix_yaml (apply "
+          "it with preview_apply, then apply_pipeline).",
+          Obj({{"name", Str("pipeline name")},
+               {"since", Str("window: 90s, 15m, 1h (default), 24h, 7d, 30d")}},
+              {"name"}),
+          Obj({{"findings", {{"type", "array"}}},
+               {"samples", {{"type", "integer"}}},
+               {"next_step", Str("how to apply a fix")}}),
+          {true, false, true},
+          [engine](const json& a) -> Result<json> {
+            auto in = GatherDebugInput(*engine, a["name"].get<std::string>(),
+                                       a.value("since", "1h"));
+            if (!in.ok()) return in.status();
+            json out = ToJson(DebugPipeline(in.value()));
+            bool patch = false;
+            for (const auto& f : out["findings"]) patch = patch || f.contains("fix_yaml");
+            out["next_step"] =
+                patch ? "to apply a fix: preview_apply with its fix_yaml (shows the diff, gives a "
+                        "plan_token), then apply_pipeline with both"
+                      : "no fix here changes the pipeline; the fixes say what to look at";
+            return out;
+          }});
+}
+
 void StopPipelineTool(ToolRegistry& registry, const Deps& d) {
   const auto& engine = d.engine;
   const auto& tokens = d.tokens;
@@ -483,6 +513,7 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
   GetPipelineStatusTool(registry, d);
   AnalyzePipelinePerformanceTool(registry, d);
   GetMetricsTool(registry, d);
+  DebugPipelineTool(registry, d);
   StopPipelineTool(registry, d);
   RollbackPipelineTool(registry, d);
   GetAuditLogTool(registry, d);

@@ -1,0 +1,224 @@
+// `flowctl ai debug PIPELINE`: the findings of ai/ops.h for a pipeline on
+// the daemon, or for a foreground run's state dir; fixes that change the
+// pipeline are previewed (a diff) and applied as a new version.
+#include "ai_debug.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "flowctl/base/clock.h"
+#include "flowctl/ai/ops.h"
+#include "flowctl/engine/engine.h"
+#include "flowctl/store/metric_history.h"
+#include "flowctl/store/state_lock.h"
+#include "remote_engine.h"
+
+namespace flowctl::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Clock(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%H:%M:%S UTC", std::gmtime(&secs));
+  return buf;
+}
+
+const char* Mark(const std::string& severity) {
+  return severity == "critical" ? "❌" : severity == "warning" ? "⚠️ " : "ℹ️ ";
+}
+
+void PrintReport(const ai::DebugReport& r) {
+  std::printf("🔍 Analyzing pipeline health: %s, last %s (%zu samples at %d s)\n", r.name.c_str(),
+              r.since.c_str(), r.samples, r.resolution_s);
+  if (r.samples == 0) {
+    std::printf("no samples in the window: a pipeline is sampled once a second while it runs\n");
+    return;
+  }
+  if (r.findings.empty()) {
+    std::printf("✅ No issues found between %s and %s\n", Clock(r.from_ms).c_str(),
+                Clock(r.to_ms).c_str());
+    return;
+  }
+  std::printf("Detected issues:\n");
+  int i = 0;
+  for (const auto& f : r.findings) {
+    std::printf("  %d. %s [%s] %s (%s - %s)\n", ++i, Mark(f.severity), f.severity.c_str(),
+                f.title.c_str(), Clock(f.from_ms).c_str(), Clock(f.to_ms).c_str());
+    if (f.evidence.contains("clusters"))
+      for (const auto& c : f.evidence["clusters"]) {
+        std::printf("       %lld x %s\n", static_cast<long long>(c["count"].get<int64_t>()),
+                    c["example_message"].get<std::string>().c_str());
+        for (const auto& ex : c["examples"])
+          std::printf("         e.g. %s\n", ex.get<std::string>().substr(0, 160).c_str());
+      }
+  }
+  std::printf("\nSuggested fixes:\n");
+  i = 0;
+  for (const auto& f : r.findings) {
+    ++i;
+    std::printf("  %d. %s%s\n", i, f.fix.c_str(),
+                f.fix_yaml.empty() ? "" : " (changes the pipeline: --apply N)");
+  }
+}
+
+// The fixes of r that change the pipeline, by their 1-based finding number.
+std::vector<int> PatchFixes(const ai::DebugReport& r) {
+  std::vector<int> out;
+  for (size_t i = 0; i < r.findings.size(); ++i)
+    if (!r.findings[i].fix_yaml.empty()) out.push_back(static_cast<int>(i) + 1);
+  return out;
+}
+
+int ApplyFix(ai::EngineApi& api, const ai::DebugReport& r, int n, bool quiet) {
+  if (n < 1 || n > static_cast<int>(r.findings.size()) || r.findings[n - 1].fix_yaml.empty()) {
+    std::cerr << "flowctl ai debug: finding " << n << " has no fix that changes the pipeline";
+    auto fixes = PatchFixes(r);
+    if (!fixes.empty()) {
+      std::cerr << " (those that do:";
+      for (int f : fixes) std::cerr << " " << f;
+      std::cerr << ")";
+    }
+    std::cerr << "\n";
+    return kExitUsage;
+  }
+  const ai::Finding& f = r.findings[n - 1];
+  engine::ApplyRequest req;
+  req.yaml = f.fix_yaml;
+  req.filename = "<ai debug fix " + std::to_string(n) + ">";
+  req.caller = "ai-debug";
+  req.reason = "ai debug fix " + std::to_string(n) + ": " + f.title;
+  req.dry_run = true;
+  std::vector<Diagnostic> diags;
+  auto preview = api.Apply(req, &diags);
+  if (!preview.ok()) {
+    std::cerr << "flowctl ai debug: the fix does not validate: " << preview.status().message()
+              << "\n";
+    return kExitInvalid;
+  }
+  if (!quiet) std::cout << preview->diff;
+  req.dry_run = false;
+  diags.clear();
+  auto applied = api.Apply(req, &diags);
+  if (!applied.ok()) {
+    std::cerr << "flowctl ai debug: " << applied.status().message() << "\n";
+    return kExitRuntime;
+  }
+  std::cout << "applied fix " << n << ": " << applied->name << " v" << applied->version << " ("
+            << applied->state << "); `flowctl rollback " << applied->name
+            << "` returns to the previous version\n";
+  return kExitOk;
+}
+
+
+}  // namespace
+
+int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
+  auto span = store::ParseSpan(o.since);
+  if (!span.ok()) {
+    std::cerr << "flowctl ai debug: --since: " << span.status().message() << "\n";
+    return kExitUsage;
+  }
+  bool local = false;
+  RemoteOptions via = r;
+  if (!o.state_dir.empty()) {
+    auto owner = store::ReadOwner(o.state_dir);
+    if (owner.ok() && !owner->address.empty() && owner->command != "apply") {
+      if (via.server.empty()) via.server = owner->address;
+    } else {
+      local = true;
+    }
+  }
+  ai::DebugInput in;
+  std::unique_ptr<ai::EngineApi> api;
+  if (local) {
+    // A foreground run's state dir: the history is there, the document is
+    // the file it ran (-f), if given.
+    std::string path = (fs::path(o.state_dir) / "metrics.db").string();
+    if (!fs::exists(path)) {
+      std::cerr << "flowctl ai debug: no metric history in " << o.state_dir
+                << " (runs with --state-dir record one)\n";
+      return kExitInvalid;
+    }
+    auto h = store::MetricHistory::Open(path);
+    if (!h.ok()) {
+      std::cerr << "flowctl ai debug: " << h.status().message() << "\n";
+      return kExitRuntime;
+    }
+    in.name = o.name;
+    in.since = o.since;
+    in.now_ms = UnixMs();
+    auto points =
+        (*h)->Query(o.name, "", in.now_ms - span.value() * 1000, in.now_ms + 1, in.now_ms);
+    auto errors = (*h)->Errors(o.name, "", in.now_ms - span.value() * 1000);
+    if (!points.ok() || !errors.ok()) {
+      std::cerr << "flowctl ai debug: "
+                << (points.ok() ? errors.status() : points.status()).message() << "\n";
+      return kExitRuntime;
+    }
+    in.points = std::move(points).value();
+    in.errors = std::move(errors).value();
+    if (!o.file.empty()) {
+      std::ifstream f(o.file);
+      if (!f) {
+        std::cerr << "flowctl ai debug: cannot read " << o.file << "\n";
+        return kExitUsage;
+      }
+      std::stringstream ss;
+      ss << f.rdbuf();
+      in.yaml = ss.str();
+    }
+  } else {
+    api = RemoteEngineApi(via);
+    auto gathered = ai::GatherDebugInput(*api, o.name, o.since);
+    if (!gathered.ok()) {
+      std::cerr << "flowctl ai debug: " << gathered.status().message() << "\n";
+      return gathered.status().code() == StatusCode::kNotFound ? kExitInvalid : kExitRuntime;
+    }
+    in = std::move(gathered).value();
+  }
+  ai::DebugReport report = ai::DebugPipeline(in);
+  // --show-fix prints the document alone, ready for a file.
+  if (o.show_fix == 0 && r.output == "json") std::cout << ai::ToJson(report).dump(2) << "\n";
+  if (o.show_fix == 0 && r.output != "json") PrintReport(report);
+  if (o.apply > 0) {
+    if (!api) {
+      std::cerr << "flowctl ai debug: --apply needs the daemon that runs the pipeline; for a "
+                   "foreground run, --show-fix N writes the fixed document\n";
+      return kExitUsage;
+    }
+    return ApplyFix(*api, report, o.apply, r.output == "json");
+  }
+  if (o.show_fix > 0) {
+    if (o.show_fix > static_cast<int>(report.findings.size()) ||
+        report.findings[o.show_fix - 1].fix_yaml.empty()) {
+      std::cerr << "flowctl ai debug: finding " << o.show_fix
+                << " has no fix that changes the pipeline\n";
+      return kExitUsage;
+    }
+    std::cout << report.findings[o.show_fix - 1].fix_yaml;
+    return kExitOk;
+  }
+  // On a terminal, offer the fixes that change the pipeline.
+  auto fixes = PatchFixes(report);
+  if (api && !fixes.empty() && r.output != "json" && !o.yes && ::isatty(0) && ::isatty(1)) {
+    std::printf("\nApply fix %d automatically? (y/N) ", fixes.front());
+    std::fflush(stdout);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer == "y" || answer == "Y" || answer == "yes")
+      return ApplyFix(*api, report, fixes.front(), false);
+  }
+  return kExitOk;
+}
+
+}  // namespace flowctl::cli

@@ -1,0 +1,26 @@
+// `flowctl ai debug`: findings about a running (or recently run) pipeline
+// from its metric history, with fixes (ai/ops.h).
+#ifndef FLOWCTL_CLI_AI_DEBUG_H_
+#define FLOWCTL_CLI_AI_DEBUG_H_
+
+#include <string>
+
+#include "remote.h"
+
+namespace flowctl::cli {
+
+struct AiDebugOptions {
+  std::string name;
+  std::string since = "1h";
+  std::string state_dir;  // a foreground run's (read directly unless a daemon owns it)
+  std::string file;       // the document a foreground run ran (for fixes)
+  int apply = 0;          // apply the fix of finding N (daemon only)
+  int show_fix = 0;       // print the fixed document of finding N
+  bool yes = false;       // no question on a terminal
+};
+
+int AiDebug(const AiDebugOptions& o, const RemoteOptions& r);
+
+}  // namespace flowctl::cli
+
+#endif  // FLOWCTL_CLI_AI_DEBUG_H_
