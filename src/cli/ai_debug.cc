@@ -7,24 +7,20 @@
 
 #include <chrono>
 #include <ctime>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "commands.h"
-#include "flowctl/base/clock.h"
 #include "flowctl/ai/ops.h"
+#include "flowctl/base/clock.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/store/metric_history.h"
-#include "flowctl/store/state_lock.h"
-#include "remote_engine.h"
+#include "history_access.h"
 
 namespace flowctl::cli {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string Clock(int64_t ms) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -119,7 +115,6 @@ int ApplyFix(ai::EngineApi& api, const ai::DebugReport& r, int n, bool quiet) {
   return kExitOk;
 }
 
-
 }  // namespace
 
 int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
@@ -128,38 +123,28 @@ int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
     std::cerr << "flowctl ai debug: --since: " << span.status().message() << "\n";
     return kExitUsage;
   }
-  bool local = false;
-  RemoteOptions via = r;
-  if (!o.state_dir.empty()) {
-    auto owner = store::ReadOwner(o.state_dir);
-    if (owner.ok() && !owner->address.empty() && owner->command != "apply") {
-      if (via.server.empty()) via.server = owner->address;
-    } else {
-      local = true;
-    }
+  auto access = HistoryAccess::Open(o.state_dir, r);
+  if (!access.ok()) {
+    std::cerr << "flowctl ai debug: " << access.status().message() << "\n";
+    return access.status().code() == StatusCode::kNotFound ? kExitInvalid : kExitRuntime;
   }
+  ai::EngineApi* api = access->daemon();
   ai::DebugInput in;
-  std::unique_ptr<ai::EngineApi> api;
-  if (local) {
+  if (api != nullptr) {
+    auto gathered = ai::GatherDebugInput(*api, o.name, o.since);
+    if (!gathered.ok()) {
+      std::cerr << "flowctl ai debug: " << gathered.status().message() << "\n";
+      return gathered.status().code() == StatusCode::kNotFound ? kExitInvalid : kExitRuntime;
+    }
+    in = std::move(gathered).value();
+  } else {
     // A foreground run's state dir: the history is there, the document is
     // the file it ran (-f), if given.
-    std::string path = (fs::path(o.state_dir) / "metrics.db").string();
-    if (!fs::exists(path)) {
-      std::cerr << "flowctl ai debug: no metric history in " << o.state_dir
-                << " (runs with --state-dir record one)\n";
-      return kExitInvalid;
-    }
-    auto h = store::MetricHistory::Open(path);
-    if (!h.ok()) {
-      std::cerr << "flowctl ai debug: " << h.status().message() << "\n";
-      return kExitRuntime;
-    }
     in.name = o.name;
     in.since = o.since;
     in.now_ms = UnixMs();
-    auto points =
-        (*h)->Query(o.name, "", in.now_ms - span.value() * 1000, in.now_ms + 1, in.now_ms);
-    auto errors = (*h)->Errors(o.name, "", in.now_ms - span.value() * 1000);
+    auto points = access->Points(o.name, "", span.value());
+    auto errors = access->Errors(o.name, "", span.value());
     if (!points.ok() || !errors.ok()) {
       std::cerr << "flowctl ai debug: "
                 << (points.ok() ? errors.status() : points.status()).message() << "\n";
@@ -177,14 +162,6 @@ int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
       ss << f.rdbuf();
       in.yaml = ss.str();
     }
-  } else {
-    api = RemoteEngineApi(via);
-    auto gathered = ai::GatherDebugInput(*api, o.name, o.since);
-    if (!gathered.ok()) {
-      std::cerr << "flowctl ai debug: " << gathered.status().message() << "\n";
-      return gathered.status().code() == StatusCode::kNotFound ? kExitInvalid : kExitRuntime;
-    }
-    in = std::move(gathered).value();
   }
   ai::DebugReport report = ai::DebugPipeline(in);
   // --show-fix prints the document alone, ready for a file.

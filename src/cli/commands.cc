@@ -283,11 +283,7 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   }
   auto sample = [&](const RunSnapshot& snap) {
     if (!history) return;
-    int64_t now = UnixMs();
-    auto points = feed.Observe(snap, now);
-    const std::string& name = graph.spec().metadata.name;
-    Status hs = history->AddErrors(name, feed.new_errors());
-    if (hs.ok() && !points.empty()) hs = history->Add(name, points, now);
+    Status hs = feed.RecordInto(*history, graph.spec().metadata.name, snap, UnixMs());
     if (!hs.ok()) spdlog::warn("metric history: {}", hs.message());
   };
   spdlog::info("pipeline '{}' starting: {} nodes, {} workers", graph.spec().metadata.name,

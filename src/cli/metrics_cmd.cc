@@ -6,22 +6,17 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "commands.h"
 #include "flowctl/base/clock.h"
 #include "flowctl/engine/metrics_json.h"
 #include "flowctl/store/metric_history.h"
-#include "flowctl/store/state_lock.h"
-#include "remote_engine.h"
+#include "history_access.h"
 
 namespace flowctl::cli {
 
 namespace {
-
-namespace fs = std::filesystem;
-
 
 // Eight levels of a bar, for a trend at a glance.
 std::string Sparkline(const nlohmann::json& values, size_t width) {
@@ -92,35 +87,12 @@ int MetricsCmd(const MetricsOptions& m, const RemoteOptions& r) {
     std::cerr << "flowctl metrics: --since: " << span.status().message() << "\n";
     return kExitUsage;
   }
-  Result<std::vector<store::MetricPoint>> points = Status::Internal("unset");
-  // A state dir no daemon owns is read here; one a daemon owns, through it.
-  bool local = false;
-  RemoteOptions via = r;
-  if (!m.state_dir.empty()) {
-    auto owner = store::ReadOwner(m.state_dir);
-    if (owner.ok() && !owner->address.empty() && owner->command != "apply") {
-      if (via.server.empty()) via.server = owner->address;
-    } else {
-      local = true;
-    }
+  auto access = HistoryAccess::Open(m.state_dir, r);
+  if (!access.ok()) {
+    std::cerr << "flowctl metrics: " << access.status().message() << "\n";
+    return access.status().code() == StatusCode::kNotFound ? kExitInvalid : kExitRuntime;
   }
-  if (local) {
-    std::string path = (fs::path(m.state_dir) / "metrics.db").string();
-    if (!fs::exists(path)) {
-      std::cerr << "flowctl metrics: no metric history in " << m.state_dir
-                << " (runs with --state-dir record one)\n";
-      return kExitInvalid;
-    }
-    auto h = store::MetricHistory::Open(path);
-    if (!h.ok()) {
-      std::cerr << "flowctl metrics: " << h.status().message() << "\n";
-      return kExitRuntime;
-    }
-    int64_t now = UnixMs();
-    points = (*h)->Query(m.name, m.node, now - span.value() * 1000, now + 1, now);
-  } else {
-    points = RemoteEngineApi(via)->Metrics(m.name, m.node, span.value());
-  }
+  auto points = access->Points(m.name, m.node, span.value());
   if (!points.ok()) {
     std::cerr << "flowctl metrics: " << points.status().message() << "\n";
     return points.status().code() == StatusCode::kNotFound ? kExitInvalid : kExitRuntime;

@@ -301,33 +301,16 @@ class RemoteEngine final : public ai::EngineApi {
 
   Result<std::vector<store::MetricPoint>> Metrics(const std::string& name, const std::string& node,
                                                   int64_t since_s) override {
-    if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
-    v1::MetricHistoryRequest req;
-    req.set_name(name);
-    req.set_node(node);
-    req.set_since(std::to_string(since_s) + "s");
-    v1::MetricHistoryResponse resp;
-    grpc::ClientContext ctx;
-    client_.Prepare(&ctx, kCallS);
-    grpc::Status st = client_.stub().MetricHistory(&ctx, req, &resp);
-    if (!st.ok()) return FromGrpc(st, client_.address());
-    return control::PointsFromProto(resp);
+    auto resp = History(name, node, since_s, false);
+    if (!resp.ok()) return resp.status();
+    return control::PointsFromProto(resp.value());
   }
 
   Result<std::vector<store::ErrorGroup>> Errors(const std::string& name, const std::string& node,
                                                 int64_t since_s) override {
-    if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
-    v1::MetricHistoryRequest req;
-    req.set_name(name);
-    req.set_node(node);
-    req.set_since(std::to_string(since_s) + "s");
-    req.set_errors(true);
-    v1::MetricHistoryResponse resp;
-    grpc::ClientContext ctx;
-    client_.Prepare(&ctx, kCallS);
-    grpc::Status st = client_.stub().MetricHistory(&ctx, req, &resp);
-    if (!st.ok()) return FromGrpc(st, client_.address());
-    return control::ErrorsFromProto(resp);
+    auto resp = History(name, node, since_s, true);
+    if (!resp.ok()) return resp.status();
+    return control::ErrorsFromProto(resp.value());
   }
 
   Result<std::vector<ai::ComponentInfo>> Components(const std::string& kind) override {
@@ -361,6 +344,23 @@ class RemoteEngine final : public ai::EngineApi {
   const Registry& registry() const override { return registry_; }
 
  private:
+  // One MetricHistory call: the series, or the error groups.
+  Result<v1::MetricHistoryResponse> History(const std::string& name, const std::string& node,
+                                            int64_t since_s, bool errors) {
+    if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
+    v1::MetricHistoryRequest req;
+    req.set_name(name);
+    req.set_node(node);
+    req.set_since(std::to_string(since_s) + "s");
+    req.set_errors(errors);
+    v1::MetricHistoryResponse resp;
+    grpc::ClientContext ctx;
+    client_.Prepare(&ctx, kCallS);
+    grpc::Status st = client_.stub().MetricHistory(&ctx, req, &resp);
+    if (!st.ok()) return FromGrpc(st, client_.address());
+    return resp;
+  }
+
   Client client_;
   Registry registry_;
 };

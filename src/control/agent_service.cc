@@ -34,7 +34,7 @@ pb::ExecutionStatus Step(const std::string& step, const std::string& state,
   s.set_message(message);
   s.set_pipeline(pipeline);
   s.set_version(version);
-  s.set_time_ms(NowMs());
+  s.set_time_ms(UnixMs());
   return s;
 }
 

@@ -6,12 +6,6 @@
 
 namespace flowctl::control {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void ToProto(const Diagnostic& d, v1::ErrorDetail* out) {
   out->set_severity(d.severity == Diagnostic::Severity::kError ? "error" : "warning");
   out->set_message(d.message);
@@ -28,7 +22,7 @@ void ToProto(const RunSnapshot& s, int version, v1::PipelineStatus* out) {
   out->set_state(s.state);
   out->set_elapsed_s(s.elapsed_s);
   out->set_error(s.error);
-  out->set_time_ms(NowMs());
+  out->set_time_ms(UnixMs());
   for (const auto& n : s.nodes) {
     auto* m = out->add_nodes();
     m->set_id(n.id);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "flowctl/base/clock.h"
 #include "flowctl/base/status.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/v1/flowctl.pb.h"
@@ -26,7 +27,6 @@ grpc::Status ToGrpc(const Status& st, const std::vector<Diagnostic>& diags = {},
 // message is the whole sentence ("yaml is required").
 grpc::Status FieldError(const std::string& field, const std::string& message);
 
-int64_t NowMs();
 
 // Finishes a unary call at once with st.
 inline grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, grpc::Status st) {

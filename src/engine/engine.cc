@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flowctl/base/clock.h"
 #include "flowctl/base/strings.h"
 #include "flowctl/config/loader.h"
 #include "flowctl/graph/graph.h"
@@ -29,12 +30,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string CountersJson(const RunSnapshot& s) {
   json nodes = json::object();
@@ -178,7 +173,7 @@ class Engine::Impl {
     FLOWCTL_RETURN_IF_ERROR(d->run->Start());
     auto run_id = store_->StartRun(d->name, version);
     if (run_id.ok()) d->run_id = run_id.value();
-    d->last_update_ms = NowMs();
+    d->last_update_ms = UnixMs();
     deployments_[d->name] = std::move(d);
     return Status::OK();
   }
@@ -197,16 +192,14 @@ class Engine::Impl {
 
   // One sample per node per second into the metric history. mu_ held.
   void Sample(Deployment& d, const RunSnapshot& snap, int64_t now) {
-    auto points = d.feed.Observe(snap, now);
-    Status st = history_->AddErrors(d.name, d.feed.new_errors());
-    if (st.ok() && !points.empty()) st = history_->Add(d.name, points, now);
+    Status st = d.feed.RecordInto(*history_, d.name, snap, now);
     if (!st.ok()) spdlog::warn("metric history: {}", st.message());
   }
 
   void RecordEnd(Deployment& d, const Status& st) {
     d.finished = true;
     d.last = d.run->Snapshot();
-    Sample(d, d.last, NowMs());
+    Sample(d, d.last, UnixMs());
     if (d.run_id)
       (void)store_->FinishRun(d.run_id, d.last.state, st.ok() ? "" : st.message(),
                               CountersJson(d.last));
@@ -220,7 +213,7 @@ class Engine::Impl {
     std::unique_lock<std::mutex> lk(mu_);
     while (!stopping_) {
       cv_.wait_for(lk, std::chrono::milliseconds(200));
-      int64_t now = NowMs();
+      int64_t now = UnixMs();
       bool sample = now - last_sample_ms_ >= 1000;
       if (sample) last_sample_ms_ = now;
       for (auto& [name, d] : deployments_) {
@@ -294,7 +287,7 @@ class Engine::Impl {
     a.caller = "engine";
     a.action = "quarantine";
     a.target = name;
-    a.time_ms = NowMs();
+    a.time_ms = UnixMs();
     a.result = "ok";
     a.reasoning = why;
     (void)store_->Audit(a);
@@ -341,7 +334,7 @@ class Engine::Impl {
   void AuditLocked(const std::string& caller, const std::string& action, const std::string& target,
                    const json& args, const Status& result, const std::string& reason) {
     store::AuditRecord r;
-    r.time_ms = NowMs();
+    r.time_ms = UnixMs();
     r.caller = caller;
     r.action = action;
     r.target = target;
@@ -666,14 +659,14 @@ const Registry& Engine::registry() const { return impl_->registry_; }
 Result<std::vector<store::MetricPoint>> Engine::Metrics(const std::string& name,
                                                         const std::string& node,
                                                         int64_t since_s) const {
-  int64_t now = NowMs();
+  int64_t now = UnixMs();
   return impl_->history_->Query(name, node, now - since_s * 1000, now + 1, now);
 }
 
 Result<std::vector<store::ErrorGroup>> Engine::Errors(const std::string& name,
                                                       const std::string& node,
                                                       int64_t since_s) const {
-  return impl_->history_->Errors(name, node, NowMs() - since_s * 1000);
+  return impl_->history_->Errors(name, node, UnixMs() - since_s * 1000);
 }
 
 Result<nlohmann::json> Engine::ExplainDecision(const std::string& id) const {

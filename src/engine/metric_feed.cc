@@ -59,6 +59,14 @@ void MetricFeed::DiffErrors(const RunSnapshot& snap, bool restarted) {
     }
 }
 
+Status MetricFeed::RecordInto(store::MetricHistory& history, const std::string& pipeline,
+                              const RunSnapshot& snap, int64_t now_ms) {
+  auto points = Observe(snap, now_ms);
+  FLOWCTL_RETURN_IF_ERROR(history.AddErrors(pipeline, new_errors_));
+  if (points.empty()) return Status::OK();
+  return history.Add(pipeline, points, now_ms);
+}
+
 double ProcessRssMb() {
   std::ifstream in("/proc/self/statm");
   long pages_total = 0, pages_resident = 0;

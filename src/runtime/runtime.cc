@@ -630,18 +630,16 @@ Status RunImpl::HandleFailures(RtNode& n, StepEmitter& em) {
   size_t count = em.failed_.size();
   n.metrics.errors.fetch_add(count, std::memory_order_relaxed);
   int64_t now_ms = UnixMs();
-  for (size_t i = 0; i < count; ++i) {
+  n.metrics.error_sample.Record(em.reasons_, now_ms, [&](size_t i) {
     const Event& failed = em.failed_[i];
-    n.metrics.error_sample.Record(em.reasons_[i], now_ms, [&] {
-      if (failed.moved_from()) return std::string("(the component kept the event)");
-      // A line that never parsed is shown as its text (valid UTF-8).
-      if (failed.body().is_null() && !failed.raw().empty())
-        return ToValidUtf8(failed.raw().substr(0, ErrorSampler::kMaxExampleBytes));
-      std::string text;
-      failed.AppendJson(&text);
-      return text;
-    });
-  }
+    if (failed.moved_from()) return std::string("(the component kept the event)");
+    // A line that never parsed is shown as its text (valid UTF-8).
+    if (failed.body().is_null() && !failed.raw().empty())
+      return ToValidUtf8(failed.raw().substr(0, ErrorSampler::kMaxExampleBytes));
+    std::string text;
+    failed.AppendJson(&text);
+    return text;
+  });
   int logged = n.logged_errors.fetch_add(1, std::memory_order_relaxed);
   if (logged < kLoggedErrorsPerNode) {
     spdlog::warn("node '{}': {} event(s) failed: {} (on_error: {})", n.g->id(), count,

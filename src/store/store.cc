@@ -20,6 +20,7 @@
 #include <mutex>
 #include <utility>
 
+#include "flowctl/base/clock.h"
 #include "sqlite.h"
 
 namespace flowctl::store {
@@ -77,12 +78,6 @@ constexpr char kRunColumns[] =
     "id, pipeline, version, status, started_ms, ended_ms, error, counters_json";
 constexpr char kAuditColumns[] =
     "id, time_ms, caller, action, target, arguments, result, reasoning";
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // SQLite treats a negative LIMIT as none.
 int64_t SqlLimit(int limit) { return limit > 0 ? limit : -1; }
@@ -346,7 +341,7 @@ Result<int> Store::PutVersion(const std::string& name, const std::string& yaml,
   FLOWCTL_RETURN_IF_ERROR(tx.status());
   Result<int> next = NextVersion(db, name);
   if (!next.ok()) return next.status();
-  PipelineVersion v{name, next.value(), yaml, created_by, NowMs()};
+  PipelineVersion v{name, next.value(), yaml, created_by, UnixMs()};
   // The pipeline row goes first: versions.name is a foreign key to it.
   FLOWCTL_RETURN_IF_ERROR(UpsertCurrentVersion(db, name, v.version, v.created_ms));
   FLOWCTL_RETURN_IF_ERROR(InsertVersion(db, v));
@@ -388,7 +383,7 @@ Status Store::SetCurrentVersion(const std::string& name, int version) {
       "UPDATE pipelines SET current_version = ?, desired_state = 'running', updated_ms = ?"
       " WHERE name = ?");
   if (!stmt.ok()) return stmt.status();
-  FLOWCTL_RETURN_IF_ERROR(stmt->Bind(1, version).Bind(2, NowMs()).Bind(3, name).Run());
+  FLOWCTL_RETURN_IF_ERROR(stmt->Bind(1, version).Bind(2, UnixMs()).Bind(3, name).Run());
   return tx.Commit();
 }
 
@@ -406,7 +401,7 @@ Status Store::SetDesiredState(const std::string& name, const std::string& state)
   Result<Statement> stmt =
       db.Prepare("UPDATE pipelines SET desired_state = ?, updated_ms = ? WHERE name = ?");
   if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, state).Bind(2, NowMs()).Bind(3, name);
+  stmt->Bind(1, state).Bind(2, UnixMs()).Bind(3, name);
   return RunOnExisting(db, stmt.value(), PipelineNotFound(name));
 }
 
@@ -447,7 +442,7 @@ Result<int64_t> Store::StartRun(const std::string& name, int version) {
   Result<Statement> stmt = db.Prepare(
       "INSERT INTO runs(pipeline, version, status, started_ms) VALUES(?, ?, 'running', ?)");
   if (!stmt.ok()) return stmt.status();
-  FLOWCTL_RETURN_IF_ERROR(stmt->Bind(1, name).Bind(2, version).Bind(3, NowMs()).Run());
+  FLOWCTL_RETURN_IF_ERROR(stmt->Bind(1, name).Bind(2, version).Bind(3, UnixMs()).Run());
   return db.LastInsertRowId();
 }
 
@@ -467,7 +462,7 @@ Status Store::FinishRun(int64_t run_id, const std::string& status, const std::st
   Result<Statement> stmt = db.Prepare(
       "UPDATE runs SET status = ?, error = ?, counters_json = ?, ended_ms = ? WHERE id = ?");
   if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, status).Bind(2, error).Bind(3, counters_json).Bind(4, NowMs()).Bind(5, run_id);
+  stmt->Bind(1, status).Bind(2, error).Bind(3, counters_json).Bind(4, UnixMs()).Bind(5, run_id);
   return RunOnExisting(db, stmt.value(), RunNotFound(run_id));
 }
 
@@ -477,7 +472,7 @@ Result<int> Store::MarkInterruptedRuns() {
   Result<Statement> stmt = db.Prepare(
       "UPDATE runs SET status = 'interrupted', ended_ms = ? WHERE status = 'running'");
   if (!stmt.ok()) return stmt.status();
-  FLOWCTL_RETURN_IF_ERROR(stmt->Bind(1, NowMs()).Run());
+  FLOWCTL_RETURN_IF_ERROR(stmt->Bind(1, UnixMs()).Run());
   return db.Changes();
 }
 
@@ -501,7 +496,7 @@ Result<int64_t> Store::Audit(const AuditRecord& record) {
       "INSERT INTO audit(time_ms, caller, action, target, arguments, result, reasoning)"
       " VALUES(?, ?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.status();
-  FLOWCTL_RETURN_IF_ERROR(stmt->Bind(1, record.time_ms != 0 ? record.time_ms : NowMs())
+  FLOWCTL_RETURN_IF_ERROR(stmt->Bind(1, record.time_ms != 0 ? record.time_ms : UnixMs())
                               .Bind(2, record.caller)
                               .Bind(3, record.action)
                               .Bind(4, record.target)

@@ -3,7 +3,9 @@ set -euo pipefail
 : "${FLOWCTL:?path to the flowctl binary}"
 : "${SRC:?path to the source tree}"
 WORK=$(mktemp -d /tmp/flowctl-e2e-XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+# Daemons a script starts (start_server, or added to PIDS) die with it.
+PIDS=()
+trap 'for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # expect_exit CODE CMD...: runs CMD, captures output in $OUT, checks the code.
 expect_exit() {
@@ -13,5 +15,22 @@ expect_exit() {
   local got=$?
   set -e
   [ "$got" -eq "$want" ] || fail "expected exit $want, got $got from: $* -- output: $OUT"
+}
+# start_server LOG ARGS...: `flowctl serve ARGS` in the background, stderr to
+# LOG; once it listens sets ADDR (gRPC), HTTP (side port, if any) and
+# SERVER_PID. Returns 1 if it exits before listening.
+start_server() {
+  local log=$1; shift
+  "$FLOWCTL" serve "$@" 2> "$log" &
+  SERVER_PID=$!
+  PIDS+=($SERVER_PID)
+  for _ in $(seq 1 100); do
+    ADDR=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$log" | grep -o '127.0.0.1:[0-9]*' || true)
+    HTTP=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | sed 's|http://||' || true)
+    [ -n "$ADDR" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  fail "server did not start: $(cat "$log")"
 }
 expect_out() { grep -qF -- "$1" <<<"$OUT" || fail "output lacks '$1': $OUT"; }

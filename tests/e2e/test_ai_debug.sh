@@ -5,24 +5,13 @@
 # it offers, applied as a new version, measurably removes the symptom.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
 unset FLOWCTL_SERVER
 DATA="$WORK/data"
 mkdir -p "$DATA"
 
 # --- an error burst in a transform (every 10th event), on the daemon --------
-"$FLOWCTL" serve --listen 127.0.0.1:0 --http-listen off --state-dir "$WORK/d" \
-  --data-root "$DATA" 2> d.log &
-SERVER_PID=$!
-PIDS+=($SERVER_PID)
-for _ in $(seq 1 100); do
-  ADDR=$(grep -o 'listening on 127.0.0.1:[0-9]*' d.log | grep -o '127.0.0.1:[0-9]*' || true)
-  [ -n "$ADDR" ] && break
-  sleep 0.1
-done
-[ -n "$ADDR" ] || fail "server did not start: $(cat d.log)"
+start_server d.log --listen 127.0.0.1:0 --http-listen off --state-dir "$WORK/d" \
+  --data-root "$DATA" || fail "server did not start: $(cat d.log)"
 
 cat > errs.yaml <<Y
 apiVersion: flowctl/v1

@@ -5,9 +5,6 @@
 # performance analysis (gRPC AnalyzePerformance, the MCP tool) reads it.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
 unset FLOWCTL_SERVER
 
 # A pipeline whose rates are known: 400 events/s in, two thirds pass.
@@ -57,18 +54,11 @@ expect_exit 1 "$FLOWCTL" metrics paced --state-dir nowhere
 expect_out "no metric history in nowhere"
 
 # --- daemon -------------------------------------------------------------------
-start_server() {
-  "$FLOWCTL" serve --listen 127.0.0.1:0 --http-listen off --state-dir "$WORK/d" 2> "$1" &
-  SERVER_PID=$!
-  PIDS+=($SERVER_PID)
-  for _ in $(seq 1 100); do
-    ADDR=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$1" | grep -o '127.0.0.1:[0-9]*' || true)
-    [ -n "$ADDR" ] && return 0
-    sleep 0.1
-  done
-  fail "server did not start: $(cat "$1")"
+daemon() {  # daemon LOG: the daemon on the state dir d
+  start_server "$1" --listen 127.0.0.1:0 --http-listen off --state-dir "$WORK/d" ||
+    fail "server did not start: $(cat "$1")"
 }
-start_server d1.log
+daemon d1.log
 sed 's/count: 1600/count: 0/' p.yaml > endless.yaml
 expect_exit 0 "$FLOWCTL" apply endless.yaml --server "$ADDR"
 sleep 4.5
@@ -101,7 +91,7 @@ P
 
 # History survives a restart of the daemon.
 kill "$SERVER_PID"; wait "$SERVER_PID" || true
-start_server d2.log
+daemon d2.log
 expect_exit 0 "$FLOWCTL" metrics paced --server "$ADDR" -o json
 python3 -c '
 import json, sys

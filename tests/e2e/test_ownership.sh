@@ -7,25 +7,7 @@
 # quarantined at the next start while the others resume.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
 unset FLOWCTL_SERVER
-
-start_server() {  # start_server LOG ARGS...: sets ADDR, HTTP, SERVER_PID
-  local log=$1; shift
-  "$FLOWCTL" serve "$@" 2> "$log" &
-  SERVER_PID=$!
-  PIDS+=($SERVER_PID)
-  for _ in $(seq 1 100); do
-    ADDR=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$log" | grep -o '127.0.0.1:[0-9]*' || true)
-    HTTP=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | sed 's|http://||' || true)
-    [ -n "$ADDR" ] && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  fail "server did not start: $(cat "$log")"
-}
 
 cat > gen.yaml <<'Y'
 apiVersion: flowctl/v1

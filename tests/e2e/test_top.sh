@@ -5,17 +5,8 @@
 # then the real rate, never a made-up 0; counts in JSON are numbers.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-"$FLOWCTL" serve --listen 127.0.0.1:0 --http-listen off --state-dir "$WORK/state" 2> d.log &
-PIDS+=($!)
-for _ in $(seq 1 100); do
-  ADDR=$(grep -o 'listening on 127.0.0.1:[0-9]*' d.log | grep -o '127.0.0.1:[0-9]*' || true)
-  [ -n "$ADDR" ] && break
-  sleep 0.1
-done
-[ -n "$ADDR" ] || fail "daemon did not start: $(cat d.log)"
+start_server d.log --listen 127.0.0.1:0 --http-listen off --state-dir "$WORK/state" ||
+  fail "daemon did not start: $(cat d.log)"
 for p in alpha beta; do
   cat > $p.yaml <<Y
 apiVersion: flowctl/v1

@@ -49,8 +49,8 @@ inline const std::vector<std::string>& TimeRanges() {
   return kRanges;
 }
 
-// goals: latency, throughput, cost, reliability (checked; they order the
-// findings). time_range "" = 1h.
+// goals: latency, throughput, cost, reliability (checked, not yet used:
+// the findings are the same for every goal). time_range "" = 1h.
 Result<PerformanceReport> AnalyzePerformance(EngineApi& engine, const std::string& name,
                                              const std::string& time_range,
                                              const std::vector<std::string>& goals);

@@ -26,11 +26,14 @@ class MetricFeed {
   // The samples for the interval since the previous snapshot (empty for the
   // first one).
   std::vector<store::MetricPoint> Observe(const RunSnapshot& snap, int64_t now_ms);
-  // The failures added since the previous Observe (for
-  // MetricHistory::AddErrors); filled by every Observe, the first included.
-  const std::vector<store::ErrorGroup>& new_errors() const { return new_errors_; }
+  // Observe, then store what it found as pipeline's history: the failures
+  // added since the previous call (the first call included), then the
+  // samples. What the daemon and a foreground run both do once a second.
+  Status RecordInto(store::MetricHistory& history, const std::string& pipeline,
+                    const RunSnapshot& snap, int64_t now_ms);
 
  private:
+  // Fills new_errors_ with the failures added since the last Observe.
   void DiffErrors(const RunSnapshot& snap, bool restarted);
   std::vector<store::ErrorGroup> new_errors_;
   std::map<std::string, uint64_t> error_counts_;  // node + '\n' + template -> count seen

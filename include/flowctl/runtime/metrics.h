@@ -54,18 +54,28 @@ class ErrorSampler {
   static constexpr size_t kMaxClusters = 16;
   static constexpr size_t kMaxExamples = 3;
   static constexpr size_t kMaxExampleBytes = 512;
-  // example is called only when the cluster still wants one.
+  // The failures of one batch, messages[i] for its i-th event; example(i)
+  // is called only while that event's cluster still wants an example. A
+  // batch usually fails for one reason: its template is made once per run
+  // of equal messages, and the lock taken once.
   template <typename ExampleFn>
-  void Record(std::string_view message, int64_t now_ms, ExampleFn&& example) {
-    std::string tmpl = MessageTemplate(message);
+  void Record(const std::vector<std::string>& messages, int64_t now_ms, ExampleFn&& example) {
+    std::vector<std::string> templates;  // one per run of equal messages
+    for (size_t i = 0; i < messages.size(); ++i)
+      if (i == 0 || messages[i] != messages[i - 1])
+        templates.push_back(MessageTemplate(messages[i]));
     std::lock_guard<std::mutex> lk(mu_);
-    ErrorCluster* c = FindOrAdd(tmpl, message, now_ms);
-    ++c->count;
-    c->last_ms = now_ms;
-    if (c->examples.size() < kMaxExamples) {
-      std::string ex = example();
-      if (ex.size() > kMaxExampleBytes) ex.resize(kMaxExampleBytes);
-      c->examples.push_back(std::move(ex));
+    ErrorCluster* c = nullptr;
+    for (size_t i = 0, run = 0; i < messages.size(); ++i) {
+      if (i == 0 || messages[i] != messages[i - 1])
+        c = FindOrAdd(templates[run++], messages[i], now_ms);
+      ++c->count;
+      c->last_ms = now_ms;
+      if (c->examples.size() < kMaxExamples) {
+        std::string ex = example(i);
+        if (ex.size() > kMaxExampleBytes) ex.resize(kMaxExampleBytes);
+        c->examples.push_back(std::move(ex));
+      }
     }
   }
   std::vector<ErrorCluster> Clusters() const;

@@ -159,249 +159,240 @@ Result<DebugInput> GatherDebugInput(EngineApi& engine, const std::string& name,
   return in;
 }
 
+namespace {
+
+// What every detector of one node sees.
+struct NodeView {
+  const std::string& node;
+  const Series& s;
+  std::string kind;      // source, processor, sink ("" when unknown)
+  const NodeSpec* spec;  // null without the document
+  const DebugInput& in;
+  const DebugReport& r;  // the window
+};
+
+Finding Make(const char* kind, const char* severity, const std::string& node, int64_t from_ms,
+             int64_t to_ms) {
+  Finding f;
+  f.kind = kind;
+  f.severity = severity;
+  f.node = node;
+  f.from_ms = from_ms;
+  f.to_ms = to_ms;
+  return f;
+}
+
+void DetectFailures(const NodeView& v, const std::optional<PipelineSpec>& spec,
+                    std::vector<Finding>* out) {
+  double in_events = Sum(v.s, store::kInPerS);
+  double errors = Sum(v.s, store::kErrorsPerS);
+  // A source's "in" is what it read; its failures are lines it could not read.
+  bool source = v.kind == "source";
+  double base = source ? Sum(v.s, store::kOutPerS) + errors : in_events;
+  if (errors < 1 || base <= 0 || errors / base < kErrorShareWarning) return;
+  double share = errors / base;
+  const store::MetricPoint* first = nullptr;
+  for (const auto* p : v.s)
+    if (p->v[store::kErrorsPerS] > 0 && first == nullptr) first = p;
+  Finding f = Make(source ? "malformed_input" : "errors",
+                   share >= kErrorShareCritical ? "critical" : "warning", v.node,
+                   first ? first->ts_ms : v.r.from_ms, v.r.to_ms);
+  f.title = source ? v.node + ": " + Pct(share) + " of the input is malformed (" + Num(errors) +
+                         " of " + Num(base) + " events)"
+                   : v.node + ": " + Pct(share) + " of its events fail (" + Num(errors) + " of " +
+                         Num(base) + ")";
+  f.evidence = {{"failed", std::llround(errors)},
+                {"seen", std::llround(base)},
+                {"share", share},
+                {"since_ms", f.from_ms},
+                {"clusters", Clusters(v.in.errors, v.node)}};
+  const NodeSpec* ns = v.spec;
+  bool dead_letters = ns && ns->has_on_error &&
+                      (ns->on_error.kind == ErrorPolicy::Kind::kDeadLetter ||
+                       ns->on_error.then == ErrorPolicy::Kind::kDeadLetter);
+  if (dead_letters) {
+    f.fix = "the failed events are in the dead-letter sink '" + ns->on_error.dead_letter_to +
+            "' with the reason: fix the cause shown in the clusters (the data or the node's "
+            "config), then replay them";
+  } else {
+    f.fix =
+        "send failed events to a dead-letter sink (on_error: dead_letter) so that they "
+        "are kept with their reason instead of " +
+        std::string(ns && ns->has_on_error ? "being dropped" : "being dropped or stopping the run");
+    if (spec) f.fix_yaml = DeadLetterFix(*spec, v.node);
+  }
+  out->push_back(std::move(f));
+}
+
+void DetectDeadLetters(const NodeView& v, std::vector<Finding>* out) {
+  double dlq = Sum(v.s, store::kDeadLetteredPerS);
+  if (dlq < 1) return;
+  Finding f = Make("dead_letters", "info", v.node, v.r.from_ms, v.r.to_ms);
+  // Growth: the second half of the window against the first.
+  size_t half = v.s.size() / 2;
+  double early = 0, late = 0;
+  for (size_t i = 0; i < v.s.size(); ++i)
+    (i < half ? early : late) += v.s[i]->v[store::kDeadLetteredPerS] * v.s[i]->v[store::kIntervalS];
+  f.title = v.node + ": " + Num(dlq) + " event(s) sent to the dead-letter sink";
+  f.evidence = {{"dead_lettered", std::llround(dlq)},
+                {"first_half", std::llround(early)},
+                {"second_half", std::llround(late)}};
+  if (late > 2 * early && late >= 10) {
+    f.severity = "warning";
+    f.title += ", growing (" + Num(early) + " then " + Num(late) + ")";
+  }
+  f.fix =
+      "look at the reasons in the dead-letter file; the errors finding of this node "
+      "shows them grouped";
+  out->push_back(std::move(f));
+}
+
+void DetectBottleneck(const NodeView& v, const std::optional<PipelineSpec>& spec,
+                      std::vector<Finding>* out) {
+  if (v.kind == "source") return;
+  double busy = 0, queue_max = 0;
+  for (const auto* p : v.s) {
+    busy += p->v[store::kBusy];
+    queue_max = std::max(queue_max, p->v[store::kQueueDepth]);
+  }
+  busy /= static_cast<double>(v.s.size());
+  if (busy < kBusyBottleneck) return;
+  int concurrency = 1;
+  size_t capacity = 0;
+  for (const auto& n : v.in.snapshot.nodes)
+    if (n.id == v.node) {
+      concurrency = n.concurrency;
+      capacity = n.queue_capacity;
+    }
+  Finding f = Make("bottleneck", "warning", v.node, v.r.from_ms, v.r.to_ms);
+  f.title = v.node + " is the bottleneck: its workers are busy " + Pct(busy) +
+            " of the time and its input queue reached " + Num(queue_max) +
+            (capacity ? " of " + std::to_string(capacity) : std::string());
+  f.evidence = {{"busy", busy},
+                {"queue_depth_max", queue_max},
+                {"queue_capacity", capacity},
+                {"concurrency", concurrency},
+                {"in_per_s", Sum(v.s, store::kInPerS) / std::max(1e-9, Seconds(v.s))}};
+  if (v.kind == "sink") {
+    f.fix = "the destination is slower than the input: speed it up, or batch writes";
+  } else {
+    f.fix = "run more instances of it: concurrency " + std::to_string(concurrency) + " -> " +
+            std::to_string(std::max(2, concurrency * 2));
+    if (spec) f.fix_yaml = ConcurrencyFix(*spec, v.node, concurrency);
+  }
+  out->push_back(std::move(f));
+}
+
+void DetectLatencySpike(const NodeView& v, std::vector<Finding>* out) {
+  const Series& s = v.s;
+  std::vector<double> p99;
+  for (const auto* p : s)
+    if (p->v[store::kP99Us] > 0) p99.push_back(p->v[store::kP99Us]);
+  if (s.size() < kSpikeMinSamples || p99.size() < kSpikeMinSamples) return;
+  std::nth_element(p99.begin(), p99.begin() + p99.size() / 2, p99.end());
+  double median = p99[p99.size() / 2];
+  size_t at = 0;
+  for (size_t i = 1; i < s.size(); ++i)
+    if (s[i]->v[store::kP99Us] > s[at]->v[store::kP99Us]) at = i;
+  double peak = s[at]->v[store::kP99Us];
+  if (median <= 0 || peak < kSpikeFactor * median || peak < kSpikeMinUs) return;
+  // The spike's extent: the run of intervals above half its height.
+  size_t lo = at, hi = at;
+  while (lo > 0 && s[lo - 1]->v[store::kP99Us] >= peak / 2) --lo;
+  while (hi + 1 < s.size() && s[hi + 1]->v[store::kP99Us] >= peak / 2) ++hi;
+  Finding f = Make("latency_spike", "warning", v.node, s[lo]->ts_ms,
+                   s[hi]->ts_ms + int64_t{s[hi]->resolution_s} * 1000);
+  f.title = v.node + ": batch p99 rose to " + Num(peak) + " us, " + Num(peak / median) +
+            "x its usual " + Num(median) + " us";
+  f.evidence = {{"p99_us_peak", peak},
+                {"p99_us_median", median},
+                {"factor", peak / median},
+                {"intervals", hi - lo + 1}};
+  f.fix =
+      "look at what this node waits on in that window (a model provider, a "
+      "destination, a lookup); a cache or retries with backoff smooth short ones";
+  out->push_back(std::move(f));
+}
+
+void DetectIdleSource(const NodeView& v, std::vector<Finding>* out) {
+  if (v.kind != "source") return;
+  int64_t idle_since = -1;
+  for (const auto* p : v.s) {
+    if (p->v[store::kOutPerS] > 0)
+      idle_since = -1;
+    else if (idle_since < 0)
+      idle_since = p->ts_ms;
+  }
+  bool running = v.in.snapshot.nodes.empty() || v.in.snapshot.state == "running";
+  if (!running || idle_since < 0 || v.r.to_ms - idle_since < kIdleSeconds * 1000) return;
+  double produced = Sum(v.s, store::kOutPerS);
+  Finding f = Make("idle_source", "warning", v.node, idle_since, v.r.to_ms);
+  f.title = produced > 0 ? v.node + " stopped producing " +
+                               std::to_string((v.r.to_ms - idle_since) / 1000) + " s ago"
+                         : v.node + " produced nothing in the window";
+  f.evidence = {{"idle_s", (v.r.to_ms - idle_since) / 1000}, {"produced", produced}};
+  f.fix = "check what feeds it (the file is still written? the topic has data?)";
+  out->push_back(std::move(f));
+}
+
+// A least-squares slope of the process memory over the window.
+void DetectMemoryGrowth(const Series& s, const DebugReport& r, std::vector<Finding>* out) {
+  if (s.size() < kRssMinSamples) return;
+  double n = static_cast<double>(s.size()), sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const auto* p : s) {
+    double x = static_cast<double>(p->ts_ms - s.front()->ts_ms) / 3.6e6;  // hours
+    double y = p->v[store::kRssMb];
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  double denom = n * sxx - sx * sx;
+  double slope = denom > 0 ? (n * sxy - sx * sy) / denom : 0;  // MB per hour
+  double mean = sy / n;
+  if (mean <= 0 || slope < kRssGrowthPerHour * mean) return;
+  Finding f = Make("memory_growth", "warning", "", s.front()->ts_ms, r.to_ms);
+  f.title = "process memory grows " + Num(slope) + " MB/h (mean " + Num(mean) + " MB)";
+  f.evidence = {{"slope_mb_per_h", slope},
+                {"mean_mb", mean},
+                {"first_mb", s.front()->v[store::kRssMb]},
+                {"last_mb", s.back()->v[store::kRssMb]}};
+  f.fix = "a stateful node (dedupe window, cache) may hold more than it should: bound it";
+  out->push_back(std::move(f));
+}
+
+}  // namespace
+
 DebugReport DebugPipeline(const DebugInput& in) {
   DebugReport r;
   r.name = in.name;
   r.since = in.since;
   std::map<std::string, Series> by_node;
-  int res = 1;
+  r.from_ms = in.points.empty() ? in.now_ms : INT64_MAX;
+  r.to_ms = in.points.empty() ? in.now_ms : 0;
   for (const auto& p : in.points) {
     by_node[p.node].push_back(&p);
-    res = p.resolution_s;
-  }
-  r.resolution_s = in.points.empty() ? 0 : res;
-  r.from_ms = INT64_MAX;
-  r.to_ms = 0;
-  for (const auto& p : in.points) {
+    r.resolution_s = p.resolution_s;
     r.from_ms = std::min(r.from_ms, p.ts_ms);
-    r.to_ms = std::max(r.to_ms, p.ts_ms + int64_t{res} * 1000);
+    r.to_ms = std::max(r.to_ms, p.ts_ms + int64_t{p.resolution_s} * 1000);
   }
-  if (in.points.empty()) r.from_ms = r.to_ms = in.now_ms;
   for (const auto& [node, s] : by_node) r.samples = std::max(r.samples, s.size());
   std::optional<PipelineSpec> spec = LoadSpec(in.yaml);
-  auto kind_of = [&](const std::string& node) -> std::string {
-    for (const auto& n : in.snapshot.nodes)
-      if (n.id == node) return n.kind;
-    if (spec)
-      if (const NodeSpec* n = FindNode(*spec, node)) return NodeKindName(n->kind);
-    return "";
-  };
-
   for (const auto& [node, s] : by_node) {
-    if (node == store::kPipelineNode || s.empty()) continue;
+    if (node == store::kPipelineNode) continue;
     const NodeSpec* ns = spec ? FindNode(*spec, node) : nullptr;
-    std::string kind = kind_of(node);
-
-    // ---- failures -------------------------------------------------------
-    double in_events = Sum(s, store::kInPerS);
-    double errors = Sum(s, store::kErrorsPerS);
-    // A source's "in" is what it read; its failures are lines it could not read.
-    double base = kind == "source" ? Sum(s, store::kOutPerS) + errors : in_events;
-    if (errors >= 1 && base > 0 && errors / base >= kErrorShareWarning) {
-      double share = errors / base;
-      Finding f;
-      f.kind = kind == "source" ? "malformed_input" : "errors";
-      f.severity = share >= kErrorShareCritical ? "critical" : "warning";
-      f.node = node;
-      const store::MetricPoint* first = nullptr;
-      for (const auto* p : s)
-        if (p->v[store::kErrorsPerS] > 0 && first == nullptr) first = p;
-      f.from_ms = first ? first->ts_ms : r.from_ms;
-      f.to_ms = r.to_ms;
-      f.title = kind == "source" ? node + ": " + Pct(share) + " of the input is malformed (" +
-                                       Num(errors) + " of " + Num(base) + " events)"
-                                 : node + ": " + Pct(share) + " of its events fail (" +
-                                       Num(errors) + " of " + Num(base) + ")";
-      f.evidence = {{"failed", std::llround(errors)},
-                    {"seen", std::llround(base)},
-                    {"share", share},
-                    {"since_ms", f.from_ms},
-                    {"clusters", Clusters(in.errors, node)}};
-      bool dead_letters = ns && ns->has_on_error &&
-                          (ns->on_error.kind == ErrorPolicy::Kind::kDeadLetter ||
-                           ns->on_error.then == ErrorPolicy::Kind::kDeadLetter);
-      if (dead_letters) {
-        f.fix = "the failed events are in the dead-letter sink '" + ns->on_error.dead_letter_to +
-                "' with the reason: fix the cause shown in the clusters (the data or the node's "
-                "config), then replay them";
-      } else {
-        f.fix =
-            "send failed events to a dead-letter sink (on_error: dead_letter) so that they "
-            "are kept with their reason instead of " +
-            std::string(ns && ns->has_on_error ? "being dropped"
-                                               : "being dropped or "
-                                                 "stopping the run");
-        if (spec) f.fix_yaml = DeadLetterFix(*spec, node);
-      }
-      r.findings.push_back(std::move(f));
-    }
-
-    // ---- dead letters ---------------------------------------------------
-    double dlq = Sum(s, store::kDeadLetteredPerS);
-    if (dlq >= 1) {
-      Finding f;
-      f.kind = "dead_letters";
-      f.severity = "info";
-      f.node = node;
-      f.from_ms = r.from_ms;
-      f.to_ms = r.to_ms;
-      // Growth: the second half of the window against the first.
-      size_t half = s.size() / 2;
-      double early = 0, late = 0;
-      for (size_t i = 0; i < s.size(); ++i)
-        (i < half ? early : late) += s[i]->v[store::kDeadLetteredPerS] * s[i]->v[store::kIntervalS];
-      f.title = node + ": " + Num(dlq) + " event(s) sent to the dead-letter sink";
-      f.evidence = {{"dead_lettered", std::llround(dlq)},
-                    {"first_half", std::llround(early)},
-                    {"second_half", std::llround(late)}};
-      if (late > 2 * early && late >= 10) {
-        f.severity = "warning";
-        f.title += ", growing (" + Num(early) + " then " + Num(late) + ")";
-      }
-      f.fix =
-          "look at the reasons in the dead-letter file; the errors finding of this node "
-          "shows them grouped";
-      r.findings.push_back(std::move(f));
-    }
-
-    // ---- bottleneck -----------------------------------------------------
-    double busy = 0, queue_max = 0;
-    for (const auto* p : s) {
-      busy += p->v[store::kBusy];
-      queue_max = std::max(queue_max, p->v[store::kQueueDepth]);
-    }
-    busy /= static_cast<double>(s.size());
-    int concurrency = 1;
-    size_t capacity = 0;
+    std::string kind = ns ? NodeKindName(ns->kind) : "";
     for (const auto& n : in.snapshot.nodes)
-      if (n.id == node) {
-        concurrency = n.concurrency;
-        capacity = n.queue_capacity;
-      }
-    if (busy >= kBusyBottleneck && kind != "source") {
-      Finding f;
-      f.kind = "bottleneck";
-      f.severity = "warning";
-      f.node = node;
-      f.from_ms = r.from_ms;
-      f.to_ms = r.to_ms;
-      f.title = node + " is the bottleneck: its workers are busy " + Pct(busy) +
-                " of the time and its input queue reached " + Num(queue_max) +
-                (capacity ? " of " + std::to_string(capacity) : std::string());
-      f.evidence = {{"busy", busy},
-                    {"queue_depth_max", queue_max},
-                    {"queue_capacity", capacity},
-                    {"concurrency", concurrency},
-                    {"in_per_s", in_events / std::max(1e-9, Seconds(s))}};
-      if (kind == "sink") {
-        f.fix = "the destination is slower than the input: speed it up, or batch writes";
-      } else {
-        f.fix = "run more instances of it: concurrency " + std::to_string(concurrency) + " -> " +
-                std::to_string(std::max(2, concurrency * 2));
-        if (spec) f.fix_yaml = ConcurrencyFix(*spec, node, concurrency);
-      }
-      r.findings.push_back(std::move(f));
-    }
-
-    // ---- latency spike --------------------------------------------------
-    if (s.size() >= kSpikeMinSamples) {
-      std::vector<double> p99;
-      for (const auto* p : s)
-        if (p->v[store::kP99Us] > 0) p99.push_back(p->v[store::kP99Us]);
-      if (p99.size() >= kSpikeMinSamples) {
-        std::vector<double> sorted = p99;
-        std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-        double median = sorted[sorted.size() / 2];
-        const store::MetricPoint* worst = nullptr;
-        for (const auto* p : s)
-          if (worst == nullptr || p->v[store::kP99Us] > worst->v[store::kP99Us]) worst = p;
-        double peak = worst->v[store::kP99Us];
-        if (median > 0 && peak >= kSpikeFactor * median && peak >= kSpikeMinUs) {
-          Finding f;
-          f.kind = "latency_spike";
-          f.severity = "warning";
-          f.node = node;
-          // The spike's extent: the run of intervals above half its height.
-          size_t at = 0;
-          while (s[at] != worst) ++at;
-          size_t lo = at, hi = at;
-          while (lo > 0 && s[lo - 1]->v[store::kP99Us] >= peak / 2) --lo;
-          while (hi + 1 < s.size() && s[hi + 1]->v[store::kP99Us] >= peak / 2) ++hi;
-          f.from_ms = s[lo]->ts_ms;
-          f.to_ms = s[hi]->ts_ms + int64_t{res} * 1000;
-          f.title = node + ": batch p99 rose to " + Num(peak) + " us, " + Num(peak / median) +
-                    "x its usual " + Num(median) + " us";
-          f.evidence = {{"p99_us_peak", peak},
-                        {"p99_us_median", median},
-                        {"factor", peak / median},
-                        {"intervals", hi - lo + 1}};
-          f.fix =
-              "look at what this node waits on in that window (a model provider, a "
-              "destination, a lookup); a cache or retries with backoff smooth short ones";
-          r.findings.push_back(std::move(f));
-        }
-      }
-    }
-
-    // ---- idle source ----------------------------------------------------
-    if (kind == "source") {
-      int64_t idle_since = -1;
-      for (const auto* p : s) {
-        if (p->v[store::kOutPerS] > 0)
-          idle_since = -1;
-        else if (idle_since < 0)
-          idle_since = p->ts_ms;
-      }
-      double produced = Sum(s, store::kOutPerS);
-      bool running = in.snapshot.nodes.empty() || in.snapshot.state == "running";
-      if (running && idle_since >= 0 && r.to_ms - idle_since >= kIdleSeconds * 1000) {
-        Finding f;
-        f.kind = "idle_source";
-        f.severity = "warning";
-        f.node = node;
-        f.from_ms = idle_since;
-        f.to_ms = r.to_ms;
-        f.title = produced > 0 ? node + " stopped producing " +
-                                     std::to_string((r.to_ms - idle_since) / 1000) + " s ago"
-                               : node + " produced nothing in the window";
-        f.evidence = {{"idle_s", (r.to_ms - idle_since) / 1000}, {"produced", produced}};
-        f.fix = "check what feeds it (the file is still written? the topic has data?)";
-        r.findings.push_back(std::move(f));
-      }
-    }
+      if (n.id == node) kind = n.kind;
+    NodeView v{node, s, kind, ns, in, r};
+    DetectFailures(v, spec, &r.findings);
+    DetectDeadLetters(v, &r.findings);
+    DetectBottleneck(v, spec, &r.findings);
+    DetectLatencySpike(v, &r.findings);
+    DetectIdleSource(v, &r.findings);
   }
-
-  // ---- memory growth ------------------------------------------------------
-  if (auto it = by_node.find(store::kPipelineNode);
-      it != by_node.end() && it->second.size() >= kRssMinSamples) {
-    const Series& s = it->second;
-    double n = static_cast<double>(s.size()), sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (const auto* p : s) {
-      double x = static_cast<double>(p->ts_ms - s.front()->ts_ms) / 3.6e6;  // hours
-      double y = p->v[store::kRssMb];
-      sx += x;
-      sy += y;
-      sxx += x * x;
-      sxy += x * y;
-    }
-    double denom = n * sxx - sx * sx;
-    double slope = denom > 0 ? (n * sxy - sx * sy) / denom : 0;  // MB per hour
-    double mean = sy / n;
-    if (mean > 0 && slope >= kRssGrowthPerHour * mean) {
-      Finding f;
-      f.kind = "memory_growth";
-      f.severity = "warning";
-      f.from_ms = s.front()->ts_ms;
-      f.to_ms = r.to_ms;
-      f.title = "process memory grows " + Num(slope) + " MB/h (mean " + Num(mean) + " MB)";
-      f.evidence = {{"slope_mb_per_h", slope},
-                    {"mean_mb", mean},
-                    {"first_mb", s.front()->v[store::kRssMb]},
-                    {"last_mb", s.back()->v[store::kRssMb]}};
-      f.fix = "a stateful node (dedupe window, cache) may hold more than it should: bound it";
-      r.findings.push_back(std::move(f));
-    }
-  }
+  if (auto it = by_node.find(store::kPipelineNode); it != by_node.end())
+    DetectMemoryGrowth(it->second, r, &r.findings);
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
     return SeverityRank(a.severity) < SeverityRank(b.severity);
   });
