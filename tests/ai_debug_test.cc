@@ -1,0 +1,183 @@
+// ai debug's detectors (ai/ops.h) on synthetic histories with known
+// answers, and the runtime's error grouping (runtime/metrics.h). The e2e
+// test_ai_debug.sh covers failures on real runs; these cover the detectors
+// whose faults are slow to provoke for real.
+#include <gtest/gtest.h>
+
+#include "flowctl/ai/ops.h"
+#include "flowctl/config/loader.h"
+#include "flowctl/runtime/metrics.h"
+
+namespace flowctl {
+namespace {
+
+constexpr int64_t kT0 = 1'699'999'200'000;
+
+constexpr char kYaml[] = R"(apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 0, shape: counter}}
+  processors:
+    - {id: slow, type: filter, inputs: [gen], config: {condition: "id > 0"}}
+  sinks:
+    - {id: out, type: file, inputs: [slow], config: {path: out/p.jsonl}}
+)";
+
+// n one-second samples per node; set(i, node, v) fills sample i.
+template <typename F>
+ai::DebugInput History(int n, F&& set) {
+  ai::DebugInput in;
+  in.name = "p";
+  in.now_ms = kT0 + n * 1000;
+  in.yaml = kYaml;
+  for (const char* node : {"*", "gen", "out", "slow"})
+    for (int i = 0; i < n; ++i) {
+      store::MetricPoint p;
+      p.node = node;
+      p.ts_ms = kT0 + i * 1000;
+      p.v[store::kIntervalS] = 1;
+      p.v[store::kInPerS] = p.v[store::kOutPerS] = 100;
+      p.v[store::kP99Us] = 200;
+      p.v[store::kBusy] = 0.1;
+      p.v[store::kRssMb] = 50;
+      set(i, p.node, p.v);
+      in.points.push_back(p);
+    }
+  return in;
+}
+
+const ai::Finding* Find(const ai::DebugReport& r, const std::string& kind) {
+  for (const auto& f : r.findings)
+    if (f.kind == kind) return &f;
+  return nullptr;
+}
+
+using V = std::array<double, store::kMetricCount>;
+
+TEST(AiDebugTest, AHealthyHistoryHasNoFindings) {
+  auto r = ai::DebugPipeline(History(120, [](int, const std::string&, V&) {}));
+  EXPECT_TRUE(r.findings.empty()) << ai::ToJson(r).dump();
+  EXPECT_EQ(r.samples, 120u);
+  EXPECT_EQ(r.from_ms, kT0);
+  EXPECT_EQ(r.to_ms, kT0 + 120 * 1000);
+}
+
+TEST(AiDebugTest, BottleneckWithAConcurrencyFixThatLoads) {
+  auto in = History(60, [](int, const std::string& node, V& v) {
+    if (node == "slow") {
+      v[store::kBusy] = 0.97;
+      v[store::kQueueDepth] = 8;
+    }
+  });
+  auto r = ai::DebugPipeline(in);
+  const ai::Finding* f = Find(r, "bottleneck");
+  ASSERT_NE(f, nullptr) << ai::ToJson(r).dump();
+  EXPECT_EQ(f->node, "slow");
+  EXPECT_NEAR(f->evidence["busy"].get<double>(), 0.97, 1e-9);
+  EXPECT_EQ(f->evidence["queue_depth_max"], 8);
+  ASSERT_FALSE(f->fix_yaml.empty());
+  auto loaded = config::LoadString(f->fix_yaml, "fix.yaml", {});
+  ASSERT_TRUE(loaded.ok());
+  for (const NodeSpec* n : loaded.documents[0].pipeline.AllNodes())
+    EXPECT_EQ(n->concurrency, n->id == "slow" ? 2 : 0) << n->id;
+  // Only that node: the others are idle enough.
+  EXPECT_EQ(r.findings.size(), 1u) << ai::ToJson(r).dump();
+}
+
+TEST(AiDebugTest, LatencySpikeIsPlacedInTime) {
+  // p99 200 us, then 5000 us for seconds 40..44.
+  auto r = ai::DebugPipeline(History(90, [](int i, const std::string& node, V& v) {
+    if (node == "slow" && i >= 40 && i < 45) v[store::kP99Us] = 5000;
+  }));
+  const ai::Finding* f = Find(r, "latency_spike");
+  ASSERT_NE(f, nullptr) << ai::ToJson(r).dump();
+  EXPECT_EQ(f->node, "slow");
+  EXPECT_EQ(f->from_ms, kT0 + 40 * 1000);
+  EXPECT_EQ(f->to_ms, kT0 + 45 * 1000);
+  EXPECT_DOUBLE_EQ(f->evidence["factor"].get<double>(), 25);
+  EXPECT_EQ(f->evidence["intervals"], 5);
+}
+
+TEST(AiDebugTest, SmallJitterIsNoSpike) {
+  // 5x, but under a millisecond: batches of a few events jitter like that.
+  auto r = ai::DebugPipeline(History(90, [](int i, const std::string& node, V& v) {
+    if (node == "slow" && i == 50) v[store::kP99Us] = 999;
+  }));
+  EXPECT_EQ(Find(r, "latency_spike"), nullptr) << ai::ToJson(r).dump();
+}
+
+TEST(AiDebugTest, MemoryGrowthHasItsSlope) {
+  // 50 MB growing 1 MB a minute: 60 MB/h over a mean of ~80 MB.
+  auto r = ai::DebugPipeline(History(3600, [](int i, const std::string& node, V& v) {
+    if (node == "*") v[store::kRssMb] = 50 + i / 60.0;
+  }));
+  const ai::Finding* f = Find(r, "memory_growth");
+  ASSERT_NE(f, nullptr) << ai::ToJson(r).dump();
+  EXPECT_NEAR(f->evidence["slope_mb_per_h"].get<double>(), 60, 0.1);
+}
+
+TEST(AiDebugTest, IdleSourceSaysSince) {
+  auto r = ai::DebugPipeline(History(100, [](int i, const std::string& node, V& v) {
+    if (node == "gen" && i >= 55) v[store::kOutPerS] = 0;
+  }));
+  const ai::Finding* f = Find(r, "idle_source");
+  ASSERT_NE(f, nullptr) << ai::ToJson(r).dump();
+  EXPECT_EQ(f->node, "gen");
+  EXPECT_EQ(f->from_ms, kT0 + 55 * 1000);
+  EXPECT_EQ(f->evidence["idle_s"], 45);
+  // 20 idle seconds are not yet a finding.
+  auto short_idle = ai::DebugPipeline(History(100, [](int i, const std::string& node, V& v) {
+    if (node == "gen" && i >= 80) v[store::kOutPerS] = 0;
+  }));
+  EXPECT_EQ(Find(short_idle, "idle_source"), nullptr);
+}
+
+TEST(AiDebugTest, GrowingDeadLettersAreAWarning) {
+  auto r = ai::DebugPipeline(History(60, [](int i, const std::string& node, V& v) {
+    if (node == "slow") v[store::kDeadLetteredPerS] = i < 30 ? 0.1 : 2;
+  }));
+  const ai::Finding* f = Find(r, "dead_letters");
+  ASSERT_NE(f, nullptr) << ai::ToJson(r).dump();
+  EXPECT_EQ(f->severity, "warning");
+  EXPECT_EQ(f->evidence["first_half"], 3);
+  EXPECT_EQ(f->evidence["second_half"], 60);
+}
+
+TEST(ErrorSamplerTest, GroupsByTemplateAndBoundsWhatItKeeps) {
+  EXPECT_EQ(MessageTemplate("set x: column 4: division by zero"),
+            "set x: column N division by zero");
+  EXPECT_EQ(MessageTemplate("no field 'amount' in event 17"), "no field '\u2026' in event N");
+  ErrorSampler s;
+  std::vector<std::string> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back("bad value " + std::to_string(i));
+  batch.push_back("other thing");
+  int examples = 0;
+  s.Record(batch, kT0, [&](size_t i) {
+    ++examples;
+    return "event " + std::to_string(i);
+  });
+  auto c = s.Clusters();
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].message_template, "bad value N");
+  EXPECT_EQ(c[0].count, 10u);
+  EXPECT_EQ(c[0].examples, (std::vector<std::string>{"event 0", "event 1", "event 2"}));
+  EXPECT_EQ(c[1].count, 1u);
+  EXPECT_EQ(examples, 4);  // asked only while a cluster wanted one
+  // Past kMaxClusters templates, the rest count under one group.
+  std::vector<std::string> many;
+  for (int i = 0; i < 40; ++i)
+    many.push_back("kind" + std::string(1, static_cast<char>('a' + i % 26)) +
+                   std::string(i / 26, 'z'));
+  s.Record(many, kT0, [](size_t) { return std::string("e"); });
+  auto all = s.Clusters();
+  EXPECT_EQ(all.size(), ErrorSampler::kMaxClusters);
+  EXPECT_EQ(all.back().message_template, "(other messages)");
+  uint64_t total = 0;
+  for (const auto& x : all) total += x.count;
+  EXPECT_EQ(total, 51u);
+}
+
+}  // namespace
+}  // namespace flowctl
