@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "flowctl/ai/ops.h"
+#include "flowctl/config/loader.h"
 #include "flowctl/base/clock.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/store/metric_history.h"
@@ -161,6 +162,13 @@ int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
       std::stringstream ss;
       ss << f.rdbuf();
       in.yaml = ss.str();
+      // Fixes are made from it: a document that does not load is said so.
+      auto loaded = config::LoadString(in.yaml, o.file, config::LoadOptions{});
+      if (!loaded.ok()) {
+        for (const auto& d : loaded.diagnostics)
+          if (d.severity == Diagnostic::Severity::kError) std::cerr << d.ToString() << "\n";
+        return kExitInvalid;
+      }
     }
   }
   ai::DebugReport report = ai::DebugPipeline(in);

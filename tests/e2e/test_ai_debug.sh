@@ -109,6 +109,9 @@ rm -rf fg out
 expect_exit 0 "$FLOWCTL" apply fixed.yaml --state-dir fg -q
 [ "$(wc -l < out/bad-dead.jsonl)" -eq 300 ] || fail "the fix did not keep the 300 malformed lines"
 [ "$(wc -l < out/bad.jsonl)" -eq 1700 ] || fail "good lines lost"
+printf 'apiVersion: flowctl/v1\nkind: Pipeline\nspec: [oops\n' > broken.yaml
+expect_exit 1 "$FLOWCTL" ai debug bad --state-dir fg -f broken.yaml
+expect_out "broken.yaml:"
 expect_exit 2 "$FLOWCTL" ai debug bad --state-dir fg --apply 1
 expect_out "--apply needs the daemon"
 echo "ai debug: ok"
