@@ -134,7 +134,8 @@ TEST(MetricFeedTest, RatesAreDeltasOverTheInterval) {
   a.nodes = {Node("src", "source", 0, 100, 0), Node("f", "processor", 100, 50, 100),
              Node("out", "sink", 50, 50, 10)};
   a.nodes[1].latency_buckets[3] = 10;
-  EXPECT_TRUE(feed.Observe(a, kT0).empty());  // the baseline
+  a.elapsed_s = 1;
+  EXPECT_EQ(feed.Observe(a, kT0).size(), 4u);  // its first second, from zero
   RunSnapshot b = a;
   b.nodes[0].out = 2100;
   b.nodes[1].in = 2100;
@@ -166,8 +167,34 @@ TEST(MetricFeedTest, RatesAreDeltasOverTheInterval) {
   EXPECT_DOUBLE_EQ(total.v[store::kInPerS], 1000);  // what sources read
   EXPECT_DOUBLE_EQ(total.v[store::kOutPerS], 500);  // what sinks wrote
   EXPECT_GT(total.v[store::kRssMb], 0);
-  // A new run (counters start again) is a new baseline, not negative rates.
-  EXPECT_TRUE(feed.Observe(a, kT0 + 3000).empty());
+  // A new run (counters start again) is sampled from its own start, never
+  // as negative rates.
+  auto again = feed.Observe(a, kT0 + 3000);
+  ASSERT_EQ(again.size(), 4u);
+  for (const auto& p : again)
+    for (double x : p.v) EXPECT_GE(x, 0) << p.node;
+  EXPECT_DOUBLE_EQ(again[0].v[store::kOutPerS], 100);  // 100 events in its 1 s
+}
+
+// A run first seen after it began (or already over, as a short one on the
+// daemon) started at zero: its first sample covers it from its start.
+TEST(MetricFeedTest, ARunFirstSeenLateIsSampledFromItsStart) {
+  RunSnapshot s;
+  s.elapsed_s = 0.5;
+  s.nodes = {Node("src", "source", 0, 600, 0), Node("out", "sink", 600, 600, 0)};
+  engine::MetricFeed feed;
+  auto pts = feed.Observe(s, kT0);
+  ASSERT_EQ(pts.size(), 3u);
+  EXPECT_EQ(pts[0].ts_ms, kT0 - 500);
+  EXPECT_DOUBLE_EQ(pts[0].v[store::kOutPerS], 1200);
+  EXPECT_DOUBLE_EQ(pts[0].v[store::kIntervalS], 0.5);
+  // Intervals under kMinIntervalMs wait for the next call, unless the run
+  // is over.
+  s.nodes[0].out = 610;
+  EXPECT_TRUE(feed.Observe(s, kT0 + 10).empty());
+  auto last = feed.Observe(s, kT0 + 20, /*last=*/true);
+  ASSERT_EQ(last.size(), 3u);
+  EXPECT_DOUBLE_EQ(last[0].v[store::kOutPerS], 500);  // 10 events in 20 ms
 }
 
 }  // namespace

@@ -281,9 +281,9 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
     if (h.ok()) history = std::move(h).value();
     else spdlog::warn("no metric history: {}", h.status().message());
   }
-  auto sample = [&](const RunSnapshot& snap) {
+  auto sample = [&](const RunSnapshot& snap, bool last) {
     if (!history) return;
-    Status hs = feed.RecordInto(*history, graph.spec().metadata.name, snap, UnixMs());
+    Status hs = feed.RecordInto(*history, graph.spec().metadata.name, snap, UnixMs(), last);
     if (!hs.ok()) spdlog::warn("metric history: {}", hs.message());
   };
   spdlog::info("pipeline '{}' starting: {} nodes, {} workers", graph.spec().metadata.name,
@@ -297,7 +297,7 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   int signals = 0;
   auto last = std::chrono::steady_clock::now();
   auto last_sample = last;
-  sample(r.Snapshot());  // the baseline
+  sample(r.Snapshot(), false);  // the baseline
   // Wake on completion at once; look for signals every 50 ms.
   while (!r.WaitFor(50)) {
     struct timespec ts {0, 0};
@@ -314,7 +314,7 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
     auto now = std::chrono::steady_clock::now();
     if (now - last_sample >= std::chrono::seconds(1)) {
       last_sample = now;
-      sample(r.Snapshot());
+      sample(r.Snapshot(), false);
     }
     if (progress && now - last > std::chrono::milliseconds(500)) {
       last = now;
@@ -324,7 +324,7 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   st = r.Wait();
   if (progress) std::cerr << "\r\033[K";
   RunSnapshot snap = r.Snapshot();
-  sample(snap);
+  sample(snap, true);
   if (o.output == "json") std::cout << SnapshotJson(snap).dump(2) << "\n";
   else if (!o.quiet) PrintSummary(snap);
   if (!st.ok() && st.code() != StatusCode::kCancelled) {

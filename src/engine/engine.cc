@@ -191,15 +191,15 @@ class Engine::Impl {
   }
 
   // One sample per node per second into the metric history. mu_ held.
-  void Sample(Deployment& d, const RunSnapshot& snap, int64_t now) {
-    Status st = d.feed.RecordInto(*history_, d.name, snap, now);
+  void Sample(Deployment& d, const RunSnapshot& snap, int64_t now, bool last = false) {
+    Status st = d.feed.RecordInto(*history_, d.name, snap, now, last);
     if (!st.ok()) spdlog::warn("metric history: {}", st.message());
   }
 
   void RecordEnd(Deployment& d, const Status& st) {
     d.finished = true;
     d.last = d.run->Snapshot();
-    Sample(d, d.last, UnixMs());
+    Sample(d, d.last, UnixMs(), true);
     if (d.run_id)
       (void)store_->FinishRun(d.run_id, d.last.state, st.ok() ? "" : st.message(),
                               CountersJson(d.last));

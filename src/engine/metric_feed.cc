@@ -60,8 +60,8 @@ void MetricFeed::DiffErrors(const RunSnapshot& snap, bool restarted) {
 }
 
 Status MetricFeed::RecordInto(store::MetricHistory& history, const std::string& pipeline,
-                              const RunSnapshot& snap, int64_t now_ms) {
-  auto points = Observe(snap, now_ms);
+                              const RunSnapshot& snap, int64_t now_ms, bool last) {
+  auto points = Observe(snap, now_ms, last);
   FLOWCTL_RETURN_IF_ERROR(history.AddErrors(pipeline, new_errors_));
   if (points.empty()) return Status::OK();
   return history.Add(pipeline, points, now_ms);
@@ -75,20 +75,33 @@ double ProcessRssMb() {
          (1024.0 * 1024.0);
 }
 
-std::vector<MetricPoint> MetricFeed::Observe(const RunSnapshot& snap, int64_t now_ms) {
+std::vector<MetricPoint> MetricFeed::Observe(const RunSnapshot& snap, int64_t now_ms, bool last) {
   std::vector<MetricPoint> out;
   bool restarted = !have_prev_ || snap.nodes.size() != prev_.nodes.size();
   for (size_t i = 0; !restarted && i < snap.nodes.size(); ++i)
     restarted = snap.nodes[i].id != prev_.nodes[i].id || snap.nodes[i].in < prev_.nodes[i].in ||
                 snap.nodes[i].out < prev_.nodes[i].out;
-  double dt = static_cast<double>(now_ms - prev_ms_) / 1000.0;
   DiffErrors(snap, restarted);
-  if (restarted || dt <= 0) {
+  if (restarted) {
+    // A run starts at zero: its first sample covers it from its start, so a
+    // run shorter than the sampling period still leaves one.
     have_prev_ = true;
+    int64_t ran_ms = std::llround(snap.elapsed_s * 1000);
     prev_ = snap;
-    prev_ms_ = now_ms;
-    return out;
+    for (auto& n : prev_.nodes) {
+      NodeSnapshot zero;
+      zero.id = n.id;
+      zero.type = n.type;
+      zero.kind = n.kind;
+      zero.concurrency = n.concurrency;
+      n = std::move(zero);
+    }
+    prev_ms_ = now_ms - ran_ms;
   }
+  // The last interval is a sample however short: at least 1 ms.
+  if (last) prev_ms_ = std::min(prev_ms_, now_ms - 1);
+  double dt = static_cast<double>(now_ms - prev_ms_) / 1000.0;
+  if (!last && now_ms - prev_ms_ < kMinIntervalMs) return out;  // too short for a rate
   MetricPoint total;
   total.node = store::kPipelineNode;
   total.ts_ms = prev_ms_;

@@ -67,6 +67,18 @@ check_rates d.json 3 || fail "daemon history: $(head -c 600 d.json)"
 # The daemon's state dir is read through the daemon.
 expect_exit 0 "$FLOWCTL" metrics paced --state-dir "$WORK/d" -o json
 check_rates <(echo "$OUT") 3 || fail "through the owner: $OUT"
+# A run shorter than the sampling period still leaves its sample.
+sed 's/name: paced/name: brief/; s/count: 1600, rate: 400/count: 300/' p.yaml > brief.yaml
+expect_exit 0 "$FLOWCTL" apply brief.yaml --server "$ADDR"
+sleep 1.5
+expect_exit 0 "$FLOWCTL" metrics brief --server "$ADDR" -o json
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+gen = [n for n in d["nodes"] if n["node"] == "gen"][0]
+assert gen["samples"] >= 1, gen
+assert abs(sum(r * s for r, s in zip(gen["metrics"]["out_per_s"], gen["metrics"]["interval_s"])) - 300) < 1, gen
+' "$OUT" || fail "a brief run left no history: $OUT"
 expect_exit 1 "$FLOWCTL" metrics nope --server "$ADDR"
 expect_out "nope"
 

@@ -5,9 +5,11 @@
 // process memory, AI calls/tokens/cost/cache hits. The daemon's supervisor
 // and a foreground `apply --state-dir` both call it once a second.
 //
-// Contract: not thread-safe (one caller per pipeline). The first snapshot
-// of a run only sets the baseline; a new run (counters going down) starts
-// a new baseline.
+// Contract: not thread-safe (one caller per run). A run's counters start
+// at zero, so its first sample covers it from its start (elapsed_s before
+// the first snapshot). A new run (counters going down) starts over.
+// Intervals shorter than kMinIntervalMs are not samples (the next one
+// covers them) unless the run is over.
 #ifndef FLOWCTL_ENGINE_METRIC_FEED_H_
 #define FLOWCTL_ENGINE_METRIC_FEED_H_
 
@@ -23,14 +25,18 @@ namespace flowctl::engine {
 
 class MetricFeed {
  public:
+  static constexpr int64_t kMinIntervalMs = 50;
   // The samples for the interval since the previous snapshot (empty for the
   // first one).
-  std::vector<store::MetricPoint> Observe(const RunSnapshot& snap, int64_t now_ms);
+  // last: the run has ended, so however short the interval, it is the
+  // last sample.
+  std::vector<store::MetricPoint> Observe(const RunSnapshot& snap, int64_t now_ms,
+                                          bool last = false);
   // Observe, then store what it found as pipeline's history: the failures
   // added since the previous call (the first call included), then the
   // samples. What the daemon and a foreground run both do once a second.
   Status RecordInto(store::MetricHistory& history, const std::string& pipeline,
-                    const RunSnapshot& snap, int64_t now_ms);
+                    const RunSnapshot& snap, int64_t now_ms, bool last = false);
 
  private:
   // Fills new_errors_ with the failures added since the last Observe.

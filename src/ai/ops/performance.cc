@@ -15,18 +15,8 @@ namespace {
 // The current run as one interval from its start: the same feed that
 // samples the history turns its counters into rates.
 std::vector<store::MetricPoint> CurrentRunPoints(const RunSnapshot& s) {
-  RunSnapshot zero = s;
-  for (auto& n : zero.nodes) {
-    NodeSnapshot z;
-    z.id = n.id;
-    z.type = n.type;
-    z.kind = n.kind;
-    z.concurrency = n.concurrency;
-    n = z;
-  }
   engine::MetricFeed feed;
-  (void)feed.Observe(zero, 0);
-  return feed.Observe(s, std::max<int64_t>(1, static_cast<int64_t>(s.elapsed_s * 1000)));
+  return feed.Observe(s, std::llround(s.elapsed_s * 1000), true);
 }
 
 std::string Percent(double f) {
