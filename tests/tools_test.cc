@@ -238,6 +238,44 @@ TEST(ExplainDecisionTool, FindsTheRecordOfADecisionInAnEvent) {
 namespace flowctl {
 namespace {
 
+// debug_pipeline on the engine's own history: a transform failing every
+// 10th event is found with its error group, and its fix_yaml previews and
+// applies through the ordinary tools as version 2.
+TEST_F(ToolsTest, DebugPipelineFindsFailuresAndItsFixApplies) {
+  engine::ApplyRequest req;
+  req.yaml =
+      "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: d}\nspec:\n  sources:\n"
+      "    - {id: gen, type: generator, config: {count: 0, rate: 200, shape: counter}}\n"
+      "  processors:\n    - {id: div, type: transform, inputs: [gen], config: {set: {x: "
+      "'10 / (id % 10)'}}}\n"
+      "  sinks:\n    - {id: out, type: \"null\", inputs: [div]}\n";
+  std::vector<Diagnostic> diags;
+  ASSERT_TRUE(engine_->Apply(req, &diags).ok()) << testing::DiagText(diags);
+  json r;
+  for (int i = 0; i < 100; ++i) {  // the supervisor samples once a second
+    auto call = tools_.Call("debug_pipeline", {{"name", "d"}, {"since", "15m"}});
+    ASSERT_TRUE(call.ok()) << call.status().ToString();
+    r = call.value();
+    if (!r["findings"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(r["findings"].empty()) << r.dump();
+  const json& f = r["findings"][0];
+  EXPECT_EQ(f["kind"], "errors");
+  EXPECT_EQ(f["node"], "div");
+  EXPECT_NE(f["evidence"]["clusters"][0]["message"].get<std::string>().find("division by zero"),
+            std::string::npos);
+  ASSERT_TRUE(f.contains("fix_yaml")) << f.dump();
+  auto preview = tools_.Call("preview_apply", {{"yaml", f["fix_yaml"]}});
+  ASSERT_TRUE(preview.ok()) << preview.status().ToString();
+  EXPECT_NE(preview.value()["diff"].get<std::string>().find("dead_letter"), std::string::npos);
+  auto applied = tools_.Call(
+      "apply_pipeline", {{"yaml", f["fix_yaml"]}, {"plan_token", preview.value()["plan_token"]}});
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied.value()["version"], 2);
+  EXPECT_FALSE(tools_.Call("debug_pipeline", {{"name", "d"}, {"since", "1w"}}).ok());
+}
+
 TEST_F(ToolsTest, RollbackShowsItsDiffAndNeedsThatPreviewsToken) {
   std::string v2 = std::string(kDoc);
   v2.replace(v2.find("rate: 100"), 9, "rate: 200");
