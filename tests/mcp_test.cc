@@ -112,6 +112,19 @@ TEST_F(McpTest, JsonRpcErrors) {
 // Issue 9 B: a 200 KB message nested 100k levels crashed the server through
 // nlohmann::json's recursive copy. It is a -32700 naming the limit, and the
 // session goes on.
+// Found by fuzz_mcp: a byte that is not UTF-8 inside a string makes the
+// parse error quote it, and answering with that message threw in
+// nlohmann::json::dump, ending the process.
+TEST_F(McpTest, InvalidUtf8IsAParseErrorNotACrash) {
+  auto s = MakeServer(false);
+  mcp::Session session;
+  Init(*s, &session);
+  std::string text = "{\"jsonrpc\":\"2.0\xdd\",\"id\":1,\"method\":\"ping\"}";
+  std::string answer = s->HandleText(text, &session);
+  json r = json::parse(answer);  // valid JSON, so valid UTF-8
+  EXPECT_EQ(ErrorCode(r), mcp::kParseError) << answer;
+}
+
 TEST_F(McpTest, DeepJsonIsAParseErrorNotACrash) {
   auto s = MakeServer(false);
   mcp::Session session;

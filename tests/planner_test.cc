@@ -518,6 +518,17 @@ bool LostWarning(const Planned& p) {
   return p.Warned("nothing in the pipeline does") || p.Warned("is not used by any node");
 }
 
+// Found by fuzz_control (GeneratePipeline): a word of slashes alone ("/",
+// "//") made no token, and the tokenizer then wrote to the last token of an
+// empty list (a SEGV). Any result is fine; no crash.
+TEST(PlannerRobust, AWordOfSlashesAloneIsNotACrash) {
+  for (const char* goal : {"/", "// read orders.jsonl", "read x.jsonl / write y.jsonl", "///"}) {
+    ai::PlanRequest req;
+    req.goal = goal;
+    (void)ai::PlanPipeline(req, Reg());
+  }
+}
+
 TEST(PlannerRobust, SentimentLabelRouteKeepsTheRestAndNoUnaskedPriority) {
   auto p = Make("Monitor app reviews in reviews.jsonl, detect negative sentiment and summarize each "
                 "review, send negative ones to escalations.jsonl");

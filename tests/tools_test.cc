@@ -242,13 +242,16 @@ namespace {
 // 10th event is found with its error group, and its fix_yaml previews and
 // applies through the ordinary tools as version 2.
 TEST_F(ToolsTest, DebugPipelineFindsFailuresAndItsFixApplies) {
+  // The fix puts its dead-letter file beside the pipeline's output.
+  testing::TempDir dir;
   engine::ApplyRequest req;
   req.yaml =
       "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: d}\nspec:\n  sources:\n"
       "    - {id: gen, type: generator, config: {count: 0, rate: 200, shape: counter}}\n"
       "  processors:\n    - {id: div, type: transform, inputs: [gen], config: {set: {x: "
       "'10 / (id % 10)'}}}\n"
-      "  sinks:\n    - {id: out, type: \"null\", inputs: [div]}\n";
+      "  sinks:\n    - {id: out, type: file, inputs: [div], config: {path: '" +
+      dir.File("out.jsonl") + "'}}\n";
   std::vector<Diagnostic> diags;
   ASSERT_TRUE(engine_->Apply(req, &diags).ok()) << testing::DiagText(diags);
   json r;
@@ -273,6 +276,7 @@ TEST_F(ToolsTest, DebugPipelineFindsFailuresAndItsFixApplies) {
       "apply_pipeline", {{"yaml", f["fix_yaml"]}, {"plan_token", preview.value()["plan_token"]}});
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(applied.value()["version"], 2);
+  engine_->Shutdown();  // before dir goes
   EXPECT_FALSE(tools_.Call("debug_pipeline", {{"name", "d"}, {"since", "1w"}}).ok());
 }
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "flowctl/data/json.h"
+
 namespace flowctl {
 
 Status CheckJsonBounds(std::string_view text, const JsonLimits& limits) {
@@ -53,8 +55,11 @@ Result<nlohmann::json> ParseJsonBounded(std::string_view text, const JsonLimits&
     // "[json.exception.parse_error.101] parse error at line 1, column 3: ..."
     std::string what = e.what();
     size_t close = what.find("] ");
-    return Status::Invalid("not valid JSON: " +
-                           (close == std::string::npos ? what : what.substr(close + 2)));
+    // The message quotes the last token read, which may hold the very bytes
+    // that are not UTF-8: whoever sends it on as JSON must be able to.
+    return Status::Invalid(
+        "not valid JSON: " +
+        ToValidUtf8(close == std::string::npos ? what : what.substr(close + 2)));
   }
 }
 

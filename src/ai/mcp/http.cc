@@ -117,7 +117,8 @@ int StatelessHttpStatus(const json& reply) {
 
 void Reply(httplib::Response& res, int http_status, const json& body) {
   res.status = http_status;
-  if (!body.is_null()) res.set_content(body.dump(), "application/json");
+  if (!body.is_null())
+    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 void Reject(httplib::Response& res, int http_status, int code, const std::string& message) {

@@ -113,7 +113,8 @@ std::string Server::HandleText(std::string_view text, Session* session) const {
   json response =
       message.ok() ? Handle(*message, session)
                    : RpcError(nullptr, kParseError, "Parse error: " + message.status().message());
-  return response.is_null() ? "" : response.dump();
+  // Never throw on the way out: a string that is not UTF-8 becomes U+FFFD.
+  return response.is_null() ? "" : response.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 json Server::Handle(const json& message, Session* session) const {

@@ -184,7 +184,7 @@ Goal Tokenize(const std::string& text) {
                    (text_impl::EndsWithExt(lw) && lw.size() > 4);
     if (!pathish && lw.find('/') != std::string::npos && lw.find("://") == std::string::npos) {
       // high/critical: a list of words.
-      size_t b = 0;
+      size_t b = 0, before = g.tokens.size();
       while (b <= w.size()) {
         size_t x = w.find('/', b);
         if (x == std::string::npos) x = w.size();
@@ -196,8 +196,11 @@ Goal Tokenize(const std::string& text) {
         }
         b = x + 1;
       }
-      g.tokens.back().comma_after = comma;
-      g.tokens.back().clause_end = end;
+      // A word of slashes alone ("/", "//") makes no token.
+      if (g.tokens.size() > before) {
+        g.tokens.back().comma_after = comma;
+        g.tokens.back().clause_end = end;
+      }
       continue;
     }
     Token t;
