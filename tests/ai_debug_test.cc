@@ -27,8 +27,8 @@ spec:
 
 // n one-second samples per node; set(i, node, v) fills sample i.
 template <typename F>
-ai::DebugInput History(int n, F&& set) {
-  ai::DebugInput in;
+ai::OpsInput History(int n, F&& set) {
+  ai::OpsInput in;
   in.name = "p";
   in.now_ms = kT0 + n * 1000;
   in.yaml = kYaml;

@@ -473,19 +473,62 @@ TEST_F(ControlRpcTest, UnbuiltAgentRpcsSaySo) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED);
     EXPECT_NE(st.error_message().find("not implemented yet"), std::string::npos);
   };
-  grpc::ClientContext c2, c3, c4, c5, c6, c7;
-  pb::OptimizationPlan op;
-  check(agents_->OptimizePipeline(&c2, pb::OptimizationRequest(), &op));
+  grpc::ClientContext c3, c5, c6, c7;
   pb::FailurePrediction fp;
   check(agents_->PredictFailures(&c3, pb::PredictionRequest(), &fp));
-  pb::ImprovementPlan ip;
-  check(agents_->SuggestImprovements(&c4, pb::ImprovementRequest(), &ip));
   pb::AutoHealingStatus ah;
   check(agents_->EnableAutoHealing(&c5, pb::AutoHealingConfig(), &ah));
   pb::AutoScalingStatus as;
   check(agents_->EnableAutoScaling(&c6, pb::AutoScalingConfig(), &as));
   pb::CostStatus cs;
   check(agents_->EnableCostOptimization(&c7, pb::CostOptimizationConfig(), &cs));
+}
+
+// The analysis itself is tested in optimize_test and, on a real model
+// server with measured effects, in e2e test_ai_optimize.sh; here: the RPCs'
+// answers and errors.
+TEST_F(ControlRpcTest, OptimizePipelineAndSuggestImprovementsAnswer) {
+  v1::ApplyResponse r;
+  ASSERT_TRUE(Apply(Running("tuned", 2000), &r).ok());
+  {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    pb::OptimizationRequest req;
+    req.set_pipeline_id("tuned");
+    req.set_simulate_only(true);
+    pb::OptimizationPlan plan;
+    ASSERT_TRUE(agents_->OptimizePipeline(&ctx, req, &plan).ok());
+    EXPECT_EQ(plan.pipeline_id(), "tuned");
+    EXPECT_FALSE(plan.applied());
+    // Just applied: its warm-up is not measured, and nothing is made up.
+    EXPECT_EQ(plan.suggestions_size(), 0);
+    ASSERT_GT(plan.notes_size(), 0);
+    EXPECT_NE(plan.notes(0).find("no samples of version 1 yet"), std::string::npos)
+        << plan.notes(0);
+  }
+  {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    pb::ImprovementRequest req;
+    req.set_pipeline_id("tuned");
+    pb::ImprovementPlan plan;
+    ASSERT_TRUE(agents_->SuggestImprovements(&ctx, req, &plan).ok());
+    EXPECT_EQ(plan.pipeline_id(), "tuned");
+  }
+  for (auto [name, goal, range, code] :
+       {std::tuple<const char*, const char*, const char*, grpc::StatusCode>{
+            "ghost", "", "", grpc::StatusCode::NOT_FOUND},
+        {"tuned", "speed", "", grpc::StatusCode::INVALID_ARGUMENT},
+        {"tuned", "cost", "2x", grpc::StatusCode::INVALID_ARGUMENT}}) {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    pb::OptimizationRequest req;
+    req.set_pipeline_id(name);
+    req.set_time_range(range);
+    if (*goal) req.add_objectives()->set_goal(goal);
+    pb::OptimizationPlan plan;
+    EXPECT_EQ(agents_->OptimizePipeline(&ctx, req, &plan).error_code(), code) << name << goal;
+  }
 }
 
 TEST_F(ControlRpcTest, GeneratePipelineFeedsExecutePlan) {

@@ -5,17 +5,12 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <ctime>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "commands.h"
 #include "flowctl/ai/ops.h"
-#include "flowctl/config/loader.h"
 #include "flowctl/base/clock.h"
-#include "flowctl/engine/engine.h"
 #include "flowctl/store/metric_history.h"
 #include "history_access.h"
 
@@ -89,31 +84,8 @@ int ApplyFix(ai::EngineApi& api, const ai::DebugReport& r, int n, bool quiet) {
     return kExitUsage;
   }
   const ai::Finding& f = r.findings[n - 1];
-  engine::ApplyRequest req;
-  req.yaml = f.fix_yaml;
-  req.filename = "<ai debug fix " + std::to_string(n) + ">";
-  req.caller = "ai-debug";
-  req.reason = "ai debug fix " + std::to_string(n) + ": " + f.title;
-  req.dry_run = true;
-  std::vector<Diagnostic> diags;
-  auto preview = api.Apply(req, &diags);
-  if (!preview.ok()) {
-    std::cerr << "flowctl ai debug: the fix does not validate: " << preview.status().message()
-              << "\n";
-    return kExitInvalid;
-  }
-  if (!quiet) std::cout << preview->diff;
-  req.dry_run = false;
-  diags.clear();
-  auto applied = api.Apply(req, &diags);
-  if (!applied.ok()) {
-    std::cerr << "flowctl ai debug: " << applied.status().message() << "\n";
-    return kExitRuntime;
-  }
-  std::cout << "applied fix " << n << ": " << applied->name << " v" << applied->version << " ("
-            << applied->state << "); `flowctl rollback " << applied->name
-            << "` returns to the previous version\n";
-  return kExitOk;
+  return ApplyDocument(api, f.fix_yaml, "fix " + std::to_string(n), "ai-debug",
+                       "ai debug fix " + std::to_string(n) + ": " + f.title, quiet, "ai debug");
 }
 
 }  // namespace
@@ -127,51 +99,15 @@ int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
   auto access = HistoryAccess::Open(o.state_dir, r);
   if (!access.ok()) {
     std::cerr << "flowctl ai debug: " << access.status().message() << "\n";
-    return access.status().code() == StatusCode::kNotFound ? kExitInvalid : kExitRuntime;
+    return OpsExitCode(access.status());
   }
   ai::EngineApi* api = access->daemon();
-  ai::DebugInput in;
-  if (api != nullptr) {
-    auto gathered = ai::GatherDebugInput(*api, o.name, o.since);
-    if (!gathered.ok()) {
-      std::cerr << "flowctl ai debug: " << gathered.status().message() << "\n";
-      return gathered.status().code() == StatusCode::kNotFound ? kExitInvalid : kExitRuntime;
-    }
-    in = std::move(gathered).value();
-  } else {
-    // A foreground run's state dir: the history is there, the document is
-    // the file it ran (-f), if given.
-    in.name = o.name;
-    in.since = o.since;
-    in.now_ms = UnixMs();
-    auto points = access->Points(o.name, "", span.value());
-    auto errors = access->Errors(o.name, "", span.value());
-    if (!points.ok() || !errors.ok()) {
-      std::cerr << "flowctl ai debug: "
-                << (points.ok() ? errors.status() : points.status()).message() << "\n";
-      return kExitRuntime;
-    }
-    in.points = std::move(points).value();
-    in.errors = std::move(errors).value();
-    if (!o.file.empty()) {
-      std::ifstream f(o.file);
-      if (!f) {
-        std::cerr << "flowctl ai debug: cannot read " << o.file << "\n";
-        return kExitUsage;
-      }
-      std::stringstream ss;
-      ss << f.rdbuf();
-      in.yaml = ss.str();
-      // Fixes are made from it: a document that does not load is said so.
-      auto loaded = config::LoadString(in.yaml, o.file, config::LoadOptions{});
-      if (!loaded.ok()) {
-        for (const auto& d : loaded.diagnostics)
-          if (d.severity == Diagnostic::Severity::kError) std::cerr << d.ToString() << "\n";
-        return kExitInvalid;
-      }
-    }
+  auto in = access->Gather(o.name, o.since, o.file);
+  if (!in.ok()) {
+    std::cerr << "flowctl ai debug: " << in.status().message() << "\n";
+    return OpsExitCode(in.status());
   }
-  ai::DebugReport report = ai::DebugPipeline(in);
+  ai::DebugReport report = ai::DebugPipeline(in.value());
   // --show-fix prints the document alone, ready for a file.
   if (o.show_fix == 0 && r.output == "json") std::cout << ai::ToJson(report).dump(2) << "\n";
   if (o.show_fix == 0 && r.output != "json") PrintReport(report);

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "flowctl/data/json.h"
 #include "ai_debug.h"
+#include "ai_optimize.h"
 #include "mcp.h"
 #include "metrics_cmd.h"
 #include "remote.h"
@@ -137,9 +138,6 @@ int RunCli(int argc, char** argv) {
   ai->require_subcommand(1);
   std::string tools_format = "json";
   auto* ai_tools = ai->add_subcommand("tools", "Print the agent tools with their JSON schemas");
-  AddNotBuilt(ai, "optimize", "AI optimization of a running pipeline",
-              "meanwhile `flowctl ai create` offers optimizations for a new pipeline and the "
-              "MCP tool analyze_pipeline_performance reads a running one (docs/ai.md)");
   ai_tools->add_option("--format", tools_format, "openai, anthropic, mcp or json")
       ->check(CLI::IsMember({"openai", "anthropic", "mcp", "json"}))
       ->capture_default_str();
@@ -342,6 +340,35 @@ int RunCli(int argc, char** argv) {
   ai_debug->add_flag("-y,--yes", debug_opts.yes, "no question on a terminal");
   add_remote(ai_debug);
 
+  AiOptimizeOptions opt_opts;
+  auto* ai_optimize = ai->add_subcommand(
+      "optimize", "Suggest changes to a pipeline with their predicted effect, from its history");
+  ai_optimize->footer(
+      "The model: each stage's measured service rate per worker x its concurrency, over the\n"
+      "share of the input that reaches it, bounds the pipeline's throughput; the smallest\n"
+      "is the bottleneck. Suggestions (more instances, a dead-letter sink, a cheaper model, a\n"
+      "cache) come with before -> after and how they were computed. --apply N makes a new\n"
+      "version that keeps its prediction; a later run of this command shows it beside what\n"
+      "was measured since. `flowctl rollback` undoes it.\n"
+      "Exit codes: 0 analysed, 1 no such pipeline or history, 2 usage, 3 the daemon failed.");
+  ai_optimize->add_option("name", opt_opts.name, "pipeline name")->required();
+  ai_optimize->add_option("--goal", opt_opts.goal, "latency, throughput, cost or reliability")
+      ->check(CLI::IsMember({"latency", "throughput", "cost", "reliability"}));
+  ai_optimize->add_option("--since", opt_opts.since, "window: 90s, 15m, 1h, 24h, 7d, 30d")
+      ->capture_default_str();
+  ai_optimize->add_flag("--simulate", opt_opts.simulate,
+                        "predicted before/after only; nothing is applied");
+  ai_optimize->add_option("--state-dir", opt_opts.state_dir,
+                          "a foreground run's state dir (through its daemon, if one owns it)");
+  ai_optimize->add_option("-f,--file", opt_opts.file,
+                          "with --state-dir: the document the run ran (for changes)");
+  ai_optimize->add_option("--apply", opt_opts.apply, "apply suggestion N (daemon)")
+      ->check(CLI::Range(1, 1000));
+  ai_optimize->add_option("--show", opt_opts.show, "print the changed document of suggestion N")
+      ->check(CLI::Range(1, 1000));
+  ai_optimize->add_flag("-y,--yes", opt_opts.yes, "no question on a terminal");
+  add_remote(ai_optimize);
+
   MetricsOptions metrics_opts;
   auto* metrics = app.add_subcommand(
       "metrics", "A pipeline's metric history: per-node rates, latency, queues, busy time");
@@ -383,10 +410,6 @@ int RunCli(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   }
-  if (std::string m = NotBuiltMessage(app); !m.empty()) {
-    std::cerr << "flowctl: " << m << "\n";
-    return kExitUsage;
-  }
   SetupLogging(log_level, log_format);
   // Components read the choice where they are built (validate and run).
   if (!ai_provider.empty()) setenv("FLOWCTL_AI_PROVIDER", ai_provider.c_str(), 1);
@@ -415,6 +438,7 @@ int RunCli(int argc, char** argv) {
   if (audit->parsed()) return AuditCmd(name, limit, remote);
   if (metrics->parsed()) return MetricsCmd(metrics_opts, remote);
   if (ai_debug->parsed()) return AiDebug(debug_opts, remote);
+  if (ai_optimize->parsed()) return AiOptimize(opt_opts, remote);
   if (top->parsed()) {
     remote.output_given = top->get_option("--output")->count() > 0;
     return TopCmd(name, interval_ms, iterations, remote);

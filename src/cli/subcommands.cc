@@ -1,6 +1,5 @@
 #include "subcommands.h"
 
-#include <deque>
 #include <vector>
 
 #include "flowctl/base/strings.h"
@@ -36,12 +35,6 @@ const CLI::Option* OptionOf(CLI::App* app, const std::string& word, bool* inline
   return nullptr;
 }
 
-// Holds the not-built message of each registered not-built subcommand.
-std::vector<std::pair<CLI::App*, std::string>>& NotBuilt() {
-  static std::vector<std::pair<CLI::App*, std::string>> list;
-  return list;
-}
-
 }  // namespace
 
 std::string UnknownSubcommand(CLI::App& app, int argc, const char* const* argv) {
@@ -63,9 +56,6 @@ std::string UnknownSubcommand(CLI::App& app, int argc, const char* const* argv) 
       if (sub->check_name(w)) next = sub;
     if (next != nullptr) {
       cur = next;
-      // A command that is not built yet says so, whatever flags follow.
-      for (const auto& [sub, msg] : NotBuilt())
-        if (sub == cur) return msg;
       continue;
     }
     // A word for a positional of this level (none of ours mixes both).
@@ -79,24 +69,6 @@ std::string UnknownSubcommand(CLI::App& app, int argc, const char* const* argv) 
   if (cur->get_require_subcommand_min() > 0 && !Names(cur).empty())
     return "'" + Path(cur) + "' needs a command: " + Join(Names(cur), ", ") + " (see " + Path(cur) +
            " --help)";
-  return "";
-}
-
-CLI::App* AddNotBuilt(CLI::App* parent, const std::string& name, const std::string& summary,
-                      const std::string& what_instead) {
-  CLI::App* sub = parent->add_subcommand(name, "(not built yet) " + summary);
-  // Whatever follows (a pipeline name, flags) is accepted and ignored.
-  static std::deque<std::vector<std::string>> ignored;
-  ignored.emplace_back();
-  sub->add_option("args", ignored.back(), "ignored");
-  sub->allow_extras();
-  NotBuilt().emplace_back(sub, Path(sub) + " is not built yet: " + what_instead);
-  return sub;
-}
-
-std::string NotBuiltMessage(CLI::App&) {
-  for (const auto& [sub, msg] : NotBuilt())
-    if (sub->parsed()) return msg;
   return "";
 }
 

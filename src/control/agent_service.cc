@@ -1,7 +1,8 @@
 // AIAgentService: GeneratePipeline runs the planner (the same one as
 // `flowctl ai create` and the create_pipeline tool); ExecutePlan applies its
-// yaml step by step; AnalyzePerformance reads the engine. The RPCs that need
-// AI operations say they are not built yet.
+// yaml step by step; AnalyzePerformance, OptimizePipeline and
+// SuggestImprovements are the analyses of ai/ops.h and ai/optimize.h. The
+// autonomous RPCs say they are not built yet.
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -9,6 +10,7 @@
 #include "convert.h"
 #include "flowctl/ai/engine_api.h"
 #include "flowctl/ai/ops.h"
+#include "flowctl/ai/optimize.h"
 #include "flowctl/ai/planner.h"
 #include "services.h"
 
@@ -18,12 +20,32 @@ namespace pb = ::ai::obsrvr::flowctl;
 
 namespace {
 
-
 grpc::ServerUnaryReactor* NotYet(grpc::CallbackServerContext* ctx, const char* rpc,
                                  const char* needs) {
-  return Done(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                std::string(rpc) + " is not implemented yet: it needs " + needs +
-                                    ". GeneratePipeline, ExecutePlan and AnalyzePerformance work today."));
+  return Done(
+      ctx,
+      grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                   std::string(rpc) + " is not implemented yet: it needs " + needs +
+                       ". GeneratePipeline, ExecutePlan, AnalyzePerformance, OptimizePipeline and "
+                       "SuggestImprovements work today."));
+}
+
+void ToProto(const ai::Suggestion& s, pb::Suggestion* out) {
+  out->set_goal(s.goal);
+  out->set_kind(s.kind);
+  out->set_node(s.node);
+  out->set_title(s.title);
+  out->set_note(s.note);
+  out->set_yaml(s.yaml);
+  out->set_gain(s.gain);
+  for (const auto& p : s.predicted) {
+    auto* pp = out->add_predicted();
+    pp->set_metric(p.metric);
+    pp->set_before(p.before.value_or(0));
+    pp->set_predictable(p.after.has_value());
+    pp->set_after(p.after.value_or(0));
+    pp->set_how(p.how);
+  }
 }
 
 pb::ExecutionStatus Step(const std::string& step, const std::string& state,
@@ -40,6 +62,16 @@ pb::ExecutionStatus Step(const std::string& step, const std::string& state,
 
 }  // namespace
 
+// The report of ai/optimize.h over this engine's history.
+Result<ai::OptimizationReport> AgentServiceImpl::Optimize(const std::string& name,
+                                                          const std::string& time_range,
+                                                          const std::string& goal) {
+  auto api = ai::LocalEngineApi(c_.engine);
+  auto in = ai::GatherOpsInput(*api, name, time_range.empty() ? "1h" : time_range);
+  if (!in.ok()) return in.status();
+  return ai::OptimizePipeline(in.value(), goal);
+}
+
 grpc::ServerUnaryReactor* AgentServiceImpl::GeneratePipeline(grpc::CallbackServerContext* ctx,
                                                              const pb::PipelineGoal* req,
                                                              pb::Pipeline* resp) {
@@ -53,12 +85,17 @@ grpc::ServerUnaryReactor* AgentServiceImpl::GeneratePipeline(grpc::CallbackServe
     if (end == c.value().c_str() || *end != '\0')
       return Done(ctx, ToGrpc(Status::Invalid("constraint " + c.name() + ": '" + c.value() +
                                               "' is not a number")));
-    if (c.name() == "max_latency_ms") pr.constraints.max_latency_ms = static_cast<int>(v);
-    else if (c.name() == "max_cost_per_hour") pr.constraints.max_cost_per_hour = v;
-    else if (c.name() == "required_throughput") pr.constraints.required_throughput = static_cast<int>(v);
+    if (c.name() == "max_latency_ms")
+      pr.constraints.max_latency_ms = static_cast<int>(v);
+    else if (c.name() == "max_cost_per_hour")
+      pr.constraints.max_cost_per_hour = v;
+    else if (c.name() == "required_throughput")
+      pr.constraints.required_throughput = static_cast<int>(v);
     else
-      return Done(ctx, ToGrpc(Status::Invalid("constraint '" + c.name() + "' is not one of "
-                                              "max_latency_ms, max_cost_per_hour, required_throughput")));
+      return Done(
+          ctx, ToGrpc(Status::Invalid("constraint '" + c.name() +
+                                      "' is not one of "
+                                      "max_latency_ms, max_cost_per_hour, required_throughput")));
   }
   for (const auto& [k, v] : req->context()) pr.context[k] = v;
   if (auto it = pr.context.find("name"); it != pr.context.end()) pr.name = it->second;
@@ -99,9 +136,49 @@ grpc::ServerUnaryReactor* AgentServiceImpl::GeneratePipeline(grpc::CallbackServe
   return reactor;
 }
 grpc::ServerUnaryReactor* AgentServiceImpl::OptimizePipeline(grpc::CallbackServerContext* ctx,
-                                                             const pb::OptimizationRequest*,
-                                                             pb::OptimizationPlan*) {
-  return NotYet(ctx, "OptimizePipeline", "the AI operations layer (ai optimize)");
+                                                             const pb::OptimizationRequest* req,
+                                                             pb::OptimizationPlan* resp) {
+  std::string caller;
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st);
+  std::string goal;
+  double weight = -1;
+  for (const auto& o : req->objectives())
+    if (o.weight() > weight) {
+      goal = o.goal();
+      weight = o.weight();
+    }
+  auto* reactor = ctx->DefaultReactor();
+  // Reads the history and may apply: not on a reactor thread.
+  c_.executor->Post([this, req, resp, reactor, caller, goal] {
+    auto report = Optimize(req->pipeline_id(), req->time_range(), goal);
+    if (!report.ok()) return reactor->Finish(ToGrpc(report.status()));
+    const ai::OptimizationReport& r = report.value();
+    resp->set_pipeline_id(r.name);
+    resp->set_throughput_bound_eps(r.model.bound_eps);
+    resp->set_bottleneck(r.model.bottleneck);
+    resp->set_input_eps(r.model.input_per_s);
+    for (const auto& n : r.notes) resp->add_notes(n);
+    const ai::Suggestion* best = nullptr;
+    for (const auto& s : r.suggestions) {
+      resp->add_changes(s.title);
+      ToProto(s, resp->add_suggestions());
+      if (best == nullptr && !s.yaml.empty()) best = &s;
+    }
+    if (best != nullptr) resp->set_yaml(best->yaml);
+    if (req->simulate_only() || best == nullptr) return reactor->Finish(grpc::Status::OK);
+    engine::ApplyRequest ar;
+    ar.yaml = best->yaml;
+    ar.filename = "<OptimizePipeline>";
+    ar.caller = "agent:" + caller;
+    ar.reason = ai::OptimizationReason(*best);
+    std::vector<Diagnostic> diags;
+    auto applied = c_.engine->Apply(ar, &diags);
+    if (!applied.ok()) return reactor->Finish(ToGrpc(applied.status(), diags));
+    resp->set_applied(true);
+    resp->set_version(applied->version);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 grpc::ServerUnaryReactor* AgentServiceImpl::PredictFailures(grpc::CallbackServerContext* ctx,
                                                             const pb::PredictionRequest*,
@@ -109,9 +186,22 @@ grpc::ServerUnaryReactor* AgentServiceImpl::PredictFailures(grpc::CallbackServer
   return NotYet(ctx, "PredictFailures", "predictive monitoring (AIMonitor)");
 }
 grpc::ServerUnaryReactor* AgentServiceImpl::SuggestImprovements(grpc::CallbackServerContext* ctx,
-                                                                const pb::ImprovementRequest*,
-                                                                pb::ImprovementPlan*) {
-  return NotYet(ctx, "SuggestImprovements", "the AI operations layer (ai optimize)");
+                                                                const pb::ImprovementRequest* req,
+                                                                pb::ImprovementPlan* resp) {
+  std::string caller;
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st);
+  auto* reactor = ctx->DefaultReactor();
+  c_.executor->Post([this, req, resp, reactor] {
+    auto report = Optimize(req->pipeline_id(), req->time_range(), "");
+    if (!report.ok()) return reactor->Finish(ToGrpc(report.status()));
+    resp->set_pipeline_id(report->name);
+    for (const auto& s : report->suggestions) {
+      resp->add_suggestions(s.title);
+      ToProto(s, resp->add_items());
+    }
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoHealing(grpc::CallbackServerContext* ctx,
                                                               const pb::AutoHealingConfig*,
@@ -186,7 +276,8 @@ grpc::ServerWriteReactor<pb::ExecutionStatus>* AgentServiceImpl::ExecutePlan(
     std::vector<Diagnostic> diags;
     auto dry = c_.engine->Apply(ar, &diags);
     if (!dry.ok()) {
-      W::Push(state, Step("validate", "failed", ToGrpc(dry.status(), diags).error_message(), "", 0));
+      W::Push(state,
+              Step("validate", "failed", ToGrpc(dry.status(), diags).error_message(), "", 0));
       W::Close(state, ToGrpc(dry.status(), diags));
       return;
     }
@@ -209,14 +300,14 @@ grpc::ServerWriteReactor<pb::ExecutionStatus>* AgentServiceImpl::ExecutePlan(
       // The engine puts the previous version back when a new one cannot start.
       auto now = c_.engine->Get(dry->name);
       if (previous > 0 && now.ok() && now->version == previous && now->state == "running")
-        W::Push(state, Step("rollback", "ok", "version " + std::to_string(previous) +
-                                                  " is running again",
-                            dry->name, previous));
+        W::Push(state,
+                Step("rollback", "ok", "version " + std::to_string(previous) + " is running again",
+                     dry->name, previous));
       W::Close(state, ToGrpc(applied.status(), diags));
       return;
     }
-    W::Push(state, Step("apply", "ok", "version " + std::to_string(applied->version),
-                        applied->name, applied->version));
+    W::Push(state, Step("apply", "ok", "version " + std::to_string(applied->version), applied->name,
+                        applied->version));
     W::Push(state, Step("start", "ok", applied->state, applied->name, applied->version));
     // 5. first events healthy: watch the run for a while.
     int wait_ms = plan.health_check_ms() > 0 ? plan.health_check_ms() : 2000;
@@ -232,8 +323,9 @@ grpc::ServerWriteReactor<pb::ExecutionStatus>* AgentServiceImpl::ExecutePlan(
       if (info->state != "running") break;  // a bounded source finished
     }
     if (problem.empty()) {
-      W::Push(state, Step("healthy", "ok", "no failure in the first " + std::to_string(wait_ms) +
-                                               " ms", applied->name, applied->version));
+      W::Push(state,
+              Step("healthy", "ok", "no failure in the first " + std::to_string(wait_ms) + " ms",
+                   applied->name, applied->version));
       W::Close(state, grpc::Status::OK);
       return;
     }
@@ -241,10 +333,10 @@ grpc::ServerWriteReactor<pb::ExecutionStatus>* AgentServiceImpl::ExecutePlan(
     // Roll the step back: the previous version, or stop a new pipeline.
     if (previous > 0) {
       auto rb = c_.engine->Rollback(applied->name, previous, ar.caller, "ExecutePlan health check");
-      W::Push(state, Step("rollback", rb.ok() ? "ok" : "failed",
-                          rb.ok() ? "back to version " + std::to_string(previous)
-                                  : rb.status().message(),
-                          applied->name, previous));
+      W::Push(state,
+              Step("rollback", rb.ok() ? "ok" : "failed",
+                   rb.ok() ? "back to version " + std::to_string(previous) : rb.status().message(),
+                   applied->name, previous));
     } else {
       Status st = c_.engine->Stop(applied->name, ar.caller, "ExecutePlan health check");
       W::Push(state, Step("rollback", st.ok() ? "ok" : "failed",

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ai/obsrvr/flowctl/agent.grpc.pb.h"
+#include "flowctl/ai/optimize.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/v1/flowctl.grpc.pb.h"
 #include "writer.h"
@@ -137,6 +138,8 @@ class AgentServiceImpl final : public ::ai::obsrvr::flowctl::AIAgentService::Cal
       ::ai::obsrvr::flowctl::CostStatus*) override;
 
  private:
+  Result<ai::OptimizationReport> Optimize(const std::string& name, const std::string& time_range,
+                                          const std::string& goal);
   CallContext c_;
 };
 

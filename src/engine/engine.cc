@@ -567,6 +567,7 @@ class Engine::Impl {
     StopLocked(name);
     Status st = store_->SetCurrentVersion(name, target);
     if (st.ok()) st = StartLocked(std::move(built->graph), target, v->yaml);
+    args["version"] = target;  // the version that runs now, as apply records it
     AuditLocked(caller, "rollback", name, args, st, reason);
     if (!st.ok()) return st;
     r.state = "running";

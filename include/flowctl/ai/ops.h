@@ -87,7 +87,7 @@ struct DebugReport {
 
 // What the analysis reads; gathered from an engine (daemon or in-process)
 // or from a foreground run's state dir.
-struct DebugInput {
+struct OpsInput {
   std::string name;
   std::string since = "1h";
   int64_t now_ms = 0;
@@ -95,11 +95,19 @@ struct DebugInput {
   RunSnapshot snapshot;  // the current run (nodes empty when unknown)
   std::vector<store::MetricPoint> points;
   std::vector<store::ErrorGroup> errors;
+  std::vector<store::AuditRecord> audit;  // of this pipeline, newest first
+  int version = 0;                        // the running version (0: unknown)
+  int64_t version_since_ms = 0;           // when it was applied or rolled back to
+  int cores = 0;                          // the host's hardware threads (0: this host's)
+  const Registry* registry = nullptr;     // to tell parallel-safe nodes (null: unknown)
 };
 
-Result<DebugInput> GatherDebugInput(EngineApi& engine, const std::string& name,
-                                    const std::string& since);
-DebugReport DebugPipeline(const DebugInput& in);
+// When version last became the running one, from the audit log (newest
+// first); 0 when it does not say.
+int64_t VersionSince(const std::vector<store::AuditRecord>& audit, int version);
+Result<OpsInput> GatherOpsInput(EngineApi& engine, const std::string& name,
+                                const std::string& since);
+DebugReport DebugPipeline(const OpsInput& in);
 nlohmann::json ToJson(const Finding& f);
 nlohmann::json ToJson(const DebugReport& r);
 

@@ -118,6 +118,14 @@ struct Pricing {
 };
 Pricing DefaultPricing(const std::string& provider, const std::string& model);
 
+// The rows of data/pricing.tsv: a model takes the row of its vendor with the
+// longest prefix of its lower-case name; prefix "*" is the vendor's default.
+struct ModelPrice {
+  std::string provider, prefix, kind;  // kind: chat or embed
+  Pricing pricing;
+};
+const std::vector<ModelPrice>& PriceList();
+
 }  // namespace flowctl::ai
 
 #endif  // FLOWCTL_AI_PROVIDER_H_

@@ -10,10 +10,12 @@
 #include "flowctl/ai/ops.h"
 #include "flowctl/base/clock.h"
 #include "flowctl/config/loader.h"
+#include "internal.h"
 
 namespace flowctl::ai {
 
 using nlohmann::json;
+using namespace ops_internal;
 
 namespace {
 
@@ -34,93 +36,6 @@ constexpr size_t kRssMinSamples = 30;
 // An idle source: no output for this many seconds at the end of the window.
 constexpr int64_t kIdleSeconds = 30;
 
-using Series = std::vector<const store::MetricPoint*>;
-
-// The count behind a rate: rate x the seconds each sample covers.
-double Sum(const Series& s, store::Metric m) {
-  double total = 0;
-  for (const auto* p : s) total += p->v[m] * p->v[store::kIntervalS];
-  return total;
-}
-
-double Seconds(const Series& s) {
-  double total = 0;
-  for (const auto* p : s) total += p->v[store::kIntervalS];
-  return total;
-}
-
-std::string Pct(double f) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, f < 0.1 ? "%.1f%%" : "%.0f%%", f * 100);
-  return buf;
-}
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, std::fabs(v) >= 100 ? "%.0f" : "%.2f", v);
-  return buf;
-}
-
-const NodeSpec* FindNode(const PipelineSpec& spec, const std::string& id) {
-  for (const NodeSpec* n : spec.AllNodes())
-    if (n->id == id) return n;
-  return nullptr;
-}
-
-NodeSpec* FindNode(PipelineSpec& spec, const std::string& id) {
-  for (auto* list : {&spec.sources, &spec.processors, &spec.sinks})
-    for (auto& n : *list)
-      if (n.id == id) return &n;
-  return nullptr;
-}
-
-// The document as a spec, when there is one and it loads.
-std::optional<PipelineSpec> LoadSpec(const std::string& yaml) {
-  if (yaml.empty()) return std::nullopt;
-  config::LoadOptions lo;
-  lo.template_files = false;
-  auto r = config::LoadString(yaml, "<running>", lo);
-  if (!r.ok() || r.documents.size() != 1) return std::nullopt;
-  return r.documents[0].pipeline;
-}
-
-// Fix: failures of node go to a dead-letter sink (added when the pipeline
-// has none) instead of stopping the run or vanishing.
-std::string DeadLetterFix(PipelineSpec spec, const std::string& node) {
-  NodeSpec* n = FindNode(spec, node);
-  if (n == nullptr) return "";
-  std::string dlq;
-  for (const auto& s : spec.sinks)
-    if (s.type == "dead-letter") dlq = s.id;
-  if (dlq.empty()) {
-    // Beside the pipeline's first file output, where its operator looks.
-    std::string dir;
-    for (const auto& s : spec.sinks)
-      if (dir.empty() && s.config.contains("path") && s.config["path"].is_string())
-        dir = std::filesystem::path(s.config["path"].get<std::string>()).parent_path().string();
-    NodeSpec d;
-    d.kind = NodeKind::kSink;
-    d.type = "dead-letter";
-    d.id = FindNode(spec, "dlq") == nullptr ? "dlq" : "dead-letters";
-    d.config = {{"path", (dir.empty() ? "" : dir + "/") + spec.metadata.name + "-dead.jsonl"}};
-    dlq = d.id;
-    spec.sinks.push_back(std::move(d));
-    n = FindNode(spec, node);  // the push may have moved the sinks
-  }
-  n->has_on_error = true;
-  n->on_error = ErrorPolicy{};
-  n->on_error.kind = ErrorPolicy::Kind::kDeadLetter;
-  n->on_error.dead_letter_to = dlq;
-  return config::ToYaml(spec);
-}
-
-std::string ConcurrencyFix(PipelineSpec spec, const std::string& node, int now) {
-  NodeSpec* n = FindNode(spec, node);
-  if (n == nullptr) return "";
-  n->concurrency = std::max(2, now * 2);
-  return config::ToYaml(spec);
-}
-
 int SeverityRank(const std::string& s) { return s == "critical" ? 0 : s == "warning" ? 1 : 2; }
 
 json Clusters(const std::vector<store::ErrorGroup>& errors, const std::string& node) {
@@ -138,8 +53,18 @@ json Clusters(const std::vector<store::ErrorGroup>& errors, const std::string& n
 
 }  // namespace
 
-Result<DebugInput> GatherDebugInput(EngineApi& engine, const std::string& name,
-                                    const std::string& since) {
+int64_t VersionSince(const std::vector<store::AuditRecord>& audit, int version) {
+  // Newest first: the last time this version was made the running one.
+  for (const auto& a : audit) {
+    if (a.result != "ok" || (a.action != "apply" && a.action != "rollback")) continue;
+    nlohmann::json args = nlohmann::json::parse(a.arguments, nullptr, false);
+    if (args.is_object() && args.value("version", 0) == version) return a.time_ms;
+  }
+  return 0;
+}
+
+Result<OpsInput> GatherOpsInput(EngineApi& engine, const std::string& name,
+                                const std::string& since) {
   auto span = store::ParseSpan(since);
   if (!span.ok()) return span.status();
   auto info = engine.Get(name);
@@ -148,7 +73,7 @@ Result<DebugInput> GatherDebugInput(EngineApi& engine, const std::string& name,
   if (!points.ok()) return points.status();
   auto errors = engine.Errors(name, "", span.value());
   if (!errors.ok()) return errors.status();
-  DebugInput in;
+  OpsInput in;
   in.name = name;
   in.since = since;
   in.now_ms = UnixMs();
@@ -156,6 +81,11 @@ Result<DebugInput> GatherDebugInput(EngineApi& engine, const std::string& name,
   in.snapshot = info->snapshot;
   in.points = std::move(points).value();
   in.errors = std::move(errors).value();
+  // Earlier optimizations and their predictions (ai/optimize.h).
+  if (auto audit = engine.AuditLog(name, 200); audit.ok()) in.audit = std::move(audit).value();
+  in.version = info->version;
+  in.version_since_ms = VersionSince(in.audit, info->version);
+  in.registry = &engine.registry();
   return in;
 }
 
@@ -167,7 +97,7 @@ struct NodeView {
   const Series& s;
   std::string kind;      // source, processor, sink ("" when unknown)
   const NodeSpec* spec;  // null without the document
-  const DebugInput& in;
+  const OpsInput& in;
   const DebugReport& r;  // the window
 };
 
@@ -278,7 +208,7 @@ void DetectBottleneck(const NodeView& v, const std::optional<PipelineSpec>& spec
   } else {
     f.fix = "run more instances of it: concurrency " + std::to_string(concurrency) + " -> " +
             std::to_string(std::max(2, concurrency * 2));
-    if (spec) f.fix_yaml = ConcurrencyFix(*spec, v.node, concurrency);
+    if (spec) f.fix_yaml = ConcurrencyFix(*spec, v.node, std::max(2, concurrency * 2));
   }
   out->push_back(std::move(f));
 }
@@ -363,7 +293,7 @@ void DetectMemoryGrowth(const Series& s, const DebugReport& r, std::vector<Findi
 
 }  // namespace
 
-DebugReport DebugPipeline(const DebugInput& in) {
+DebugReport DebugPipeline(const OpsInput& in) {
   DebugReport r;
   r.name = in.name;
   r.since = in.since;

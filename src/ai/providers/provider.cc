@@ -1,10 +1,15 @@
 // Provider selection, pricing, the factory, and the embedded provider.
 #include <cstdlib>
+#include <sstream>
 
 #include "flowctl/ai/embedded.h"
 #include "flowctl/ai/http_url.h"
 #include "flowctl/base/strings.h"
 #include "internal.h"
+
+namespace flowctl::data {
+extern const char kPricingTsv[];  // data/pricing.tsv
+}  // namespace flowctl::data
 
 namespace flowctl::ai {
 namespace {
@@ -126,36 +131,33 @@ ProviderChoice ChooseProvider(const std::string& model, const std::string& expli
   return c;
 }
 
+const std::vector<ModelPrice>& PriceList() {
+  static const std::vector<ModelPrice>* list = [] {
+    auto* out = new std::vector<ModelPrice>;
+    std::istringstream in(data::kPricingTsv);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream row(line);
+      ModelPrice p;
+      if (row >> p.provider >> p.prefix >> p.pricing.input_per_mtok >> p.pricing.output_per_mtok >>
+          p.kind)
+        out->push_back(p);
+    }
+    return out;
+  }();
+  return *list;
+}
+
 Pricing DefaultPricing(const std::string& provider, const std::string& model) {
-  if (provider != "openai" && provider != "anthropic") return {};
   std::string m = ToLower(model);
-  // USD per million tokens, list prices of the vendors' public pages.
-  struct Row {
-    const char* prefix;
-    double in, out;
-  };
-  static const Row kRows[] = {
-      {"gpt-4o-mini", 0.15, 0.60},
-      {"gpt-4o", 2.50, 10.0},
-      {"gpt-4.1-mini", 0.40, 1.60},
-      {"gpt-4.1", 2.00, 8.00},
-      {"gpt-4-turbo", 10.0, 30.0},
-      {"gpt-4", 30.0, 60.0},
-      {"gpt-3.5", 0.50, 1.50},
-      {"text-embedding-3-small", 0.02, 0},
-      {"text-embedding-3-large", 0.13, 0},
-      {"claude-3-haiku", 0.25, 1.25},
-      {"claude-3-5-haiku", 0.80, 4.00},
-      {"claude-3-opus", 15.0, 75.0},
-      {"claude-3-5-sonnet", 3.00, 15.0},
-      {"claude-3", 3.00, 15.0},
-      {"claude-sonnet", 3.00, 15.0},
-      {"claude-opus", 15.0, 75.0},
-      {"claude-haiku", 0.80, 4.00},
-  };
-  for (const auto& r : kRows)
-    if (StartsWith(m, r.prefix)) return {r.in, r.out};
-  return provider == "openai" ? Pricing{2.50, 10.0} : Pricing{3.00, 15.0};
+  const ModelPrice* best = nullptr;
+  for (const auto& p : PriceList()) {
+    if (p.provider != provider) continue;
+    if (p.prefix == "*" ? best != nullptr : !StartsWith(m, p.prefix)) continue;
+    if (best == nullptr || best->prefix == "*" || p.prefix.size() > best->prefix.size()) best = &p;
+  }
+  return best ? best->pricing : Pricing{};
 }
 
 Result<std::unique_ptr<Provider>> MakeProvider(const ProviderOptions& o, const EnvLookup& env) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "flowctl/ai/ops.h"
+#include "flowctl/ai/optimize.h"
 #include "flowctl/engine/metrics_json.h"
 #include "flowctl/ai/planner.h"
 #include "flowctl/ai/tools.h"
@@ -353,7 +354,7 @@ void DebugPipelineTool(ToolRegistry& registry, const Deps& d) {
                {"next_step", Str("how to apply a fix")}}),
           {true, false, true},
           [engine](const json& a) -> Result<json> {
-            auto in = GatherDebugInput(*engine, a["name"].get<std::string>(),
+            auto in = GatherOpsInput(*engine, a["name"].get<std::string>(),
                                        a.value("since", "1h"));
             if (!in.ok()) return in.status();
             json out = ToJson(DebugPipeline(in.value()));
@@ -364,6 +365,36 @@ void DebugPipelineTool(ToolRegistry& registry, const Deps& d) {
                         "plan_token), then apply_pipeline with both"
                       : "no fix here changes the pipeline; the fixes say what to look at";
             return out;
+          }});
+}
+
+void OptimizePipelineTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  (void)MustNamed(registry, {"optimize_pipeline", "Optimize pipeline (simulate)",
+          "Suggested changes to a running pipeline with their predicted effect, from a model "
+          "of its measured stages: each stage's service rate per worker x its concurrency "
+          "bounds the throughput, the smallest is the bottleneck. Suggestions: more instances "
+          "of a stage, a dead-letter sink for failures, a cheaper model, a cache; each with "
+          "before/after and how it was computed. Changes nothing: a suggestion's yaml goes to "
+          "preview_apply, then apply_pipeline. Also lists earlier optimizations with what was "
+          "measured since.",
+          Obj({{"name", Str("pipeline name")},
+               {"goal", {{"type", "string"},
+                         {"enum", {"latency", "throughput", "cost", "reliability"}},
+                         {"description", "only suggestions for this goal (default: all)"}}},
+               {"since", Str("history to model: 90s, 15m, 1h (default), 24h, 7d, 30d")}},
+              {"name"}),
+          Obj({{"model", {{"type", "object"}}},
+               {"suggestions", {{"type", "array"}}},
+               {"outcomes", {{"type", "array"}}}}),
+          {true, false, true},
+          [engine](const json& a) -> Result<json> {
+            auto in = GatherOpsInput(*engine, a["name"].get<std::string>(),
+                                     a.value("since", "1h"));
+            if (!in.ok()) return in.status();
+            auto r = OptimizePipeline(in.value(), a.value("goal", ""));
+            if (!r.ok()) return r.status();
+            return ToJson(r.value());
           }});
 }
 
@@ -514,6 +545,7 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
   AnalyzePipelinePerformanceTool(registry, d);
   GetMetricsTool(registry, d);
   DebugPipelineTool(registry, d);
+  OptimizePipelineTool(registry, d);
   StopPipelineTool(registry, d);
   RollbackPipelineTool(registry, d);
   GetAuditLogTool(registry, d);

@@ -1,0 +1,43 @@
+// Helpers shared by the analyses of ai/ops.h (debug, optimize, predict):
+// sums over measured series, number formatting, and the spec patches that
+// fixes and optimizations propose. Not a public header.
+#ifndef FLOWCTL_SRC_AI_OPS_INTERNAL_H_
+#define FLOWCTL_SRC_AI_OPS_INTERNAL_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flowctl/spec/spec.h"
+#include "flowctl/store/metric_history.h"
+
+namespace flowctl::ai::ops_internal {
+
+using Series = std::vector<const store::MetricPoint*>;
+
+// The count behind a rate: rate x the seconds each sample covers.
+double Sum(const Series& s, store::Metric m);
+// The seconds the samples cover.
+double Seconds(const Series& s);
+// The mean of m over the samples, weighted by the seconds each covers.
+double Mean(const Series& s, store::Metric m);
+std::string Pct(double f);
+std::string Num(double v);
+
+const NodeSpec* FindNode(const PipelineSpec& spec, const std::string& id);
+NodeSpec* FindNode(PipelineSpec& spec, const std::string& id);
+// The document as a spec, when there is one and it loads.
+std::optional<PipelineSpec> LoadSpec(const std::string& yaml);
+
+// Patches: the whole document with one change, "" when the node is not in it.
+// Failures of node go to a dead-letter sink (added when there is none).
+std::string DeadLetterFix(PipelineSpec spec, const std::string& node);
+// node runs `to` instances; an AI node's model calls in flight follow.
+std::string ConcurrencyFix(PipelineSpec spec, const std::string& node, int to);
+// One config key of a node set (a model, a cache).
+std::string ConfigFix(PipelineSpec spec, const std::string& node, const std::string& key,
+                      const nlohmann::json& value);
+
+}  // namespace flowctl::ai::ops_internal
+
+#endif  // FLOWCTL_SRC_AI_OPS_INTERNAL_H_
