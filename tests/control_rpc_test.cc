@@ -32,14 +32,14 @@ std::string Running(const std::string& name, int rate = 200) {
 }
 
 const char* kBroken =
-    "apiVersion: flowctl/v1\n"      // 1
-    "kind: Pipeline\n"              // 2
-    "metadata: {name: broken}\n"    // 3
-    "spec:\n"                       // 4
-    "  sources:\n"                  // 5
-    "    - id: in\n"                // 6
-    "      type: kafka-source\n"    // 7
-    "  sinks:\n"                    // 8
+    "apiVersion: flowctl/v1\n"                                        // 1
+    "kind: Pipeline\n"                                                // 2
+    "metadata: {name: broken}\n"                                      // 3
+    "spec:\n"                                                         // 4
+    "  sources:\n"                                                    // 5
+    "    - id: in\n"                                                  // 6
+    "      type: kafka-source\n"                                      // 7
+    "  sinks:\n"                                                      // 8
     "    - {id: out, type: null, inputs: [in], filter: \"id >\"}\n";  // 9
 
 class ControlRpcTest : public ::testing::Test {
@@ -289,9 +289,10 @@ TEST_F(ControlRpcTest, StopRollbackHistoryDeleteAndAudit) {
     v1::AuditResponse resp;
     ASSERT_TRUE(pipelines_->Audit(&ctx, req, &resp).ok());
     std::vector<std::string> actions;
-    for (const auto& e : resp.entries()) actions.push_back(e.action() + ":" + (e.result() == "ok" ? "ok" : "err"));
+    for (const auto& e : resp.entries())
+      actions.push_back(e.action() + ":" + (e.result() == "ok" ? "ok" : "err"));
     // Newest first.
-    std::vector<std::string> want = {"stop:err", "delete:ok", "stop:ok", "rollback:ok",
+    std::vector<std::string> want = {"stop:err", "delete:ok",    "stop:ok", "rollback:ok",
                                      "apply:ok", "rollback:err", "apply:ok"};
     EXPECT_EQ(actions, want);
     EXPECT_FALSE(resp.entries(0).caller().empty());
@@ -320,7 +321,8 @@ TEST_F(ControlRpcTest, WatchStreamsUntilCancelledOrTheRunEnds) {
     ASSERT_TRUE(Apply("apiVersion: v1\nkind: Pipeline\nmetadata: {name: short}\nspec:\n  sources:\n"
                       "    - {id: g, type: generator, config: {count: 500, rate: 1000}}\n"
                       "  sinks:\n    - {id: o, type: null, inputs: [g]}\n",
-                      &r).ok());
+                      &r)
+                    .ok());
     grpc::ClientContext ctx;
     Deadline(&ctx);
     v1::WatchRequest req;
@@ -404,10 +406,9 @@ TEST_F(ControlRpcTest, AnalyzePerformanceUsesRealMetrics) {
   EXPECT_EQ(resp.nodes_size(), 3);
   EXPECT_FALSE(resp.bottleneck_node().empty());
   EXPECT_GT(resp.findings_size(), 0);
-  for (auto [range, goal, code] :
-       {std::tuple<const char*, const char*, grpc::StatusCode>{"2h", "latency",
-                                                              grpc::StatusCode::INVALID_ARGUMENT},
-        {"1h", "speed", grpc::StatusCode::INVALID_ARGUMENT}}) {
+  for (auto [range, goal, code] : {std::tuple<const char*, const char*, grpc::StatusCode>{
+                                       "2h", "latency", grpc::StatusCode::INVALID_ARGUMENT},
+                                   {"1h", "speed", grpc::StatusCode::INVALID_ARGUMENT}}) {
     grpc::ClientContext c;
     Deadline(&c);
     pb::AnalysisRequest bad = req;
@@ -439,9 +440,9 @@ TEST_F(ControlRpcTest, ExecutePlanStepsAndRollback) {
   plan.set_pipeline_yaml(Running("planned"));
   plan.set_health_check_ms(300);
   grpc::Status st;
-  EXPECT_EQ(Steps(*agents_, plan, &st),
-            (std::vector<std::string>{"validate:ok", "diff:ok", "apply:ok", "start:ok",
-                                      "healthy:ok"}));
+  EXPECT_EQ(
+      Steps(*agents_, plan, &st),
+      (std::vector<std::string>{"validate:ok", "diff:ok", "apply:ok", "start:ok", "healthy:ok"}));
   EXPECT_TRUE(st.ok());
   plan.set_dry_run(true);
   plan.set_pipeline_yaml(Running("planned", 500));
@@ -455,7 +456,8 @@ TEST_F(ControlRpcTest, ExecutePlanStepsAndRollback) {
   plan.set_pipeline_yaml(
       "apiVersion: v1\nkind: Pipeline\nmetadata: {name: planned}\nspec:\n  sources:\n"
       "    - {id: gen, type: generator, config: {count: 0, shape: counter}}\n"
-      "  processors:\n    - {id: f, type: filter, inputs: [gen], config: {condition: \"id > 'x'\"}, "
+      "  processors:\n    - {id: f, type: filter, inputs: [gen], config: {condition: \"id > "
+      "'x'\"}, "
       "on_error: fail}\n  sinks:\n    - {id: out, type: null, inputs: [f]}\n");
   auto steps = Steps(*agents_, plan, &st);
   ASSERT_GE(steps.size(), 6u);
@@ -473,9 +475,7 @@ TEST_F(ControlRpcTest, UnbuiltAgentRpcsSaySo) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED);
     EXPECT_NE(st.error_message().find("not implemented yet"), std::string::npos);
   };
-  grpc::ClientContext c3, c5, c6, c7;
-  pb::FailurePrediction fp;
-  check(agents_->PredictFailures(&c3, pb::PredictionRequest(), &fp));
+  grpc::ClientContext c5, c6, c7;
   pb::AutoHealingStatus ah;
   check(agents_->EnableAutoHealing(&c5, pb::AutoHealingConfig(), &ah));
   pb::AutoScalingStatus as;
@@ -531,6 +531,37 @@ TEST_F(ControlRpcTest, OptimizePipelineAndSuggestImprovementsAnswer) {
   }
 }
 
+TEST_F(ControlRpcTest, PredictFailuresAnswersAndChecksItsArguments) {
+  v1::ApplyResponse r;
+  ASSERT_TRUE(Apply(Running("watched", 2000), &r).ok());
+  {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    pb::PredictionRequest req;
+    req.set_pipeline_id("watched");
+    req.set_horizon("1h");
+    pb::FailurePrediction p;
+    ASSERT_TRUE(agents_->PredictFailures(&ctx, req, &p).ok());
+    EXPECT_EQ(p.pipeline_id(), "watched");
+    EXPECT_FALSE(p.algorithms().empty());
+    EXPECT_FALSE(p.reason().empty());
+  }
+  for (auto [name, horizon, sensitivity, code] :
+       {std::tuple<const char*, const char*, const char*, grpc::StatusCode>{
+            "ghost", "", "", grpc::StatusCode::NOT_FOUND},
+        {"watched", "soon", "", grpc::StatusCode::INVALID_ARGUMENT},
+        {"watched", "1h", "extreme", grpc::StatusCode::INVALID_ARGUMENT}}) {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    pb::PredictionRequest req;
+    req.set_pipeline_id(name);
+    req.set_horizon(horizon);
+    req.set_sensitivity(sensitivity);
+    pb::FailurePrediction p;
+    EXPECT_EQ(agents_->PredictFailures(&ctx, req, &p).error_code(), code) << name << horizon;
+  }
+}
+
 TEST_F(ControlRpcTest, GeneratePipelineFeedsExecutePlan) {
   pb::PipelineGoal goal;
   goal.set_description("generate 200 test events, keep priority high or critical, discard them");
@@ -561,7 +592,8 @@ TEST_F(ControlRpcTest, GeneratePipelineFeedsExecutePlan) {
   // Bad requests name what is wrong.
   grpc::ClientContext c1, c2, c3;
   pb::PipelineGoal empty;
-  EXPECT_EQ(agents_->GeneratePipeline(&c1, empty, &p).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(agents_->GeneratePipeline(&c1, empty, &p).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   pb::PipelineGoal bad = goal;
   bad.mutable_constraints(0)->set_name("max_speed");
   auto bst = agents_->GeneratePipeline(&c2, bad, &p);
@@ -569,7 +601,8 @@ TEST_F(ControlRpcTest, GeneratePipelineFeedsExecutePlan) {
   EXPECT_NE(bst.error_message().find("max_latency_ms"), std::string::npos);
   pb::PipelineGoal cake;
   cake.set_description("bake a cake");
-  EXPECT_EQ(agents_->GeneratePipeline(&c3, cake, &p).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(agents_->GeneratePipeline(&c3, cake, &p).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ControlRpcTest, GeneratePipelineCapsTheGoalAndStopsWhenTheCallerLeaves) {

@@ -14,6 +14,7 @@
 #include "flowctl/data/json.h"
 #include "ai_debug.h"
 #include "ai_optimize.h"
+#include "ai_predict.h"
 #include "mcp.h"
 #include "metrics_cmd.h"
 #include "remote.h"
@@ -369,6 +370,30 @@ int RunCli(int argc, char** argv) {
   ai_optimize->add_flag("-y,--yes", opt_opts.yes, "no question on a terminal");
   add_remote(ai_optimize);
 
+  AiPredictOptions predict_opts;
+  auto* ai_predict = ai->add_subcommand(
+      "predict", "Failures a pipeline's trends reach soon, capacity forecasts, anomalies");
+  ai_predict->footer(
+      "Failures: least-squares trends of each node's input queue (to its capacity), its error\n"
+      "share (to 10%) and the process memory (to 90% of the limit), reached within --horizon;\n"
+      "score is the trend's r2. Forecasts: Holt linear smoothing of throughput, p99 and error\n"
+      "share --forecast ahead, with a 95% interval. Anomalies: robust z-score of the last 5\n"
+      "samples against the window. Exit codes: 0 analysed, 1 no such pipeline or history,\n"
+      "2 usage, 3 the daemon failed.");
+  ai_predict->add_option("name", predict_opts.name, "pipeline name")->required();
+  ai_predict->add_option("--horizon", predict_opts.horizon, "failures reached within: 90s .. 30d")
+      ->capture_default_str();
+  ai_predict->add_option("--forecast", predict_opts.forecast,
+                         "capacity forecasts this far ahead, e.g. 7d");
+  ai_predict->add_option("--sensitivity", predict_opts.sensitivity, "anomalies: high, medium, low")
+      ->check(CLI::IsMember({"high", "medium", "low"}))
+      ->capture_default_str();
+  ai_predict->add_option("--since", predict_opts.since, "history read: 90s, 15m, 1h, 24h, 7d, 30d")
+      ->capture_default_str();
+  ai_predict->add_option("--state-dir", predict_opts.state_dir,
+                         "a foreground run's state dir (through its daemon, if one owns it)");
+  add_remote(ai_predict);
+
   MetricsOptions metrics_opts;
   auto* metrics = app.add_subcommand(
       "metrics", "A pipeline's metric history: per-node rates, latency, queues, busy time");
@@ -439,6 +464,7 @@ int RunCli(int argc, char** argv) {
   if (metrics->parsed()) return MetricsCmd(metrics_opts, remote);
   if (ai_debug->parsed()) return AiDebug(debug_opts, remote);
   if (ai_optimize->parsed()) return AiOptimize(opt_opts, remote);
+  if (ai_predict->parsed()) return AiPredict(predict_opts, remote);
   if (top->parsed()) {
     remote.output_given = top->get_option("--output")->count() > 0;
     return TopCmd(name, interval_ms, iterations, remote);

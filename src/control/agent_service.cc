@@ -12,6 +12,7 @@
 #include "flowctl/ai/ops.h"
 #include "flowctl/ai/optimize.h"
 #include "flowctl/ai/planner.h"
+#include "flowctl/ai/predict.h"
 #include "services.h"
 
 namespace flowctl::control {
@@ -181,9 +182,59 @@ grpc::ServerUnaryReactor* AgentServiceImpl::OptimizePipeline(grpc::CallbackServe
   return reactor;
 }
 grpc::ServerUnaryReactor* AgentServiceImpl::PredictFailures(grpc::CallbackServerContext* ctx,
-                                                            const pb::PredictionRequest*,
-                                                            pb::FailurePrediction*) {
-  return NotYet(ctx, "PredictFailures", "predictive monitoring (AIMonitor)");
+                                                            const pb::PredictionRequest* req,
+                                                            pb::FailurePrediction* resp) {
+  std::string caller;
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st);
+  auto opts = ai::ParsePredictOptions(req->horizon(), req->forecast_window(), req->sensitivity());
+  if (!opts.ok()) return Done(ctx, ToGrpc(opts.status()));
+  auto* reactor = ctx->DefaultReactor();
+  c_.executor->Post([this, req, resp, reactor, o = opts.value()] {
+    auto api = ai::LocalEngineApi(c_.engine);
+    auto in = ai::GatherOpsInput(*api, req->pipeline_id(),
+                                 req->time_range().empty() ? "1h" : req->time_range());
+    if (!in.ok()) return reactor->Finish(ToGrpc(in.status()));
+    ai::PredictionReport r = ai::PredictFailures(in.value(), o);
+    resp->set_pipeline_id(r.name);
+    resp->set_algorithms(r.algorithms);
+    resp->set_window_s(r.window_s);
+    for (const auto& f : r.failures) {
+      auto* p = resp->add_failures();
+      p->set_kind(f.kind);
+      p->set_node(f.node);
+      p->set_metric(f.metric);
+      p->set_current(f.current);
+      p->set_threshold(f.threshold);
+      p->set_eta_s(f.eta_s);
+      p->set_score(f.score);
+      p->set_title(f.title);
+      resp->set_probability(std::max(resp->probability(), f.score));
+    }
+    resp->set_reason(r.failures.empty()
+                         ? "no failure predicted within " + std::to_string(r.horizon_s) + " s"
+                         : r.failures.front().title);
+    for (const auto& f : r.forecasts) {
+      auto* p = resp->add_forecasts();
+      p->set_metric(f.metric);
+      p->set_now(f.now);
+      p->set_at(f.at);
+      p->set_low(f.low);
+      p->set_high(f.high);
+      p->set_horizon_s(f.horizon_s);
+      p->set_note(f.note);
+    }
+    for (const auto& a : r.anomalies) {
+      auto* p = resp->add_anomalies();
+      p->set_node(a.node);
+      p->set_metric(a.metric);
+      p->set_ts_ms(a.ts_ms);
+      p->set_value(a.value);
+      p->set_baseline(a.baseline);
+      p->set_z(a.z);
+    }
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 grpc::ServerUnaryReactor* AgentServiceImpl::SuggestImprovements(grpc::CallbackServerContext* ctx,
                                                                 const pb::ImprovementRequest* req,

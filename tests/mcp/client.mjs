@@ -39,7 +39,7 @@ const ALL_TOOLS = [
   "create_pipeline", "validate_pipeline", "list_components", "describe_component",
   "preview_apply", "apply_pipeline", "get_pipeline_status", "analyze_pipeline_performance",
   "stop_pipeline", "rollback_pipeline", "get_audit_log", "explain_decision", "get_metrics",
-  "debug_pipeline", "optimize_pipeline",
+  "debug_pipeline", "optimize_pipeline", "predict_failures",
 ];
 const WRITE_TOOLS = ["create_pipeline", "apply_pipeline", "stop_pipeline", "rollback_pipeline"];
 
