@@ -929,7 +929,7 @@ TEST(SeedTest, TemplateInstantiates) {
 }
 
 // The other kinds of the seed load as raw documents with a warning.
-TEST(SeedTest, OtherKindsLoadAsNotRunnable) {
+TEST(SeedTest, OtherKindsLoadAsNotRunnableButTheMonitorIsChecked) {
   SKIP_WITHOUT_SEED();
   std::vector<std::string> blocks = SeedBlocks([](const std::string& b) {
     return b.find("apiVersion:") != std::string::npos &&
@@ -943,7 +943,22 @@ TEST(SeedTest, OtherKindsLoadAsNotRunnable) {
     ASSERT_EQ(r.documents.size(), 1u);
     kinds.push_back(r.documents[0].kind);
     EXPECT_TRUE(r.documents[0].raw["spec"].is_object());
-    EXPECT_NE(FindDiag(r, "not runnable"), nullptr);
+    if (r.documents[0].kind != "AIMonitor") {
+      EXPECT_NE(FindDiag(r, "not runnable"), nullptr);
+      continue;
+    }
+    // The seed's monitor is read whole; its model names run as built-ins.
+    const MonitorSpec& m = r.documents[0].monitor;
+    EXPECT_EQ(m.targets, (std::vector<std::string>{"production-pipeline-*"}));
+    ASSERT_EQ(m.predictions.size(), 3u);
+    EXPECT_EQ(m.predictions[0].algorithm, "linear-trend");
+    EXPECT_EQ(m.predictions[0].advance_warning_s, 1800);
+    EXPECT_DOUBLE_EQ(m.predictions[0].alert_threshold, 0.8);
+    EXPECT_EQ(m.predictions[1].forecast_window_s, 7 * 86400);
+    EXPECT_EQ(m.predictions[2].algorithm, "robust-zscore");
+    ASSERT_EQ(m.on_predicted_failure.size(), 3u);
+    EXPECT_EQ(m.on_predicted_failure[2].target, "rollback-plan");
+    EXPECT_NE(FindDiag(r, "runs as the built-in holt-linear"), nullptr);
   }
   EXPECT_EQ(kinds, (std::vector<std::string>{"AgentInterface",
                                              "MultiAgentPipeline", "AIMonitor",

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "flowctl/ai/forecast.h"
+#include "flowctl/ai/monitor.h"
 
 namespace flowctl {
 namespace {
@@ -212,6 +213,22 @@ TEST(PredictTest, SensitivityNames) {
   EXPECT_EQ(*ai::SensitivityZ(""), 3.5);
   EXPECT_EQ(*ai::SensitivityZ("low"), 5.0);
   EXPECT_FALSE(ai::SensitivityZ("extreme").ok());
+}
+
+}  // namespace
+}  // namespace flowctl
+
+namespace flowctl {
+namespace {
+
+TEST(MonitorGlobTest, StarAndQuestionMark) {
+  EXPECT_TRUE(ai::GlobMatch("production-pipeline-*", "production-pipeline-eu"));
+  EXPECT_TRUE(ai::GlobMatch("*", "anything"));
+  EXPECT_TRUE(ai::GlobMatch("ra?p", "ramp"));
+  EXPECT_TRUE(ai::GlobMatch("a*b*c", "axxbyyc"));
+  EXPECT_FALSE(ai::GlobMatch("a*b*c", "axxbyy"));
+  EXPECT_FALSE(ai::GlobMatch("orders", "orders-2"));
+  EXPECT_FALSE(ai::GlobMatch("ra?p", "rap"));
 }
 
 }  // namespace

@@ -10,11 +10,11 @@
 #include <iostream>
 #include <mutex>
 
-#include "commands.h"
-#include "flowctl/data/json.h"
 #include "ai_debug.h"
 #include "ai_optimize.h"
 #include "ai_predict.h"
+#include "commands.h"
+#include "flowctl/data/json.h"
 #include "mcp.h"
 #include "metrics_cmd.h"
 #include "remote.h"
@@ -46,8 +46,8 @@ void SetupLogging(const std::string& level, const std::string& format) {
   if (format == "json") {
     logger = std::make_shared<spdlog::logger>("flowctl", std::make_shared<JsonStderrSink>());
   } else {
-    logger = std::make_shared<spdlog::logger>(
-        "flowctl", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    logger = std::make_shared<spdlog::logger>("flowctl",
+                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   }
   logger->set_level(spdlog::level::from_str(level));
@@ -57,9 +57,10 @@ void SetupLogging(const std::string& level, const std::string& format) {
 }  // namespace
 
 int RunCli(int argc, char** argv) {
-  CLI::App app{"flowctl: pipelines of sources, processors and sinks, run in-process.\n"
-               "Exit codes: 0 success, 1 invalid pipeline, 2 usage error, 3 runtime failure.",
-               "flowctl"};
+  CLI::App app{
+      "flowctl: pipelines of sources, processors and sinks, run in-process.\n"
+      "Exit codes: 0 success, 1 invalid pipeline, 2 usage error, 3 runtime failure.",
+      "flowctl"};
   app.require_subcommand(1);
   // --log-level and --log-format work after the subcommand too.
   app.fallthrough();
@@ -99,7 +100,9 @@ int RunCli(int argc, char** argv) {
 
   std::vector<std::string> validate_files;
   auto* validate = app.add_subcommand("validate", "Check pipeline files without running them");
-  validate->add_option("files", validate_files, "pipeline YAML files")->required()->check(CLI::ExistingFile);
+  validate->add_option("files", validate_files, "pipeline YAML files")
+      ->required()
+      ->check(CLI::ExistingFile);
   add_output(validate, {"text", "json"});
   add_set(validate);
   validate->add_flag("-q,--quiet", common.quiet, "print only problems");
@@ -115,8 +118,9 @@ int RunCli(int argc, char** argv) {
                     "directory for checkpoints; a rerun resumes from them");
   apply->add_option("--batch-size", apply_opts.batch_size, "events per batch")
       ->check(CLI::Range(1, 1 << 20));
-  apply->add_option("--control-plane-port", apply_opts.control_plane_port,
-                    "host the gRPC control plane on 127.0.0.1:PORT during the run (0 = free port)")
+  apply
+      ->add_option("--control-plane-port", apply_opts.control_plane_port,
+                   "host the gRPC control plane on 127.0.0.1:PORT during the run (0 = free port)")
       ->check(CLI::Range(0, 65535));
   add_output(apply, {"text", "json"});
   add_set(apply);
@@ -135,7 +139,8 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str();
   add_set(graph);
 
-  auto* ai = app.add_subcommand("ai", "AI agent interface: create pipelines from goals, agent tools");
+  auto* ai =
+      app.add_subcommand("ai", "AI agent interface: create pipelines from goals, agent tools");
   ai->require_subcommand(1);
   std::string tools_format = "json";
   auto* ai_tools = ai->add_subcommand("tools", "Print the agent tools with their JSON schemas");
@@ -156,14 +161,16 @@ int RunCli(int argc, char** argv) {
   // -o is the output format here as in every other command. It once named
   // the file: a value that is no format is still taken as one, with a note.
   ai_create->add_option("-o,--output", create_opts.output, "text or json")->capture_default_str();
-  ai_create->add_option("--provider", create_opts.provider,
-                        "who drafts: embedded (default: heuristics, no network), openai, "
-                        "anthropic, ollama (keys: OPENAI_API_KEY / ANTHROPIC_API_KEY; base URLs: "
-                        "OPENAI_BASE_URL / ANTHROPIC_BASE_URL / OLLAMA_HOST)")
+  ai_create
+      ->add_option("--provider", create_opts.provider,
+                   "who drafts: embedded (default: heuristics, no network), openai, "
+                   "anthropic, ollama (keys: OPENAI_API_KEY / ANTHROPIC_API_KEY; base URLs: "
+                   "OPENAI_BASE_URL / ANTHROPIC_BASE_URL / OLLAMA_HOST)")
       ->check(CLI::IsMember({"embedded", "openai", "anthropic", "ollama"}));
   ai_create->add_option("--model", create_opts.model, "model of the provider (e.g. gpt-4o-mini)");
-  ai_create->add_option("--max-repairs", create_opts.max_repairs,
-                        "model path: rounds of feeding validation errors back")
+  ai_create
+      ->add_option("--max-repairs", create_opts.max_repairs,
+                   "model path: rounds of feeding validation errors back")
       ->check(CLI::Range(0, 20))
       ->capture_default_str();
   ai_create->add_option("--name", create_opts.name, "pipeline name (default: from the goal)");
@@ -172,11 +179,11 @@ int RunCli(int argc, char** argv) {
   ai_create->add_flag("-y,--yes", create_opts.yes, "no questions: no menu, no confirmation");
   ai_create->add_option("--max-latency-ms", create_opts.max_latency_ms, "constraint")
       ->check(CLI::Range(1, 1 << 30));
-  ai_create->add_option("--max-cost-per-hour", create_opts.max_cost_per_hour,
-                        "constraint, USD")
+  ai_create->add_option("--max-cost-per-hour", create_opts.max_cost_per_hour, "constraint, USD")
       ->check(CLI::Range(0.0, 1e9));
-  ai_create->add_option("--required-throughput", create_opts.required_throughput,
-                        "constraint, events per second")
+  ai_create
+      ->add_option("--required-throughput", create_opts.required_throughput,
+                   "constraint, events per second")
       ->check(CLI::Range(1, 1 << 30));
   ai_create->add_option("--state-dir", create_opts.state_dir, "with --apply: checkpoints");
   ai_create->add_option("--workers", create_opts.workers, "with --apply: worker threads")
@@ -193,7 +200,8 @@ int RunCli(int argc, char** argv) {
   IndexOptions index_opts;
   std::vector<std::string> index_files;
   std::string index_text;
-  auto* index = app.add_subcommand("index", "Load documents into the vector store rag-processor reads");
+  auto* index =
+      app.add_subcommand("index", "Load documents into the vector store rag-processor reads");
   index->require_subcommand(1);
   auto* index_add = index->add_subcommand("add", "Chunk, embed and store files in an index");
   index_add->add_option("files", index_files, "text/markdown files, or .jsonl with a text field")
@@ -208,8 +216,9 @@ int RunCli(int argc, char** argv) {
     cmd->add_option("--dir", index_opts.dir,
                     "directory of indexes (default $FLOWCTL_VECTOR_DIR or ~/.flowctl/vectors)");
   }
-  index_add->add_option("--embedding-model", index_opts.embedding_model,
-                        "embedded, an OpenAI model (text-embedding-3-small) or an Ollama one")
+  index_add
+      ->add_option("--embedding-model", index_opts.embedding_model,
+                   "embedded, an OpenAI model (text-embedding-3-small) or an Ollama one")
       ->capture_default_str();
   index_add->add_option("--chunk-words", index_opts.chunk_words, "words per chunk")
       ->check(CLI::Range(10, 10000))
@@ -266,8 +275,9 @@ int RunCli(int argc, char** argv) {
                     "STATE_DIR/data; the first anchors relative paths)");
   serve->add_option("--workers", serve_opts.workers, "worker threads per pipeline")
       ->check(CLI::Range(1, 1024));
-  serve->add_option("--http-listen", serve_opts.http_listen,
-                    "HTTP side port for /metrics, /healthz, /readyz (off = none)")
+  serve
+      ->add_option("--http-listen", serve_opts.http_listen,
+                   "HTTP side port for /metrics, /healthz, /readyz (off = none)")
       ->capture_default_str();
   serve->add_option("--max-message-bytes", serve_opts.max_message_bytes, "largest gRPC message")
       ->check(CLI::Range(1024, 1 << 30))
@@ -291,6 +301,9 @@ int RunCli(int argc, char** argv) {
   auto* get_one = get->add_subcommand("pipeline", "Show one pipeline's document and state");
   get_one->add_option("name", name, "pipeline name")->required();
   add_remote(get_one);
+  auto* get_monitors = get->add_subcommand(
+      "monitors", "List the daemon's AIMonitor documents with their recent alerts");
+  add_remote(get_monitors);
   auto* status = app.add_subcommand("status", "Per-node metrics of a pipeline on a server");
   status->add_option("name", name, "pipeline name")->required();
   add_remote(status);
@@ -455,6 +468,7 @@ int RunCli(int argc, char** argv) {
   if (serve->parsed()) return Serve(serve_opts);
   if (get_all->parsed()) return GetPipelines(remote);
   if (get_one->parsed()) return GetPipeline(name, remote);
+  if (get_monitors->parsed()) return GetMonitors(remote);
   if (status->parsed()) return StatusCmd(name, remote);
   if (stop->parsed()) return StopCmd(name, reason, remote);
   if (del->parsed()) return DeleteCmd(name, reason, remote);
@@ -479,8 +493,8 @@ int RunCli(int argc, char** argv) {
   if (ai_create->parsed()) {
     if (create_opts.output != "text" && create_opts.output != "json") {
       if (!create_opts.file.empty()) {
-        std::cerr << "flowctl ai create: --output must be text or json, not '"
-                  << create_opts.output << "'\n";
+        std::cerr << "flowctl ai create: --output must be text or json, not '" << create_opts.output
+                  << "'\n";
         return kExitUsage;
       }
       std::cerr << "flowctl ai create: note: -o is the output format (text|json); taking '"

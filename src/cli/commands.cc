@@ -1,9 +1,8 @@
 #include "commands.h"
 
 #include <signal.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -72,8 +71,8 @@ const Registry& BuiltinRegistry() {
 
 json DiagJson(const Diagnostic& d) {
   return {{"severity", d.severity == Diagnostic::Severity::kError     ? "error"
-                : d.severity == Diagnostic::Severity::kWarning ? "warning"
-                                                               : "note"},
+                       : d.severity == Diagnostic::Severity::kWarning ? "warning"
+                                                                      : "note"},
           {"file", d.mark.file},
           {"line", d.mark.line},
           {"column", d.mark.column},
@@ -90,8 +89,9 @@ void PrintDiags(const std::vector<Diagnostic>& diags, bool quiet = false) {
 
 struct Loaded {
   config::LoadResult load;
-  std::vector<BuildResult> builds;  // one per runnable document
-  std::vector<size_t> build_docs;   // parallel: its index in load.documents
+  std::vector<BuildResult> builds;    // one per runnable document
+  std::vector<size_t> build_docs;     // parallel: its index in load.documents
+  std::vector<std::string> monitors;  // AIMonitor names (run by a daemon)
   std::vector<Diagnostic> diagnostics;
   bool ok = true;
 };
@@ -115,10 +115,15 @@ Loaded LoadAndBuild(const std::string& file, const config::LoadOptions& lo) {
       // A template a Pipeline of the file instantiates is not run itself; a
       // Pipeline whose template failed to instantiate has its errors.
       if (doc.kind == "PipelineTemplate" || doc.kind == "Pipeline") continue;
-      l.diagnostics.push_back({Diagnostic::Severity::kWarning, doc.mark, "",
-                               "kind " + doc.kind + " '" + doc.metadata.name +
-                                   "' is accepted but cannot run yet",
-                               "only kind Pipeline runs in this version"});
+      // A monitor is checked by the loader and runs on the daemon.
+      if (doc.kind == "AIMonitor") {
+        l.monitors.push_back(doc.metadata.name);
+        continue;
+      }
+      l.diagnostics.push_back(
+          {Diagnostic::Severity::kWarning, doc.mark, "",
+           "kind " + doc.kind + " '" + doc.metadata.name + "' is accepted but cannot run yet",
+           "only kind Pipeline runs in this version"});
       continue;
     }
     BuildResult b = BuildGraph(doc.pipeline, BuiltinRegistry());
@@ -198,7 +203,12 @@ int Validate(const std::vector<std::string>& files, const CommonOptions& o) {
           std::cout << "\n";
         }
       }
-      if (pipelines.empty()) std::cout << f << ": no runnable pipeline in this file\n";
+      for (const auto& m : l.monitors)
+        std::cout << f << ": AIMonitor '" << m
+                  << "' is valid (it runs on the daemon: flowctl apply " << f
+                  << " --server ADDR)\n";
+      if (pipelines.empty() && l.monitors.empty())
+        std::cout << f << ": no runnable pipeline in this file\n";
     } else if (!l.ok) {
       size_t errors = 0;
       for (const auto& d : l.diagnostics)
@@ -223,6 +233,12 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
       std::cout << json{{"file", file}, {"valid", false}, {"diagnostics", diags}}.dump(2) << "\n";
     }
     return kExitInvalid;
+  }
+  if (l.builds.empty() && !l.monitors.empty()) {
+    std::cerr << "flowctl: " << file << ": AIMonitor '" << l.monitors[0]
+              << "' runs on the daemon, over its pipelines' history: flowctl apply " << file
+              << " --server ADDR\n";
+    return kExitUsage;
   }
   if (l.builds.size() != 1) {
     std::cerr << "flowctl: " << file << " holds " << l.builds.size()
@@ -278,8 +294,10 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   engine::MetricFeed feed;
   if (!a.state_dir.empty()) {
     auto h = store::MetricHistory::Open((fs::path(a.state_dir) / "metrics.db").string());
-    if (h.ok()) history = std::move(h).value();
-    else spdlog::warn("no metric history: {}", h.status().message());
+    if (h.ok())
+      history = std::move(h).value();
+    else
+      spdlog::warn("no metric history: {}", h.status().message());
   }
   auto sample = [&](const RunSnapshot& snap, bool last) {
     if (!history) return;
@@ -300,7 +318,9 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   sample(r.Snapshot(), false);  // the baseline
   // Wake on completion at once; look for signals every 50 ms.
   while (!r.WaitFor(50)) {
-    struct timespec ts {0, 0};
+    struct timespec ts {
+      0, 0
+    };
     int sig = sigtimedwait(&sigs, nullptr, &ts);
     if (sig == SIGINT || sig == SIGTERM) {
       if (++signals == 1) {
@@ -325,11 +345,13 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
   if (progress) std::cerr << "\r\033[K";
   RunSnapshot snap = r.Snapshot();
   sample(snap, true);
-  if (o.output == "json") std::cout << SnapshotJson(snap).dump(2) << "\n";
-  else if (!o.quiet) PrintSummary(snap);
+  if (o.output == "json")
+    std::cout << SnapshotJson(snap).dump(2) << "\n";
+  else if (!o.quiet)
+    PrintSummary(snap);
   if (!st.ok() && st.code() != StatusCode::kCancelled) {
-    std::cerr << "flowctl: pipeline '" << graph.spec().metadata.name
-              << "' failed: " << st.message() << "\n";
+    std::cerr << "flowctl: pipeline '" << graph.spec().metadata.name << "' failed: " << st.message()
+              << "\n";
     return kExitRuntime;
   }
   if (signals > 1) return kExitRuntime;
@@ -387,8 +409,10 @@ int AiTools(const std::string& format) {
 }
 
 int Version(const CommonOptions& o) {
-  if (o.output == "json") std::cout << json{{"version", kVersion}}.dump() << "\n";
-  else std::cout << "flowctl " << kVersion << "\n";
+  if (o.output == "json")
+    std::cout << json{{"version", kVersion}}.dump() << "\n";
+  else
+    std::cout << "flowctl " << kVersion << "\n";
   return kExitOk;
 }
 

@@ -1,12 +1,10 @@
 #include "remote.h"
 
-#include <map>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,18 +12,18 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
+#include "client.h"
+#include "data_roots.h"
 #include "flowctl/control/http.h"
 #include "flowctl/control/server.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/v1/flowctl.grpc.pb.h"
 #include "google/rpc/status.pb.h"
-#include "client.h"
-#include "data_roots.h"
 #include "report.h"
 
 namespace flowctl::cli {
@@ -68,9 +66,12 @@ int Fail(const grpc::Status& st, const std::string& addr) {
     std::cerr << "flowctl: " << st.error_message() << "\n";
   }
   switch (st.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT: return kExitInvalid;
-    case grpc::StatusCode::NOT_FOUND: return kExitUsage;
-    default: return kExitRuntime;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return kExitInvalid;
+    case grpc::StatusCode::NOT_FOUND:
+      return kExitUsage;
+    default:
+      return kExitRuntime;
   }
 }
 
@@ -132,8 +133,10 @@ json ToJson(const google::protobuf::Message& m) {
 void EmitYaml(const json& j, int indent, std::ostream& out, bool in_list = false);
 
 void EmitScalar(const json& j, std::ostream& out) {
-  if (j.is_string()) out << json(j.get<std::string>()).dump();  // quoted, escaped
-  else out << j.dump();
+  if (j.is_string())
+    out << json(j.get<std::string>()).dump();  // quoted, escaped
+  else
+    out << j.dump();
 }
 
 void EmitYaml(const json& j, int indent, std::ostream& out, bool in_list) {
@@ -149,16 +152,20 @@ void EmitYaml(const json& j, int indent, std::ostream& out, bool in_list) {
         EmitYaml(*it, indent + 2, out);
       } else {
         out << " ";
-        if (it->is_object()) out << "{}";
-        else if (it->is_array()) out << "[]";
-        else EmitScalar(*it, out);
+        if (it->is_object())
+          out << "{}";
+        else if (it->is_array())
+          out << "[]";
+        else
+          EmitScalar(*it, out);
         out << "\n";
       }
     }
   } else if (j.is_array()) {
     for (const auto& item : j) {
       out << pad << "- ";
-      if (item.is_object() && !item.empty()) EmitYaml(item, indent + 2, out, true);
+      if (item.is_object() && !item.empty())
+        EmitYaml(item, indent + 2, out, true);
       else {
         EmitScalar(item, out);
         out << "\n";
@@ -215,13 +222,12 @@ void PrintNodes(const v1::PipelineStatus& s) {
   }
 }
 
-
 // One unary command: connect, call with a deadline, report a failure; print
 // the response as json/yaml, or hand it to table() for the table form.
 template <typename Req, typename Resp, typename TableFn>
 int UnaryCommand(const RemoteOptions& r, int timeout_s,
-                 grpc::Status (v1::PipelineService::Stub::*method)(grpc::ClientContext*,
-                                                                   const Req&, Resp*),
+                 grpc::Status (v1::PipelineService::Stub::*method)(grpc::ClientContext*, const Req&,
+                                                                   Resp*),
                  const Req& req, TableFn table) {
   Client client(r);
   if (!client.Connect()) return kExitRuntime;
@@ -243,6 +249,7 @@ int Serve(const ServeOptions& o) {
   so.tls_cert_file = o.tls_cert;
   so.tls_key_file = o.tls_key;
   so.max_message_bytes = o.max_message_bytes;
+  so.monitors_dir = state_dir + "/monitors";
   if (!o.token_file.empty()) {
     bool ok = false;
     so.token = Trim(ReadFileOr(o.token_file, &ok));
@@ -273,8 +280,8 @@ int Serve(const ServeOptions& o) {
     if (eng.status().code() == StatusCode::kAlreadyExists)
       std::cerr << "flowctl: " << eng.status().message() << "\n";
     else
-      std::cerr << "flowctl: cannot open state in " << state_dir << ": "
-                << eng.status().message() << "\n";
+      std::cerr << "flowctl: cannot open state in " << state_dir << ": " << eng.status().message()
+                << "\n";
     return kExitRuntime;
   }
   auto server = control::ControlServer::Start(eng.value().get(), so);
@@ -303,15 +310,15 @@ int Serve(const ServeOptions& o) {
   if (http) std::cerr << "flowctl metrics on http://" << http->address() << "/metrics" << std::endl;
   int sig = 0;
   sigwait(&sigs, &sig);
-  std::cerr << "flowctl: signal " << sig << ": stopping the server, draining pipelines" << std::endl;
+  std::cerr << "flowctl: signal " << sig << ": stopping the server, draining pipelines"
+            << std::endl;
   if (http) http->Shutdown();
   server.value()->Shutdown();
   eng.value()->Shutdown();
   return kExitOk;
 }
 
-int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
-                          const CommonOptions& c) {
+int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a, const CommonOptions& c) {
   bool ok = false;
   std::string yaml = ReadFileOr(file, &ok);
   if (!ok) {
@@ -328,8 +335,10 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
   std::vector<std::pair<std::string, std::string>> sets;
   if (!ParseSets(c.sets, &sets)) return kExitUsage;
   for (auto& [k, v] : sets) {
-    if (k.find('.') == std::string::npos) req.vars[k] = v;
-    else req.sets.emplace_back(k, v);
+    if (k.find('.') == std::string::npos)
+      req.vars[k] = v;
+    else
+      req.sets.emplace_back(k, v);
   }
   if (!ParsePairs(c.params, "--param", &req.params)) return kExitUsage;
   sigset_t sigs = BlockTerminationSignals();
@@ -356,8 +365,8 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
     return kExitRuntime;
   }
   eng.value()->SetControlAddress(server.value()->address());
-  std::cerr << "flowctl control plane listening on " << server.value()->address()
-            << " for this run" << std::endl;
+  std::cerr << "flowctl control plane listening on " << server.value()->address() << " for this run"
+            << std::endl;
   std::vector<Diagnostic> diags;
   auto applied = eng.value()->Apply(req, &diags);
   for (const auto& d : diags) std::cerr << d.ToString() << "\n";
@@ -375,7 +384,9 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
     auto got = eng.value()->Get(name);
     if (got.ok()) info = got.value();
     if (!got.ok() || info.state != "running") break;
-    struct timespec ts {0, 50 * 1000 * 1000};
+    struct timespec ts {
+      0, 50 * 1000 * 1000
+    };
     int sig = sigtimedwait(&sigs, nullptr, &ts);
     if (sig == SIGINT || sig == SIGTERM) {
       if (++signals == 1) {
@@ -393,8 +404,10 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a,
   if (final_info.ok()) info = final_info.value();
   eng.value()->Shutdown();
   const RunSnapshot& snap = info.snapshot;
-  if (c.output == "json") std::cout << SnapshotJson(snap).dump(2) << "\n";
-  else if (!c.quiet) PrintSummary(snap);
+  if (c.output == "json")
+    std::cout << SnapshotJson(snap).dump(2) << "\n";
+  else if (!c.quiet)
+    PrintSummary(snap);
   if (snap.state == "failed") {
     std::cerr << "flowctl: pipeline '" << name << "' failed: " << snap.error << "\n";
     return kExitRuntime;
@@ -423,8 +436,10 @@ int RemoteApply(const std::string& file, bool dry_run, bool wait, const CommonOp
       return kExitUsage;
     }
     std::string key = s.substr(0, eq);
-    if (key.find('.') == std::string::npos) (*req.mutable_vars())[key] = s.substr(eq + 1);
-    else req.add_sets(s);
+    if (key.find('.') == std::string::npos)
+      (*req.mutable_vars())[key] = s.substr(eq + 1);
+    else
+      req.add_sets(s);
   }
   // The daemon does not see the caller's environment: send the ${VAR}s
   // the file uses from it.
@@ -443,7 +458,8 @@ int RemoteApply(const std::string& file, bool dry_run, bool wait, const CommonOp
   if (PrintStructured(resp, r)) {
   } else if (dry_run) {
     std::cout << "Plan for pipeline '" << resp.name() << "' (would be version " << resp.version()
-              << "):\n" << resp.plan();
+              << "):\n"
+              << resp.plan();
     std::cout << (resp.diff().empty() ? "No change.\n" : resp.diff());
   } else {
     std::cout << "pipeline '" << resp.name() << "' version " << resp.version()
@@ -468,27 +484,50 @@ int RemoteApply(const std::string& file, bool dry_run, bool wait, const CommonOp
 }
 
 int GetPipelines(const RemoteOptions& r) {
-  return UnaryCommand(r, 30, &v1::PipelineService::Stub::List, v1::ListPipelinesRequest(),
-                      [&](const v1::ListPipelinesResponse& resp) {
-    std::printf("%-28s %7s %-12s %-9s %10s %12s %12s %8s\n", "NAME", "VERSION", "STATE",
-                "DESIRED", "UPTIME", "READ", "WRITTEN", "ERRORS");
-    for (const auto& p : resp.pipelines())
-      std::printf("%-28s %7d %-12s %-9s %9.1fs %12lu %12lu %8lu\n", p.name().c_str(), p.version(),
-                  p.state().c_str(), p.desired_state().c_str(), p.uptime_s(), p.events_in(),
-                  p.events_out(), p.errors());
-    if (resp.pipelines_size() == 0)
-      std::printf("(no pipelines: apply one with `flowctl apply FILE --server ADDR`)\n");
-  });
+  return UnaryCommand(
+      r, 30, &v1::PipelineService::Stub::List, v1::ListPipelinesRequest(),
+      [&](const v1::ListPipelinesResponse& resp) {
+        std::printf("%-28s %7s %-12s %-9s %10s %12s %12s %8s\n", "NAME", "VERSION", "STATE",
+                    "DESIRED", "UPTIME", "READ", "WRITTEN", "ERRORS");
+        for (const auto& p : resp.pipelines())
+          std::printf("%-28s %7d %-12s %-9s %9.1fs %12lu %12lu %8lu\n", p.name().c_str(),
+                      p.version(), p.state().c_str(), p.desired_state().c_str(), p.uptime_s(),
+                      p.events_in(), p.events_out(), p.errors());
+        if (resp.pipelines_size() == 0)
+          std::printf("(no pipelines: apply one with `flowctl apply FILE --server ADDR`)\n");
+      });
+}
+
+int GetMonitors(const RemoteOptions& r) {
+  return UnaryCommand(
+      r, 30, &v1::PipelineService::Stub::ListMonitors, v1::ListMonitorsRequest(),
+      [&](const v1::ListMonitorsResponse& resp) {
+        for (const auto& m : resp.monitors()) {
+          std::printf("%s v%d: every %lld s, watching %d pipeline(s)", m.name().c_str(),
+                      m.version(), static_cast<long long>(m.interval_s()), m.watching_size());
+          for (const auto& t : m.targets()) std::printf(" %s", t.c_str());
+          std::printf("\n");
+          for (const auto& a : m.algorithms()) std::printf("  %s\n", a.c_str());
+          for (const auto& a : m.alerts())
+            std::printf("  alert %s: %s (%s, score %.2f)\n", a.pipeline().c_str(),
+                        a.title().c_str(), a.kind().c_str(), a.score());
+        }
+        if (resp.monitors_size() == 0)
+          std::printf(
+              "(no monitors: apply a kind: AIMonitor document with `flowctl apply FILE "
+              "--server ADDR`)\n");
+      });
 }
 
 int GetPipeline(const std::string& name, const RemoteOptions& r) {
   v1::GetPipelineRequest req;
   req.set_name(name);
-  return UnaryCommand(r, 30, &v1::PipelineService::Stub::Get, req,
-                      [](const v1::PipelineDetail& resp) {
-    std::cout << "# " << resp.summary().name() << " v" << resp.summary().version() << " ("
-              << resp.summary().state() << ")\n" << resp.yaml();
-  });
+  return UnaryCommand(
+      r, 30, &v1::PipelineService::Stub::Get, req, [](const v1::PipelineDetail& resp) {
+        std::cout << "# " << resp.summary().name() << " v" << resp.summary().version() << " ("
+                  << resp.summary().state() << ")\n"
+                  << resp.yaml();
+      });
 }
 
 int StatusCmd(const std::string& name, const RemoteOptions& r) {
@@ -496,11 +535,11 @@ int StatusCmd(const std::string& name, const RemoteOptions& r) {
   req.set_name(name);
   return UnaryCommand(r, 30, &v1::PipelineService::Stub::GetMetrics, req,
                       [](const v1::PipelineStatus& resp) {
-    std::printf("pipeline %s v%d: %s, %.1f s\n", resp.name().c_str(), resp.version(),
-                resp.state().c_str(), resp.elapsed_s());
-    if (!resp.error().empty()) std::printf("error: %s\n", resp.error().c_str());
-    PrintNodes(resp);
-  });
+                        std::printf("pipeline %s v%d: %s, %.1f s\n", resp.name().c_str(),
+                                    resp.version(), resp.state().c_str(), resp.elapsed_s());
+                        if (!resp.error().empty()) std::printf("error: %s\n", resp.error().c_str());
+                        PrintNodes(resp);
+                      });
 }
 
 // Stop, delete and rollback drain a run first: they get a long deadline.
@@ -510,20 +549,18 @@ int StopCmd(const std::string& name, const std::string& reason, const RemoteOpti
   v1::StopRequest req;
   req.set_name(name);
   req.set_reason(reason);
-  return UnaryCommand(r, kDrainDeadlineS, &v1::PipelineService::Stub::Stop, req,
-                      [&](const v1::StopResponse&) {
-    std::cout << "pipeline '" << name << "' stopped\n";
-  });
+  return UnaryCommand(
+      r, kDrainDeadlineS, &v1::PipelineService::Stub::Stop, req,
+      [&](const v1::StopResponse&) { std::cout << "pipeline '" << name << "' stopped\n"; });
 }
 
 int DeleteCmd(const std::string& name, const std::string& reason, const RemoteOptions& r) {
   v1::DeleteRequest req;
   req.set_name(name);
   req.set_reason(reason);
-  return UnaryCommand(r, kDrainDeadlineS, &v1::PipelineService::Stub::Delete, req,
-                      [&](const v1::DeleteResponse&) {
-    std::cout << "pipeline '" << name << "' deleted\n";
-  });
+  return UnaryCommand(
+      r, kDrainDeadlineS, &v1::PipelineService::Stub::Delete, req,
+      [&](const v1::DeleteResponse&) { std::cout << "pipeline '" << name << "' deleted\n"; });
 }
 
 int RollbackCmd(const std::string& name, int to_version, const std::string& reason,
@@ -534,40 +571,40 @@ int RollbackCmd(const std::string& name, int to_version, const std::string& reas
   req.set_reason(reason);
   return UnaryCommand(r, kDrainDeadlineS, &v1::PipelineService::Stub::Rollback, req,
                       [&](const v1::RollbackResponse& resp) {
-    std::cout << resp.diff() << "pipeline '" << name << "' rolled back to version "
-              << resp.version() << "\n";
-  });
+                        std::cout << resp.diff() << "pipeline '" << name
+                                  << "' rolled back to version " << resp.version() << "\n";
+                      });
 }
 
 int HistoryCmd(const std::string& name, const RemoteOptions& r) {
   v1::HistoryRequest req;
   req.set_name(name);
-  return UnaryCommand(r, 30, &v1::PipelineService::Stub::History, req,
-                      [](const v1::HistoryResponse& resp) {
-    std::printf("%-8s %-22s %-24s %s\n", "VERSION", "CREATED", "BY", "");
-    for (const auto& v : resp.versions())
-      std::printf("%-8d %-22s %-24s %s\n", v.version(), Ago(v.created_ms()).c_str(),
-                  v.created_by().c_str(), v.current() ? "current" : "");
-    std::printf("\n%-6s %-8s %-12s %-22s %-22s %s\n", "RUN", "VERSION", "STATUS", "STARTED",
-                "ENDED", "ERROR");
-    for (const auto& run : resp.runs())
-      std::printf("%-6ld %-8d %-12s %-22s %-22s %s\n", run.id(), run.version(),
-                  run.status().c_str(), Ago(run.started_ms()).c_str(), Ago(run.ended_ms()).c_str(),
-                  run.error().c_str());
-  });
+  return UnaryCommand(
+      r, 30, &v1::PipelineService::Stub::History, req, [](const v1::HistoryResponse& resp) {
+        std::printf("%-8s %-22s %-24s %s\n", "VERSION", "CREATED", "BY", "");
+        for (const auto& v : resp.versions())
+          std::printf("%-8d %-22s %-24s %s\n", v.version(), Ago(v.created_ms()).c_str(),
+                      v.created_by().c_str(), v.current() ? "current" : "");
+        std::printf("\n%-6s %-8s %-12s %-22s %-22s %s\n", "RUN", "VERSION", "STATUS", "STARTED",
+                    "ENDED", "ERROR");
+        for (const auto& run : resp.runs())
+          std::printf("%-6ld %-8d %-12s %-22s %-22s %s\n", run.id(), run.version(),
+                      run.status().c_str(), Ago(run.started_ms()).c_str(),
+                      Ago(run.ended_ms()).c_str(), run.error().c_str());
+      });
 }
 
 int AuditCmd(const std::string& target, int limit, const RemoteOptions& r) {
   v1::AuditRequest req;
   req.set_target(target);
   req.set_limit(limit);
-  return UnaryCommand(r, 30, &v1::PipelineService::Stub::Audit, req,
-                      [](const v1::AuditResponse& resp) {
-    std::printf("%-22s %-24s %-10s %-20s %s\n", "TIME", "CALLER", "ACTION", "TARGET", "RESULT");
-    for (const auto& e : resp.entries())
-      std::printf("%-22s %-24s %-10s %-20s %s\n", Ago(e.time_ms()).c_str(), e.caller().c_str(),
-                  e.action().c_str(), e.target().c_str(), e.result().c_str());
-  });
+  return UnaryCommand(
+      r, 30, &v1::PipelineService::Stub::Audit, req, [](const v1::AuditResponse& resp) {
+        std::printf("%-22s %-24s %-10s %-20s %s\n", "TIME", "CALLER", "ACTION", "TARGET", "RESULT");
+        for (const auto& e : resp.entries())
+          std::printf("%-22s %-24s %-10s %-20s %s\n", Ago(e.time_ms()).c_str(), e.caller().c_str(),
+                      e.action().c_str(), e.target().c_str(), e.result().c_str());
+      });
 }
 
 int TopCmd(const std::string& name, int interval_ms, int iterations, const RemoteOptions& r) {
@@ -612,13 +649,15 @@ int TopCmd(const std::string& name, int interval_ms, int iterations, const Remot
       for (const auto& [pname, p] : latest) {
         std::printf("%s v%d  %s  %.1fs\n", p.name().c_str(), p.version(), p.state().c_str(),
                     p.elapsed_s());
-        std::printf("%-20s %-14s %12s %10s %7s %8s %10s\n", "NODE", "TYPE", "IN", "RATE/s",
-                    "QUEUE", "ERRORS", "P99/BATCH");
+        std::printf("%-20s %-14s %12s %10s %7s %8s %10s\n", "NODE", "TYPE", "IN", "RATE/s", "QUEUE",
+                    "ERRORS", "P99/BATCH");
         for (const auto& n : p.nodes()) {
           auto it = rates.find(pname + "/" + n.id());
           char rate[32];
-          if (it == rates.end()) std::snprintf(rate, sizeof rate, "%12s", "—");  // 3 bytes, 1 column
-          else std::snprintf(rate, sizeof rate, "%10.0f", it->second);
+          if (it == rates.end())
+            std::snprintf(rate, sizeof rate, "%12s", "—");  // 3 bytes, 1 column
+          else
+            std::snprintf(rate, sizeof rate, "%10.0f", it->second);
           std::printf("%-20s %-14s %12lu %s %3lu/%-3lu %8lu %8.0fus\n", n.id().c_str(),
                       n.type().c_str(), n.in(), rate, n.queue_depth(), n.queue_capacity(),
                       n.errors(), n.p99_us());

@@ -41,6 +41,8 @@ int ApplyWithControlPlane(const std::string& file, const ApplyOptions& a, const 
 int RemoteApply(const std::string& file, bool dry_run, bool wait, const CommonOptions& c,
                 const RemoteOptions& r);
 int GetPipelines(const RemoteOptions& r);
+// The daemon's AIMonitor documents and their recent alerts.
+int GetMonitors(const RemoteOptions& r);
 int GetPipeline(const std::string& name, const RemoteOptions& r);
 int StatusCmd(const std::string& name, const RemoteOptions& r);
 int StopCmd(const std::string& name, const std::string& reason, const RemoteOptions& r);

@@ -247,6 +247,9 @@ ParsedFile ParseFile(std::string_view text, const std::string& filename,
 // with its values.
 void LoadTemplateSpec(const Entry& e, Reporter& r, TemplateSpec* out);
 
+// An AIMonitor's spec (monitor_doc.cc).
+void LoadMonitorSpec(const Entry& e, Reporter& r, MonitorSpec* out);
+
 // A Pipeline's spec.template: {name, path, parameters}.
 void LoadTemplateRef(const Entry& e, Reporter& r, TemplateRef* out);
 

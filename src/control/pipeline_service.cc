@@ -8,7 +8,6 @@ namespace flowctl::control {
 
 namespace {
 
-
 std::map<std::string, std::string> Vars(const google::protobuf::Map<std::string, std::string>& m) {
   return {m.begin(), m.end()};
 }
@@ -47,8 +46,8 @@ grpc::Status Authorize(const CallContext& c, grpc::CallbackServerContext* ctx,
   return grpc::Status::OK;
 }
 
-#define FLOWCTL_AUTHORIZE()                                   \
-  std::string caller;                                         \
+#define FLOWCTL_AUTHORIZE() \
+  std::string caller;       \
   if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st)
 
 grpc::ServerUnaryReactor* PipelineServiceImpl::Apply(grpc::CallbackServerContext* ctx,
@@ -70,14 +69,38 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Apply(grpc::CallbackServerContext
   ar.caller = caller;
   ar.reason = req->reason();
   auto* reactor = ctx->DefaultReactor();
+  if (ai::Monitors::IsMonitor(ar.yaml)) {
+    if (c_.monitors == nullptr)
+      return Done(ctx, ToGrpc(Status(StatusCode::kFailedPrecondition,
+                                     "this control plane runs no AIMonitor (a foreground apply's); "
+                                     "apply it to `flowctl serve`")));
+    c_.executor->Post([this, ar, resp, reactor] {
+      std::vector<Diagnostic> diags;
+      auto m = c_.monitors->Apply(ar.yaml, ar.filename, ar.caller, ar.dry_run, &diags);
+      if (!m.ok()) return reactor->Finish(ToGrpc(m.status(), diags));
+      resp->set_name(m->name);
+      resp->set_version(m->version);
+      resp->set_dry_run(ar.dry_run);
+      resp->set_state("monitoring");
+      std::string plan = "AIMonitor " + m->name + ": every " + std::to_string(m->spec.interval_s) +
+                         " s over pipelines matching";
+      for (const auto& t : m->spec.targets) plan += " " + t;
+      resp->set_plan(plan + "\n");
+      for (const auto& d : diags)
+        if (d.severity != Diagnostic::Severity::kError) ToProto(d, resp->add_warnings());
+      reactor->Finish(grpc::Status::OK);
+    });
+    return reactor;
+  }
   // Applying a new version drains the old run: not on a reactor thread.
   c_.executor->Post([this, ar, resp, reactor] {
     std::vector<Diagnostic> diags;
     auto r = c_.engine->Apply(ar, &diags);
     if (!r.ok()) {
-      reactor->Finish(ToGrpc(r.status(), diags,
-                             {"fix the errors listed in the details (file:line:col) and apply again",
-                              "list valid component types with ComponentService.List"}));
+      reactor->Finish(
+          ToGrpc(r.status(), diags,
+                 {"fix the errors listed in the details (file:line:col) and apply again",
+                  "list valid component types with ComponentService.List"}));
       return;
     }
     resp->set_name(r->name);
@@ -98,8 +121,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Validate(grpc::CallbackServerCont
                                                         v1::ValidateResponse* resp) {
   FLOWCTL_AUTHORIZE();
   if (auto st = Required("yaml", req->yaml()); !st.ok()) return Done(ctx, st);
-  auto r = c_.engine->Validate(req->yaml(),
-                               req->filename().empty() ? "<request>" : req->filename(),
+  auto r = c_.engine->Validate(req->yaml(), req->filename().empty() ? "<request>" : req->filename(),
                                Vars(req->vars()));
   resp->set_valid(r.valid);
   for (const auto& d : r.diagnostics) ToProto(d, resp->add_diagnostics());
@@ -143,9 +165,9 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::GetMetrics(grpc::CallbackServerCo
   return Done(ctx, grpc::Status::OK);
 }
 
-grpc::ServerUnaryReactor* PipelineServiceImpl::MetricHistory(
-    grpc::CallbackServerContext* ctx, const v1::MetricHistoryRequest* req,
-    v1::MetricHistoryResponse* resp) {
+grpc::ServerUnaryReactor* PipelineServiceImpl::MetricHistory(grpc::CallbackServerContext* ctx,
+                                                             const v1::MetricHistoryRequest* req,
+                                                             v1::MetricHistoryResponse* resp) {
   FLOWCTL_AUTHORIZE();
   if (auto st = Required("name", req->name()); !st.ok()) return Done(ctx, st);
   std::string since = req->since().empty() ? "1h" : req->since();
@@ -191,6 +213,9 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Delete(grpc::CallbackServerContex
   auto* reactor = ctx->DefaultReactor();
   c_.executor->Post([this, name = req->name(), reason = req->reason(), caller, resp, reactor] {
     Status st = c_.engine->Delete(name, caller, reason);
+    // A monitor of that name, when no pipeline has it.
+    if (st.code() == StatusCode::kNotFound && c_.monitors && c_.monitors->Has(name))
+      st = c_.monitors->Delete(name, caller);
     if (st.ok()) resp->set_name(name);
     reactor->Finish(ToGrpc(st));
   });
@@ -203,7 +228,8 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Rollback(grpc::CallbackServerCont
   FLOWCTL_AUTHORIZE();
   if (auto st = Required("name", req->name()); !st.ok()) return Done(ctx, st);
   if (req->to_version() < 0)
-    return Done(ctx, FieldError("to_version", "to_version must be >= 0 (0 = the previous version)"));
+    return Done(ctx,
+                FieldError("to_version", "to_version must be >= 0 (0 = the previous version)"));
   auto* reactor = ctx->DefaultReactor();
   c_.executor->Post([this, r = *req, caller, resp, reactor] {
     auto res = c_.engine->Rollback(r.name(), r.to_version(), caller, r.reason());
@@ -331,6 +357,37 @@ grpc::ServerWriteReactor<v1::PipelineStatus>* PipelineServiceImpl::Watch(
     W::Close(state, grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
   });
   return writer;
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::ListMonitors(grpc::CallbackServerContext* ctx,
+                                                            const v1::ListMonitorsRequest*,
+                                                            v1::ListMonitorsResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (c_.monitors != nullptr)
+    for (const auto& m : c_.monitors->List()) {
+      auto* p = resp->add_monitors();
+      p->set_name(m.name);
+      p->set_version(m.version);
+      for (const auto& t : m.spec.targets) p->add_targets(t);
+      p->set_interval_s(m.spec.interval_s);
+      for (const auto& pr : m.spec.predictions)
+        p->add_algorithms(pr.type + "=" + pr.algorithm + " (" + pr.model + ")");
+      p->set_last_run_ms(m.last_run_ms);
+      for (const auto& w : m.watching) p->add_watching(w);
+      for (const auto& a : m.alerts) {
+        auto* x = p->add_alerts();
+        x->set_monitor(a.monitor);
+        x->set_pipeline(a.pipeline);
+        x->set_kind(a.kind);
+        x->set_node(a.node);
+        x->set_title(a.title);
+        x->set_score(a.score);
+        x->set_eta_s(a.eta_s);
+        x->set_time_ms(a.time_ms);
+        x->set_actions_json(a.actions.dump());
+      }
+    }
+  return Done(ctx, grpc::Status::OK);
 }
 
 }  // namespace flowctl::control

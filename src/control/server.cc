@@ -114,12 +114,25 @@ class ServerImpl {
   ServerImpl(engine::Engine* e, ServerOptions o)
       : opts_(std::move(o)),
         executor_(4),
-        ctx_{e, &executor_, opts_.token},
+        monitors_(OpenMonitors(e, opts_.monitors_dir, &monitors_status_)),
+        ctx_{e, &executor_, opts_.token, monitors_.get()},
         pipelines_(ctx_),
         components_(ctx_),
         agents_(ctx_) {}
 
+  static std::unique_ptr<ai::Monitors> OpenMonitors(engine::Engine* e, const std::string& dir,
+                                                    Status* st) {
+    if (dir.empty()) return nullptr;
+    auto m = ai::Monitors::Open(e, dir);
+    if (!m.ok()) {
+      *st = m.status();
+      return nullptr;
+    }
+    return std::move(m).value();
+  }
+
   Status Start() {
+    if (!monitors_status_.ok()) return monitors_status_;
     if (!IsLoopback(opts_.listen) && opts_.token.empty())
       return Status::Invalid("listening on " + opts_.listen +
                              " (beyond loopback) needs --token-file: a bearer token for callers");
@@ -154,9 +167,11 @@ class ServerImpl {
     server_ = builder.BuildAndStart();
     if (!server_ || (port_ == 0 && opts_.listen.rfind("unix:", 0) != 0))
       return Status(StatusCode::kAlreadyExists,
-                    opts_.listen + " is in use or not a valid address (another flowctl serve? "
-                                   "choose --listen HOST:PORT)");
+                    opts_.listen +
+                        " is in use or not a valid address (another flowctl serve? "
+                        "choose --listen HOST:PORT)");
     server_->GetHealthCheckService()->SetServingStatus(true);
+    if (monitors_) monitors_->Start();
     return Status::OK();
   }
 
@@ -169,6 +184,7 @@ class ServerImpl {
   void Shutdown() {
     if (!server_ || shut_) return;
     shut_ = true;
+    if (monitors_) monitors_->Stop();
     server_->GetHealthCheckService()->SetServingStatus(false);
     executor_.Stop();  // watch loops end, their streams close
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -179,6 +195,8 @@ class ServerImpl {
 
   ServerOptions opts_;
   Executor executor_;
+  Status monitors_status_;
+  std::unique_ptr<ai::Monitors> monitors_;
   CallContext ctx_;
   PipelineServiceImpl pipelines_;
   ComponentServiceImpl components_;

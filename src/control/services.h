@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ai/obsrvr/flowctl/agent.grpc.pb.h"
+#include "flowctl/ai/monitor.h"
 #include "flowctl/ai/optimize.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/v1/flowctl.grpc.pb.h"
@@ -51,7 +52,8 @@ class Executor {
 struct CallContext {
   engine::Engine* engine = nullptr;
   Executor* executor = nullptr;
-  std::string token;  // empty = no auth
+  std::string token;                 // empty = no auth
+  ai::Monitors* monitors = nullptr;  // null: this server runs no AIMonitor
 };
 
 // Checks the bearer token; fills *caller with who is calling.
@@ -64,6 +66,9 @@ class PipelineServiceImpl final : public v1::PipelineService::CallbackService {
                                   v1::ApplyResponse*) override;
   grpc::ServerUnaryReactor* Validate(grpc::CallbackServerContext*, const v1::ValidateRequest*,
                                      v1::ValidateResponse*) override;
+  grpc::ServerUnaryReactor* ListMonitors(grpc::CallbackServerContext*,
+                                         const v1::ListMonitorsRequest*,
+                                         v1::ListMonitorsResponse*) override;
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext*, const v1::ListPipelinesRequest*,
                                  v1::ListPipelinesResponse*) override;
   grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext*, const v1::GetPipelineRequest*,

@@ -352,24 +352,4 @@ Result<std::vector<std::pair<int, int64_t>>> MetricHistory::RowCounts() const {
   return out;
 }
 
-Result<int64_t> ParseSpan(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0 || i > 9 || i + 1 != text.size())
-    return Status::Invalid("'" + text + "' is not a time span (e.g. 90s, 15m, 1h, 24h, 7d, 30d)");
-  int64_t n = std::stoll(text.substr(0, i));
-  switch (text[i]) {
-    case 's':
-      return n;
-    case 'm':
-      return n * 60;
-    case 'h':
-      return n * 3600;
-    case 'd':
-      return n * 86400;
-    default:
-      return Status::Invalid("'" + text + "': the unit must be s, m, h or d (e.g. 1h, 7d)");
-  }
-}
-
 }  // namespace flowctl::store

@@ -4,9 +4,12 @@
 #ifndef FLOWCTL_BASE_STRINGS_H_
 #define FLOWCTL_BASE_STRINGS_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "flowctl/base/status.h"
 
 namespace flowctl {
 
@@ -23,6 +26,10 @@ std::string ToLower(std::string_view s);
 std::string SnakeCase(std::string_view s);
 // Standard base64 (RFC 4648, with padding).
 std::string Base64Encode(std::string_view bytes);
+
+// "90s", "15m", "1h", "24h", "7d", "30d" (digits and one unit: s, m, h, d)
+// in seconds; anything else is kInvalidArgument saying what would be valid.
+Result<int64_t> ParseSpan(const std::string& text);
 
 }  // namespace flowctl
 

@@ -23,6 +23,8 @@ struct ServerOptions {
   std::string tls_cert_file;  // both or neither
   std::string tls_key_file;
   int max_message_bytes = 4 * 1024 * 1024;
+  // Where AIMonitor documents are kept ("" = this server runs none).
+  std::string monitors_dir;
 };
 
 // True for 127.0.0.0/8, ::1, localhost and unix: addresses.

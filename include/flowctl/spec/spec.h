@@ -9,18 +9,17 @@
 #define FLOWCTL_SPEC_SPEC_H_
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace flowctl {
 
 struct Mark {
   std::string file;
-  int line = 0;    // 1-based; 0 = unknown
-  int column = 0;  // 1-based; 0 = unknown
+  int line = 0;                  // 1-based; 0 = unknown
+  int column = 0;                // 1-based; 0 = unknown
   std::string ToString() const;  // "file:line:col" (parts omitted if unknown)
 };
 
@@ -30,8 +29,8 @@ const char* NodeKindName(NodeKind k);  // "source", "processor", "sink"
 struct ErrorPolicy {
   enum class Kind { kFail, kDrop, kRetry, kDeadLetter };
   Kind kind = Kind::kFail;
-  int max_retries = 3;       // retry: attempts after the first
-  int backoff_ms = 100;      // retry: first backoff, doubled each attempt
+  int max_retries = 3;         // retry: attempts after the first
+  int backoff_ms = 100;        // retry: first backoff, doubled each attempt
   std::string dead_letter_to;  // dead_letter: id of the sink receiving failures
   // After retries are exhausted: what happens then (drop, dead_letter, fail).
   Kind then = Kind::kFail;
@@ -44,7 +43,7 @@ struct NodeSpec {
   std::string type;
   NodeKind kind = NodeKind::kProcessor;
   std::vector<std::string> inputs;
-  std::vector<Mark> input_marks;     // parallel to inputs
+  std::vector<Mark> input_marks;  // parallel to inputs
   nlohmann::json config = nlohmann::json::object();
   // JSON pointer inside config ("/path", "/rules/0/when") -> where it was written.
   std::map<std::string, Mark> config_marks;
@@ -146,6 +145,36 @@ struct Instantiation {
 // Any document kind other than Pipeline and PipelineTemplate is kept as its
 // raw content so that later issues can model it; the loader reports it as
 // not runnable.
+// kind: AIMonitor (the seed's "Predictive Monitoring"): predictions over
+// the metric history of the pipelines its targets name, and what to do when
+// one fires. Run by the daemon (ai/monitor.h); the loader checks it.
+struct MonitorPrediction {
+  std::string type;              // failure-prediction, capacity-planning, anomaly-prediction
+  std::string model;             // as written (the seed's names, or the algorithm's)
+  std::string algorithm;         // the built-in it runs: linear-trend, holt-linear, robust-zscore
+  double alert_threshold = 0.8;  // failure-prediction: the least trend score (r2)
+  int64_t advance_warning_s = 1800;  // failure-prediction: how far ahead
+  std::vector<std::string> metrics;  // capacity-planning: throughput, latency, error-rate
+  int64_t forecast_window_s = 7 * 86400;
+  std::string sensitivity = "medium";  // anomaly-prediction: high, medium, low
+  Mark mark;
+};
+
+struct MonitorAction {
+  std::string kind;     // notify, execute, prepare
+  std::string target;   // notify: who (a name); execute: the action; prepare: rollback-plan
+  std::string webhook;  // notify: an http(s) URL to POST the alert to ("" = none)
+  Mark mark;
+};
+
+struct MonitorSpec {
+  std::vector<std::string> targets;  // pipeline name globs (* and ?)
+  int64_t interval_s = 30;           // how often the predictions run
+  std::vector<MonitorPrediction> predictions;
+  std::vector<MonitorAction> on_predicted_failure;
+  std::vector<MonitorAction> on_anomaly;
+};
+
 struct Document {
   std::string api_version;
   std::string kind;
@@ -155,10 +184,11 @@ struct Document {
   // template and for a PipelineTemplate instantiated on its own, it is the
   // instantiation (kind "Pipeline", references resolved).
   PipelineSpec pipeline;
-  TemplateSpec template_spec;  // valid when kind == "PipelineTemplate"
+  TemplateSpec template_spec;               // valid when kind == "PipelineTemplate"
   std::optional<TemplateRef> template_ref;  // a Pipeline's spec.template
-  std::optional<Instantiation> instance;  // set when pipeline came from one
-  nlohmann::json raw;                     // the whole document as JSON
+  std::optional<Instantiation> instance;    // set when pipeline came from one
+  MonitorSpec monitor;                      // valid when kind == "AIMonitor"
+  nlohmann::json raw;                       // the whole document as JSON
 
   // A Pipeline (one referencing a template only once instantiated), or a
   // PipelineTemplate that the loader instantiated because no Pipeline of its

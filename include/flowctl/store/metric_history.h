@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "flowctl/base/status.h"
+#include "flowctl/base/strings.h"
 
 namespace flowctl::store {
 
@@ -124,7 +125,7 @@ class MetricHistory {
 };
 
 // Parses "90s", "15m", "1h", "24h", "7d", "30d" into seconds.
-Result<int64_t> ParseSpan(const std::string& text);
+using ::flowctl::ParseSpan;  // base/strings.h
 
 }  // namespace flowctl::store
 
