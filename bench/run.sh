@@ -121,18 +121,23 @@ lines()  { wc -l < "$1" | tr -d ' '; }
 mismatch() { echo "MISMATCH: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- workloads
-WORKLOADS=(W0 W1 W2)
-declare -A YAML=([W0]=bench/w0.yaml [W1]=bench/w1.yaml [W2]=bench/w2.yaml)
-declare -A JQ_OPT=([W0]=-c [W1]=-c [W2]=-rR)
+# W1h is W1 with a state dir: checkpoints and the metric history (sampled
+# once a second), so that their cost is measured against W1 in the same run.
+WORKLOADS=(W0 W1 W1h W2)
+declare -A YAML=([W0]=bench/w0.yaml [W1]=bench/w1.yaml [W1h]=bench/w1.yaml [W2]=bench/w2.yaml)
+declare -A JQ_OPT=([W0]=-c [W1]=-c [W1h]=-c [W2]=-rR)
 declare -A JQ_FILTER=(
   [W0]='.'
   [W1]='select(.priority == "high" or .priority == "critical") | .routed = true | .amount_usd = .amount * 1.1'
   [W2]='select(fromjson | .priority == "high" or .priority == "critical")'
 )
+JQ_FILTER[W1h]="${JQ_FILTER[W1]}"
+# Extra flowctl arguments of a workload (a fresh state dir each run).
+fl_extra() { [[ "$1" == W1h ]] && echo "--state-dir $WORK/state.$2" || true; }
 OUT_FL="$WORK/flowctl.out"
 OUT_JQ="$WORK/jq.out"
 TF="$WORK/time"
-fl_cmd() { echo "$FLOWCTL apply ${YAML[$1]} --set INPUT=$2 --set OUTPUT=$OUT_FL -q"; }
+fl_cmd() { echo "$FLOWCTL apply ${YAML[$1]} --set INPUT=$2 --set OUTPUT=$OUT_FL -q $(fl_extra "$1" R)"; }
 jq_cmd() { echo "jq ${JQ_OPT[$1]} '${JQ_FILTER[$1]}' $INPUT > $OUT_JQ"; }
 
 # ---------------------------------------------------------------- machine facts
@@ -165,9 +170,15 @@ for w in "${WORKLOADS[@]}"; do
   fl_walls="" fl_rss="" jq_walls="" jq_rss="" count=""
   for (( r = 1; r <= RUNS; r++ )); do
     echo "running $w, run $r/$RUNS: flowctl ..." >&2
-    timed "$TF" /dev/null "$FLOWCTL" apply "${YAML[$w]}" --set "INPUT=$INPUT" --set "OUTPUT=$OUT_FL" -q
+    # shellcheck disable=SC2046  # the extra arguments are words
+    timed "$TF" /dev/null "$FLOWCTL" apply "${YAML[$w]}" --set "INPUT=$INPUT" --set "OUTPUT=$OUT_FL" -q \
+      $(fl_extra "$w" "$r")
     read -r wall rss < <(tail -n1 "$TF")
     fl_walls+="$wall " fl_rss+="$rss "
+    if [[ "$w" == W1h ]]; then
+      [[ -s "$WORK/state.$r/metrics.db" ]] || mismatch "W1h run $r left no metric history"
+      rm -rf "$WORK/state.$r"
+    fi
     fl_lines="$(lines "$OUT_FL")"; rm -f "$OUT_FL"
 
     if [[ $SKIP_JQ -eq 0 ]]; then
@@ -226,6 +237,8 @@ while IFS=$'\t' read -r w fmed _ frss jmed _ _ count; do
     "$w" "$fmed" "$f_eps" "$(mb "$frss")" "$jmed" "$j_eps" "$rat"
 done < "$RESULTS"
 echo "(events/s = input events / median wall time; output lines: $(awk -F'\t' '{printf "%s%s=%s", (NR>1?", ":""), $1, $8}' "$RESULTS"))"
+awk -F'\t' '$1=="W1"{a=$2} $1=="W1h"{b=$2} END { if (a > 0 && b > 0)
+  printf "state dir (checkpoints + metric history) on W1: %.2f s vs %.2f s, %+.1f%% wall time\n", b, a, (b/a-1)*100 }' "$RESULTS"
 
 if [[ -n "$BIG_LINE" ]]; then
   read -r big_wall big_rss big_lines <<< "$BIG_LINE"

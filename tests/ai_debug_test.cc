@@ -145,6 +145,28 @@ TEST(AiDebugTest, GrowingDeadLettersAreAWarning) {
   EXPECT_EQ(f->evidence["second_half"], 60);
 }
 
+TEST(AiDebugTest, AJumpInModelCostPerEventIsAFinding) {
+  // 100 events/s at 0.36 USD/h (1e-6 USD an event, with small wobble); at
+  // i = 70 the cost per event is 8x.
+  auto r = ai::DebugPipeline(History(90, [](int i, const std::string& node, V& v) {
+    if (node != "slow") return;
+    v[store::kAiCallsPerS] = 100;
+    v[store::kAiCostUsdPerH] = 0.36 * (1 + 0.01 * (i % 5));
+    if (i == 70) v[store::kAiCostUsdPerH] = 0.36 * 8;
+  }));
+  const ai::Finding* f = Find(r, "ai_cost");
+  ASSERT_NE(f, nullptr) << ai::ToJson(r).dump();
+  EXPECT_EQ(f->node, "slow");
+  EXPECT_EQ(f->from_ms, kT0 + 70 * 1000);
+  EXPECT_NEAR(f->evidence["cost_per_event_usd"].get<double>(), 8e-6, 1e-12);
+  EXPECT_NEAR(f->evidence["median_cost_per_event_usd"].get<double>(), 1.02e-6, 1e-8);
+  // A steady cost is none.
+  auto steady = ai::DebugPipeline(History(90, [](int i, const std::string& node, V& v) {
+    if (node == "slow") v[store::kAiCostUsdPerH] = 0.36 * (1 + 0.01 * (i % 5));
+  }));
+  EXPECT_EQ(Find(steady, "ai_cost"), nullptr);
+}
+
 TEST(ErrorSamplerTest, GroupsByTemplateAndBoundsWhatItKeeps) {
   EXPECT_EQ(MessageTemplate("set x: column 4: division by zero"),
             "set x: column N division by zero");

@@ -7,6 +7,7 @@
 
 #include <ctime>
 #include <iostream>
+#include <optional>
 
 #include "commands.h"
 #include "flowctl/ai/ops.h"
@@ -108,9 +109,37 @@ int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
     return OpsExitCode(in.status());
   }
   ai::DebugReport report = ai::DebugPipeline(in.value());
+  std::optional<ai::Narrative> narrative;
+  if (o.narrate && !report.findings.empty() && o.show_fix == 0) {
+    auto n = ai::NarrateDebugReport(report, o.provider, o.model, ai::ProcessEnv());
+    if (!n.ok()) {
+      if (r.output != "json") PrintReport(report);
+      std::cerr << "flowctl ai debug: --narrate: " << n.status().message() << "\n";
+      return n.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitRuntime;
+    }
+    narrative = std::move(n).value();
+  }
   // --show-fix prints the document alone, ready for a file.
-  if (o.show_fix == 0 && r.output == "json") std::cout << ai::ToJson(report).dump(2) << "\n";
-  if (o.show_fix == 0 && r.output != "json") PrintReport(report);
+  if (o.show_fix == 0 && r.output == "json") {
+    auto j = ai::ToJson(report);
+    if (narrative)
+      j["narrative"] = {{"model", narrative->model},
+                        {"text", narrative->text},
+                        {"unverified_numbers", narrative->unverified_numbers}};
+    std::cout << j.dump(2) << "\n";
+  }
+  if (o.show_fix == 0 && r.output != "json") {
+    PrintReport(report);
+    if (narrative) {
+      std::printf("\n🤖 AI Analysis (%s, from the findings above only):\n%s\n",
+                  narrative->model.c_str(), narrative->text.c_str());
+      if (!narrative->unverified_numbers.empty()) {
+        std::printf("⚠️  numbers that are not in the findings (the model's, unchecked):");
+        for (const auto& x : narrative->unverified_numbers) std::printf(" %s", x.c_str());
+        std::printf("\n");
+      }
+    }
+  }
   if (o.apply > 0) {
     if (!api) {
       std::cerr << "flowctl ai debug: --apply needs the daemon that runs the pipeline; for a "

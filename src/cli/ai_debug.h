@@ -17,6 +17,9 @@ struct AiDebugOptions {
   int apply = 0;          // apply the fix of finding N (daemon only)
   int show_fix = 0;       // print the fixed document of finding N
   bool yes = false;       // no question on a terminal
+  // The "AI Analysis" by a model (ai/ops.h Narrative), from the findings.
+  bool narrate = false;
+  std::string provider, model;  // "" = follow the model's name / the vendor's default
 };
 
 int AiDebug(const AiDebugOptions& o, const RemoteOptions& r);

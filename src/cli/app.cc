@@ -352,6 +352,11 @@ int RunCli(int argc, char** argv) {
   ai_debug->add_option("--show-fix", debug_opts.show_fix, "print the fixed document of finding N")
       ->check(CLI::Range(1, 1000));
   ai_debug->add_flag("-y,--yes", debug_opts.yes, "no question on a terminal");
+  ai_debug->add_flag("--narrate", debug_opts.narrate,
+                     "add an AI Analysis written by a model from the findings (needs its key)");
+  ai_debug->add_option("--provider", debug_opts.provider, "with --narrate: openai, anthropic, ollama");
+  ai_debug->add_option("--model", debug_opts.model,
+                       "with --narrate: the model (default: the provider's small one)");
   add_remote(ai_debug);
 
   AiOptimizeOptions opt_opts;

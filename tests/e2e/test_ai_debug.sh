@@ -72,6 +72,58 @@ expect_out "ai debug fix 1: ratio: "
 expect_exit 1 "$FLOWCTL" ai debug nope --server "$ADDR"
 expect_exit 2 "$FLOWCTL" ai debug errs --server "$ADDR" --since 2x
 expect_exit 2 "$FLOWCTL" ai debug errs --server "$ADDR" --apply 9
+
+# --- the AI Analysis, by a model (a fake OpenAI speaking its wire format) ---
+LLM_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 - "$LLM_PORT" "$WORK/llm-request.json" <<'P' &
+import http.server, json, sys
+port, out = int(sys.argv[1]), sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        json.dump({"path": self.path, "auth": self.headers.get("Authorization"), "body": req},
+                  open(out, "w"))
+        text = ("The ratio transform divides by zero on one event in ten (10% of its input); "
+                "the failures are kept in the dead-letter sink. About 99.5% of them come "
+                "from one upstream system.")
+        body = json.dumps({"id": "c1", "object": "chat.completion", "model": req["model"],
+                           "choices": [{"index": 0, "finish_reason": "stop",
+                                        "message": {"role": "assistant", "content": text}}],
+                           "usage": {"prompt_tokens": 500, "completion_tokens": 40}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+P
+PIDS+=($!)
+sleep 0.5
+expect_exit 0 env OPENAI_API_KEY=test-key OPENAI_BASE_URL="http://127.0.0.1:$LLM_PORT/v1" \
+  "$FLOWCTL" ai debug errs --server "$ADDR" --narrate --provider openai
+expect_out "AI Analysis (openai:gpt-4o-mini, from the findings above only):"
+expect_out "divides by zero on one event in ten"
+# The made-up number is pointed out; the measured ones are not.
+expect_out "numbers that are not in the findings (the model's, unchecked): 99.5"
+python3 - "$WORK/llm-request.json" <<'P' || fail "what the model was sent: $(cat "$WORK/llm-request.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["path"] == "/v1/chat/completions" and r["auth"] == "Bearer test-key", r
+msgs = r["body"]["messages"]
+assert msgs[0]["role"] == "system" and "do not introduce any other number" in msgs[0]["content"]
+user = msgs[-1]["content"]
+facts = json.loads(user[user.index("{"):])
+f = facts["findings"][0]
+assert f["node"] == "ratio" and "suggested_fix" in f, f
+# Example events stay home.
+assert all("examples" not in c for c in f["evidence"].get("clusters", [])), f
+P
+expect_exit 2 "$FLOWCTL" ai debug errs --server "$ADDR" --narrate --model no-such-thing
+expect_out "maps to no remote provider"
+expect_exit 3 env OPENAI_API_KEY=k OPENAI_BASE_URL=http://127.0.0.1:1/v1 \
+  "$FLOWCTL" ai debug errs --server "$ADDR" --narrate --provider openai
 kill "$SERVER_PID"; wait "$SERVER_PID" || true
 
 # --- malformed input (15% of the lines), a foreground run ------------------

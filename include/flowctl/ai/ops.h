@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "flowctl/ai/engine_api.h"
+#include "flowctl/ai/provider.h"
 #include "flowctl/base/status.h"
 #include "flowctl/store/metric_history.h"
 
@@ -67,7 +68,7 @@ nlohmann::json ToJson(const PerformanceReport& r);
 struct Finding {
   std::string severity;  // critical, warning, info
   std::string kind;      // errors, malformed_input, dead_letters, bottleneck,
-                         // latency_spike, memory_growth, idle_source
+                         // latency_spike, memory_growth, idle_source, ai_cost
   std::string node;      // "" for the whole pipeline
   int64_t from_ms = 0, to_ms = 0;
   std::string title;
@@ -110,6 +111,19 @@ Result<OpsInput> GatherOpsInput(EngineApi& engine, const std::string& name,
 DebugReport DebugPipeline(const OpsInput& in);
 nlohmann::json ToJson(const Finding& f);
 nlohmann::json ToJson(const DebugReport& r);
+
+// The "AI Analysis" of a debug report, by a configured model (OpenAI,
+// Anthropic, Ollama): it gets the findings (titles, evidence, fixes) and is
+// asked to explain them using no number that is not in them. The numbers
+// of its text that are not in the findings are listed, so that a reader
+// sees any it made up; the analysis itself never reaches the findings.
+struct Narrative {
+  std::string model;  // provider:model
+  std::string text;
+  std::vector<std::string> unverified_numbers;
+};
+Result<Narrative> NarrateDebugReport(const DebugReport& r, const std::string& provider,
+                                     const std::string& model, const EnvLookup& env);
 
 }  // namespace flowctl::ai
 

@@ -97,6 +97,16 @@ EnvLookup ProcessEnv();
 Result<std::unique_ptr<Provider>> MakeProvider(const ProviderOptions& options,
                                                const EnvLookup& env);
 
+// A command line's --provider/--model for a remote model: an empty (or
+// embedded) provider follows the model's name; an empty model is the
+// vendor's small default (gpt-4o-mini, claude-3-5-haiku-latest,
+// llama3.1:8b). kInvalidArgument when a model maps to no provider.
+struct ModelChoice {
+  std::string provider, model;
+};
+Result<ModelChoice> ResolveModelChoice(const std::string& provider, const std::string& model,
+                                       const EnvLookup& env);
+
 // Which provider serves a node, and why (validate prints the reason).
 struct ProviderChoice {
   std::string provider;  // openai, anthropic, ollama, embedded

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "flowctl/ai/forecast.h"
 #include "flowctl/ai/ops.h"
 #include "flowctl/base/clock.h"
 #include "flowctl/config/loader.h"
@@ -33,6 +34,10 @@ constexpr size_t kSpikeMinSamples = 10;
 // share of the mean per hour, seen over at least this many samples.
 constexpr double kRssGrowthPerHour = 0.25;
 constexpr size_t kRssMinSamples = 30;
+// AI cost: an interval's cost per event this many times the node's median
+// and this robust z-score above the window.
+constexpr double kCostFactor = 3.0;
+constexpr double kCostZ = 5.0;
 // An idle source: no output for this many seconds at the end of the window.
 constexpr int64_t kIdleSeconds = 30;
 
@@ -265,6 +270,49 @@ void DetectIdleSource(const NodeView& v, std::vector<Finding>* out) {
   out->push_back(std::move(f));
 }
 
+// An AI node whose model cost per event jumped: an interval's cost per
+// event at least kCostFactor times the node's median, and a robust outlier
+// against the window (prompts grew, the cache stopped hitting, a pricier
+// model).
+void DetectAiCost(const NodeView& v, std::vector<Finding>* out) {
+  std::vector<double> per_event;
+  std::vector<const store::MetricPoint*> at;
+  for (const auto* p : v.s)
+    if (p->v[store::kInPerS] > 0 && p->v[store::kAiCostUsdPerH] > 0) {
+      per_event.push_back(p->v[store::kAiCostUsdPerH] / 3600 / p->v[store::kInPerS]);
+      at.push_back(p);
+    }
+  if (per_event.size() < kSpikeMinSamples) return;
+  size_t peak = 0;
+  for (size_t i = 1; i < per_event.size(); ++i)
+    if (per_event[i] > per_event[peak]) peak = i;
+  std::vector<double> sorted = per_event;
+  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+  double median = sorted[sorted.size() / 2];
+  auto z = forecast::RobustZ(per_event, per_event[peak]);
+  if (median <= 0 || per_event[peak] < kCostFactor * median || !z || *z < kCostZ) return;
+  const auto* p = at[peak];
+  Finding f =
+      Make("ai_cost", "warning", v.node, p->ts_ms, p->ts_ms + int64_t{p->resolution_s} * 1000);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6f USD", per_event[peak]);
+  std::string peak_text = buf;
+  std::snprintf(buf, sizeof buf, "%.6f USD", median);
+  f.title = v.node + ": model cost per event rose to " + peak_text + ", " +
+            Num(per_event[peak] / median) + "x its usual " + buf;
+  double hits = p->v[store::kAiCacheHitsPerS], calls = p->v[store::kAiCallsPerS];
+  f.evidence = {{"cost_per_event_usd", per_event[peak]},
+                {"median_cost_per_event_usd", median},
+                {"robust_z", *z},
+                {"tokens_per_s", p->v[store::kAiTokensPerS]},
+                {"calls_per_s", calls},
+                {"cache_hit_rate", hits + calls > 0 ? hits / (hits + calls) : 0.0}};
+  f.fix =
+      "look at what the node sent then (longer inputs, a cache that stopped hitting); "
+      "`flowctl ai optimize --goal cost` prices a cheaper model";
+  out->push_back(std::move(f));
+}
+
 // A least-squares slope of the process memory over the window.
 void DetectMemoryGrowth(const Series& s, const DebugReport& r, std::vector<Finding>* out) {
   if (s.size() < kRssMinSamples) return;
@@ -320,6 +368,7 @@ DebugReport DebugPipeline(const OpsInput& in) {
     DetectBottleneck(v, spec, &r.findings);
     DetectLatencySpike(v, &r.findings);
     DetectIdleSource(v, &r.findings);
+    DetectAiCost(v, &r.findings);
   }
   if (auto it = by_node.find(store::kPipelineNode); it != by_node.end())
     DetectMemoryGrowth(it->second, r, &r.findings);

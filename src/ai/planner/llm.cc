@@ -15,11 +15,13 @@ namespace llm_impl {
 using nlohmann::json;
 
 json OnErrorSchema() {
-  json dl = {{"type", "object"},
-             {"properties", {{"to", {{"type", "string"}, {"description", "id of a dead-letter sink"}}}}},
-             {"required", {"to"}}};
-  json retry = {{"type", "object"},
-                {"properties", {{"max", {{"type", "integer"}}}, {"backoff", {{"type", "string"}}}}}};
+  json dl = {
+      {"type", "object"},
+      {"properties", {{"to", {{"type", "string"}, {"description", "id of a dead-letter sink"}}}}},
+      {"required", {"to"}}};
+  json retry = {
+      {"type", "object"},
+      {"properties", {{"max", {{"type", "integer"}}}, {"backoff", {{"type", "string"}}}}}};
   json obj = {{"type", "object"},
               {"properties",
                {{"dead_letter", dl},
@@ -77,7 +79,8 @@ std::string SystemPrompt(const Registry& registry) {
       "paths (geo.country), literals ('text', 10, true), == != < <= > >=, && || !, x in ['a', "
       "'b'], has(x), s.contains('x'), s.lower(), size(x), now(). Use only the component types "
       "below and only the config fields their schemas list.\n\nJSON schema of the document:\n";
-  s += PipelineDocumentSchema(registry).dump() + "\n\nComponents (type, kind, what it does, example):\n";
+  s += PipelineDocumentSchema(registry).dump() +
+       "\n\nComponents (type, kind, what it does, example):\n";
   for (const ComponentDescriptor* d : registry.List()) {
     s += "- " + d->type + " (" + NodeKindName(d->kind) + "): " + d->summary + "\n";
     if (!d->example.empty()) {
@@ -97,7 +100,8 @@ std::string UserPrompt(const PlanRequest& r) {
   std::string s = "Goal: " + r.goal + "\n";
   if (!r.name.empty()) s += "metadata.name: " + r.name + "\n";
   const auto& c = r.constraints;
-  if (c.max_latency_ms > 0) s += "Constraint: max_latency_ms " + std::to_string(c.max_latency_ms) + "\n";
+  if (c.max_latency_ms > 0)
+    s += "Constraint: max_latency_ms " + std::to_string(c.max_latency_ms) + "\n";
   if (c.max_cost_per_hour >= 0)
     s += "Constraint: max_cost_per_hour " + std::to_string(c.max_cost_per_hour) + " USD\n";
   if (c.required_throughput > 0)
@@ -174,19 +178,10 @@ namespace planner {
 
 Result<Plan> DraftWithModel(const PlanRequest& req, const Registry& registry) {
   EnvLookup env = req.env ? req.env : ProcessEnv();
-  std::string provider = req.provider;
-  std::string model = req.model;
-  if (provider.empty() || provider == "embedded") {
-    auto choice = ChooseProvider(model, "", "", env);
-    if (choice.provider.empty())
-      return Status::Invalid("model '" + model + "' maps to no provider: give --provider "
-                             "openai|anthropic|ollama");
-    provider = choice.provider;
-  }
-  if (model.empty())
-    model = provider == "openai"      ? "gpt-4o-mini"
-            : provider == "anthropic" ? "claude-3-5-haiku-latest"
-                                      : "llama3.1:8b";
+  auto chosen = ResolveModelChoice(req.provider, req.model, env);
+  if (!chosen.ok()) return chosen.status();
+  const std::string provider = chosen->provider;
+  const std::string model = chosen->model;
   ProviderOptions po;
   po.name = provider;
   po.timeout_ms = 120000;
@@ -210,8 +205,8 @@ Result<Plan> DraftWithModel(const PlanRequest& req, const Registry& registry) {
     if (req.progress)
       req.progress(a == 1 ? "asking " + provider + ":" + model + " for a draft..."
                           : "asking " + provider + ":" + model + " to repair draft " +
-                                std::to_string(a - 1) + " (attempt " + std::to_string(a) +
-                                " of " + std::to_string(attempts) + ")...");
+                                std::to_string(a - 1) + " (attempt " + std::to_string(a) + " of " +
+                                std::to_string(attempts) + ")...");
     auto r = client.Complete(cr);
     if (!r.ok())
       return Status::Unavailable("model provider " + provider + " (" + model +
@@ -224,7 +219,8 @@ Result<Plan> DraftWithModel(const PlanRequest& req, const Registry& registry) {
       plan.spec = std::move(spec);
       plan.planner = provider + ":" + model;
       plan.attempts = a;
-      if (plan.spec.metadata.annotations.find("description") == plan.spec.metadata.annotations.end())
+      if (plan.spec.metadata.annotations.find("description") ==
+          plan.spec.metadata.annotations.end())
         plan.spec.metadata.annotations["description"] = req.goal;
       if (a > 1)
         plan.assumptions.push_back("the model's first draft was invalid; draft " +

@@ -160,6 +160,24 @@ Pricing DefaultPricing(const std::string& provider, const std::string& model) {
   return best ? best->pricing : Pricing{};
 }
 
+Result<ModelChoice> ResolveModelChoice(const std::string& provider, const std::string& model,
+                                       const EnvLookup& env) {
+  ModelChoice c{provider, model};
+  if (c.provider.empty() || c.provider == "embedded") {
+    auto choice = ChooseProvider(c.model, "", "", env);
+    if (choice.provider.empty() || choice.provider == "embedded")
+      return Status::Invalid("model '" + c.model +
+                             "' maps to no remote provider: give --provider "
+                             "openai|anthropic|ollama");
+    c.provider = choice.provider;
+  }
+  if (c.model.empty())
+    c.model = c.provider == "openai"      ? "gpt-4o-mini"
+              : c.provider == "anthropic" ? "claude-3-5-haiku-latest"
+                                          : "llama3.1:8b";
+  return c;
+}
+
 Result<std::unique_ptr<Provider>> MakeProvider(const ProviderOptions& o, const EnvLookup& env) {
   if (o.name == "embedded") return internal::MakeEmbeddedProvider();
   // The URL comes from the config or from VAR; say which when it is bad.
