@@ -284,6 +284,13 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str();
 
   RemoteOptions remote;
+  // The history the ai debug/optimize/predict commands read, and where.
+  auto add_history = [](CLI::App* cmd, std::string* since, std::string* state_dir) {
+    cmd->add_option("--since", *since, "history read: 90s, 15m, 1h, 24h, 7d, 30d")
+        ->capture_default_str();
+    cmd->add_option("--state-dir", *state_dir,
+                    "a foreground run's state dir (through its daemon, if one owns it)");
+  };
   auto add_remote = [&](CLI::App* cmd) {
     cmd->add_option("--server", remote.server,
                     "control plane address (default $FLOWCTL_SERVER or 127.0.0.1:8080)");
@@ -341,10 +348,7 @@ int RunCli(int argc, char** argv) {
       "Exit codes: 0 analysed (with or without findings), 1 no such pipeline or history,\n"
       "2 usage, 3 the daemon failed.");
   ai_debug->add_option("name", debug_opts.name, "pipeline name")->required();
-  ai_debug->add_option("--since", debug_opts.since, "window: 90s, 15m, 1h, 24h, 7d, 30d")
-      ->capture_default_str();
-  ai_debug->add_option("--state-dir", debug_opts.state_dir,
-                       "a foreground run's state dir (through its daemon, if one owns it)");
+  add_history(ai_debug, &debug_opts.since, &debug_opts.state_dir);
   ai_debug->add_option("-f,--file", debug_opts.file,
                        "with --state-dir: the document the run ran (for fixes)");
   ai_debug->add_option("--apply", debug_opts.apply, "apply the fix of finding N (daemon)")
@@ -354,7 +358,8 @@ int RunCli(int argc, char** argv) {
   ai_debug->add_flag("-y,--yes", debug_opts.yes, "no question on a terminal");
   ai_debug->add_flag("--narrate", debug_opts.narrate,
                      "add an AI Analysis written by a model from the findings (needs its key)");
-  ai_debug->add_option("--provider", debug_opts.provider, "with --narrate: openai, anthropic, ollama");
+  ai_debug->add_option("--provider", debug_opts.provider,
+                       "with --narrate: openai, anthropic, ollama");
   ai_debug->add_option("--model", debug_opts.model,
                        "with --narrate: the model (default: the provider's small one)");
   add_remote(ai_debug);
@@ -373,12 +378,9 @@ int RunCli(int argc, char** argv) {
   ai_optimize->add_option("name", opt_opts.name, "pipeline name")->required();
   ai_optimize->add_option("--goal", opt_opts.goal, "latency, throughput, cost or reliability")
       ->check(CLI::IsMember({"latency", "throughput", "cost", "reliability"}));
-  ai_optimize->add_option("--since", opt_opts.since, "window: 90s, 15m, 1h, 24h, 7d, 30d")
-      ->capture_default_str();
+  add_history(ai_optimize, &opt_opts.since, &opt_opts.state_dir);
   ai_optimize->add_flag("--simulate", opt_opts.simulate,
                         "predicted before/after only; nothing is applied");
-  ai_optimize->add_option("--state-dir", opt_opts.state_dir,
-                          "a foreground run's state dir (through its daemon, if one owns it)");
   ai_optimize->add_option("-f,--file", opt_opts.file,
                           "with --state-dir: the document the run ran (for changes)");
   ai_optimize->add_option("--apply", opt_opts.apply, "apply suggestion N (daemon)")
@@ -406,10 +408,7 @@ int RunCli(int argc, char** argv) {
   ai_predict->add_option("--sensitivity", predict_opts.sensitivity, "anomalies: high, medium, low")
       ->check(CLI::IsMember({"high", "medium", "low"}))
       ->capture_default_str();
-  ai_predict->add_option("--since", predict_opts.since, "history read: 90s, 15m, 1h, 24h, 7d, 30d")
-      ->capture_default_str();
-  ai_predict->add_option("--state-dir", predict_opts.state_dir,
-                         "a foreground run's state dir (through its daemon, if one owns it)");
+  add_history(ai_predict, &predict_opts.since, &predict_opts.state_dir);
   add_remote(ai_predict);
 
   MetricsOptions metrics_opts;

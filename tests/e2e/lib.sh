@@ -34,3 +34,12 @@ start_server() {
   fail "server did not start: $(cat "$log")"
 }
 expect_out() { grep -qF -- "$1" <<<"$OUT" || fail "output lacks '$1': $OUT"; }
+# agent_stubs DIR: Python stubs of the AIAgentService from the repository's
+# proto into DIR (import them as ai.obsrvr.flowctl.agent_pb2[_grpc]).
+agent_stubs() {
+  local plugin
+  plugin=$(command -v grpc_python_plugin) || fail "grpc_python_plugin not found"
+  mkdir -p "$1"
+  protoc -I "$SRC/proto" --python_out="$1" --grpc_out="$1" --plugin=protoc-gen-grpc="$plugin" \
+    "$SRC/proto/ai/obsrvr/flowctl/agent.proto" || fail "protoc failed"
+}

@@ -94,10 +94,7 @@ expect_exit 0 "$FLOWCTL" audit --target slow --server "$ADDR" -o json
 expect_out "ai optimize: let classify make up to 4 model calls at once"
 
 # gRPC, with stubs generated from the repository's proto.
-PLUGIN=$(command -v grpc_python_plugin) || fail "grpc_python_plugin not found"
-mkdir -p stubs
-protoc -I "$SRC/proto" --python_out=stubs --grpc_out=stubs --plugin=protoc-gen-grpc="$PLUGIN" \
-  "$SRC/proto/ai/obsrvr/flowctl/agent.proto" || fail "protoc failed"
+agent_stubs stubs
 /usr/bin/python3 - "$ADDR" <<'P' || fail "gRPC OptimizePipeline/SuggestImprovements"
 import sys
 sys.path.insert(0, "stubs")

@@ -50,10 +50,7 @@ P
 expect_exit 0 "$FLOWCTL" ai predict ramp --server "$ADDR" --horizon 1h
 expect_out "t's failures reach 10% of its events in about"
 
-PLUGIN=$(command -v grpc_python_plugin) || fail "grpc_python_plugin not found"
-mkdir -p stubs
-protoc -I "$SRC/proto" --python_out=stubs --grpc_out=stubs --plugin=protoc-gen-grpc="$PLUGIN" \
-  "$SRC/proto/ai/obsrvr/flowctl/agent.proto" || fail "protoc failed"
+agent_stubs stubs
 /usr/bin/python3 - "$ADDR" <<'P' || fail "gRPC PredictFailures"
 import sys
 sys.path.insert(0, "stubs")
