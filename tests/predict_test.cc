@@ -9,6 +9,7 @@
 
 #include "flowctl/ai/forecast.h"
 #include "flowctl/ai/monitor.h"
+#include "flowctl/config/loader.h"
 
 namespace flowctl {
 namespace {
@@ -229,6 +230,25 @@ TEST(MonitorGlobTest, StarAndQuestionMark) {
   EXPECT_FALSE(ai::GlobMatch("a*b*c", "axxbyy"));
   EXPECT_FALSE(ai::GlobMatch("orders", "orders-2"));
   EXPECT_FALSE(ai::GlobMatch("ra?p", "rap"));
+}
+
+}  // namespace
+}  // namespace flowctl
+
+namespace flowctl {
+namespace {
+
+TEST(MonitorDocumentTest, WhatAiCreateWritesLoadsAndTargetsThePipeline) {
+  config::LoadOptions lo;
+  auto r = config::LoadString(ai::MonitorDocumentFor("orders"), "m.yaml", lo);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.documents.size(), 1u);
+  const MonitorSpec& m = r.documents[0].monitor;
+  EXPECT_EQ(r.documents[0].metadata.name, "orders-monitor");
+  EXPECT_EQ(m.targets, (std::vector<std::string>{"orders"}));
+  ASSERT_EQ(m.predictions.size(), 3u);
+  EXPECT_EQ(m.predictions[0].advance_warning_s, 1800);
+  EXPECT_EQ(m.on_predicted_failure.size(), 2u);
 }
 
 }  // namespace

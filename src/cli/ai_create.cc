@@ -9,11 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.h"
+#include "flowctl/ai/monitor.h"
 #include "flowctl/ai/planner.h"
 #include "flowctl/component/registry.h"
 #include "flowctl/config/loader.h"
@@ -37,8 +37,10 @@ class Progress {
       auto start = std::chrono::steady_clock::now();
       while (running_) {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
-        auto s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
-        std::fprintf(stderr, "\r   waiting for the model... %llds", static_cast<long long>(s.count()));
+        auto s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                  start);
+        std::fprintf(stderr, "\r   waiting for the model... %llds",
+                     static_cast<long long>(s.count()));
       }
       std::fprintf(stderr, "\r\033[K");
     });
@@ -90,10 +92,17 @@ std::string Monitoring(const ai::Plan& plan, const std::string& file) {
       "Monitoring:\n"
       "  flowctl serve &                                   # control plane 127.0.0.1:8080, "
       "Prometheus text at http://127.0.0.1:8081/metrics\n"
-      "  flowctl apply " + f + " --server 127.0.0.1:8080\n"
-      "  flowctl status " + plan.spec.metadata.name + "    # per-node counters, queues, p99\n"
-      "  flowctl top " + plan.spec.metadata.name + "       # live rates\n"
-      "  or, for one foreground run: flowctl apply " + f + " --control-plane-port 0\n";
+      "  flowctl apply " +
+      f +
+      " --server 127.0.0.1:8080\n"
+      "  flowctl status " +
+      plan.spec.metadata.name +
+      "    # per-node counters, queues, p99\n"
+      "  flowctl top " +
+      plan.spec.metadata.name +
+      "       # live rates\n"
+      "  or, for one foreground run: flowctl apply " +
+      f + " --control-plane-port 0\n";
   if (ai)
     s += "  AI/ML decisions: run with --state-dir DIR, then `flowctl explain ID --state-dir DIR` "
          "(the ID is in each event's _ai.decision)\n";
@@ -140,6 +149,20 @@ int Menu(const ai::Plan& plan, const Registry& registry, const AiCreateOptions& 
       std::string yes = ReadLine();
       if (yes == "y" || yes == "Y" || yes == "yes") return Start(plan, o, &file);
     } else if (c == "5") {
+      // An AIMonitor for it (ai/monitor.h), checked before it is written.
+      std::string name = plan.spec.metadata.name;
+      std::string doc = ai::MonitorDocumentFor(name);
+      std::string mf = name + "-monitor.yaml";
+      auto checked = config::LoadString(doc, mf, config::LoadOptions{});
+      if (!checked.ok() || !WriteText(mf, doc)) {
+        std::cerr << "cannot write a valid " << mf << "\n";
+      } else {
+        std::cout << "wrote " << mf
+                  << ": failure predictions 30 min ahead, 7-day capacity "
+                     "forecasts and anomalies for "
+                  << name << "\n  flowctl apply " << mf
+                  << " --server ADDR   # the daemon runs it; flowctl get monitors\n";
+      }
       std::cout << Monitoring(plan, file);
     } else if (c == "6") {
       std::string def = file.empty() ? plan.spec.metadata.name + ".yaml" : file;

@@ -117,4 +117,38 @@ expect_out "--yes"
 OPENAI_API_KEY=k OPENAI_BASE_URL=http://127.0.0.1:1/v1 \
   expect_exit 3 "$FLOWCTL" ai create "read a.jsonl and print it" --provider openai --max-repairs 0 </dev/null
 expect_out "model provider openai"
+
+# On a terminal, the menu's "Set up monitoring" writes an AIMonitor for the
+# new pipeline that validates (driven through a pseudo-terminal).
+mkdir -p "$WORK/menu" && cd "$WORK/menu"
+python3 - "$FLOWCTL" <<'P' || fail "ai create menu 5"
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "ai", "create",
+                           "generate 100 test events, keep priority high, write them to out.jsonl"])
+out = b""
+def read_until(token, timeout=30):
+    global out
+    end = time.time() + timeout
+    while token not in out and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if r:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                break
+    assert token in out, out.decode(errors="replace")[-2000:]
+read_until(b"Choice:")
+os.write(fd, b"5\n")
+read_until(b"-monitor.yaml")
+read_until(b"Choice:")
+os.write(fd, b"q\n")
+os.waitpid(pid, 0)
+P
+ls *-monitor.yaml > /dev/null 2>&1 || fail "no monitor file written: $(ls)"
+M=$(ls *-monitor.yaml | head -n1)
+expect_exit 0 "$FLOWCTL" validate "$M"
+expect_out "AIMonitor '${M%.yaml}' is valid"
+grep -q "pipeline: ${M%-monitor.yaml}$" "$M" || fail "the monitor does not target the pipeline: $(cat "$M")"
 echo "ai create: ok"

@@ -104,6 +104,11 @@ class Monitors {
   std::thread thread_;
 };
 
+// An AIMonitor document for one pipeline with the seed's three predictions
+// (failure, capacity, anomaly) and a notify + rollback-plan on a predicted
+// failure: what `ai create`'s "Set up monitoring" writes.
+std::string MonitorDocumentFor(const std::string& pipeline);
+
 // Whether name matches glob (* any run, ? one character).
 bool GlobMatch(const std::string& glob, const std::string& name);
 

@@ -102,6 +102,34 @@ json PostWebhook(const std::string& url, const std::string& body) {
 
 }  // namespace
 
+std::string MonitorDocumentFor(const std::string& pipeline) {
+  return "apiVersion: monitoring.obsrvr.com/v1\n"
+         "kind: AIMonitor\n"
+         "metadata:\n"
+         "  name: " +
+         pipeline +
+         "-monitor\n"
+         "spec:\n"
+         "  targets:\n"
+         "    - pipeline: " +
+         pipeline +
+         "\n"
+         "  interval: 30s\n"
+         "  predictions:\n"
+         "    - type: failure-prediction\n"
+         "      alert-threshold: 0.8\n"
+         "      advance-warning: 30m\n"
+         "    - type: capacity-planning\n"
+         "      metrics: [throughput, latency, error-rate]\n"
+         "      forecast-window: 7d\n"
+         "    - type: anomaly-prediction\n"
+         "      sensitivity: medium\n"
+         "  actions:\n"
+         "    on-predicted-failure:\n"
+         "      - notify: ops-team   # or {to: ops-team, webhook: https://...}\n"
+         "      - prepare: rollback-plan\n";
+}
+
 bool GlobMatch(const std::string& glob, const std::string& name) {
   size_t g = 0, n = 0, star = std::string::npos, mark = 0;
   while (n < name.size()) {
