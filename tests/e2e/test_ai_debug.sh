@@ -115,8 +115,9 @@ msgs = r["body"]["messages"]
 assert msgs[0]["role"] == "system" and "do not introduce any other number" in msgs[0]["content"]
 user = msgs[-1]["content"]
 facts = json.loads(user[user.index("{"):])
-f = facts["findings"][0]
-assert f["node"] == "ratio" and "suggested_fix" in f, f
+# Other findings (a latency spike on a loaded machine) may come first.
+f = [x for x in facts["findings"] if x["node"] == "ratio" and x["kind"] == "errors"][0]
+assert "suggested_fix" in f, f
 # Example events stay home.
 assert all("examples" not in c for c in f["evidence"].get("clusters", [])), f
 P
