@@ -420,6 +420,71 @@ void DebugPipelineTool(ToolRegistry& registry, const Deps& d) {
        }});
 }
 
+// apply_fix: a debug_pipeline finding's fix, previewed and then applied
+// with the preview's plan_token (bound to the fixed document: a fix that
+// changed in between needs a new preview).
+void ApplyFixTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  const auto& tokens = d.tokens;
+  (void)MustNamed(
+      registry,
+      {"apply_fix",
+       "Apply a debug fix",
+       "Apply the fix of one debug_pipeline finding (by its 1-based number) as a new version. "
+       "First call with preview: true for the diff and a plan_token, then with the token. "
+       "rollback_pipeline undoes it.",
+       Obj({{"name", Str("pipeline name")},
+            {"finding",
+             {{"type", "integer"},
+              {"minimum", 1},
+              {"description", "the finding's number in debug_pipeline's list"}}},
+            {"since", Str("the window debug_pipeline used (default 1h)")},
+            {"preview", {{"type", "boolean"}, {"description", "only show the diff"}}},
+            {"plan_token", Str("from a preview of this fix")},
+            {"reason", Str("why; recorded in the audit log")}},
+           {"name", "finding"}),
+       Obj({{"diff", {{"type", "string"}}},
+            {"plan_token", {{"type", "string"}}},
+            {"version", {{"type", "integer"}}}}),
+       {false, true, false},
+       [engine, tokens](const json& a) -> Result<json> {
+         auto in = GatherOpsInput(*engine, a["name"].get<std::string>(), a.value("since", "1h"));
+         if (!in.ok()) return in.status();
+         DebugReport r = DebugPipeline(in.value());
+         int n = a["finding"].get<int>();
+         if (n < 1 || n > static_cast<int>(r.findings.size()) || r.findings[n - 1].fix_yaml.empty())
+           return Status::Invalid("finding " + std::to_string(n) +
+                                  " has no fix that changes the pipeline (debug_pipeline lists " +
+                                  std::to_string(r.findings.size()) + " finding(s))");
+         const Finding& f = r.findings[n - 1];
+         engine::ApplyRequest req;
+         req.yaml = f.fix_yaml;
+         req.filename = "<apply_fix>";
+         std::vector<Diagnostic> diags;
+         if (a.value("preview", false)) {
+           req.dry_run = true;
+           auto p = engine->Apply(req, &diags);
+           if (!p.ok()) return p.status();
+           return json{{"finding", f.title},
+                       {"diff", p->diff},
+                       {"version", p->version},
+                       {"plan_token", tokens->Issue(req.yaml)}};
+         }
+         if (!a.contains("plan_token") || !a["plan_token"].is_string() ||
+             !tokens->Redeem(a["plan_token"].get<std::string>(), req.yaml))
+           return Status(StatusCode::kFailedPrecondition,
+                         "plan_token is missing, used, or for another fix: call apply_fix with "
+                         "preview: true first");
+         req.caller = "agent";
+         req.reason = "ai debug fix " + std::to_string(n) + ": " + f.title +
+                      (a.value("reason", "").empty() ? "" : " (" + a.value("reason", "") + ")");
+         auto applied = engine->Apply(req, &diags);
+         if (!applied.ok()) return applied.status();
+         return json{
+             {"name", applied->name}, {"version", applied->version}, {"state", applied->state}};
+       }});
+}
+
 void OptimizePipelineTool(ToolRegistry& registry, const Deps& d) {
   const auto& engine = d.engine;
   (void)MustNamed(
@@ -651,6 +716,7 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
   AnalyzePipelinePerformanceTool(registry, d);
   GetMetricsTool(registry, d);
   DebugPipelineTool(registry, d);
+  ApplyFixTool(registry, d);
   OptimizePipelineTool(registry, d);
   PredictFailuresTool(registry, d);
   StopPipelineTool(registry, d);
