@@ -75,15 +75,15 @@ void PrintReport(const ai::OptimizationReport& r) {
   }
   if (!r.outcomes.empty()) {
     std::printf("\nEarlier optimizations, predicted and measured since:\n");
-    for (const auto& o : r.outcomes)
-      std::printf(
-          "  v%d at %s: %s\n       %s: predicted %s, measured %s%s\n", o.version,
-          AppliedAt(o.applied_ms).c_str(), o.title.c_str(), MetricLabel(o.predicted.metric),
-          MetricValue(o.predicted.after, o.predicted.metric).c_str(),
-          MetricValue(o.measured, o.predicted.metric).c_str(),
-          o.measured
-              ? (" over " + std::to_string(static_cast<int>(o.measured_over_s)) + " s").c_str()
-              : " (no samples yet)");
+    for (const auto& o : r.outcomes) {
+      std::string over = o.measured
+                             ? " over " + std::to_string(static_cast<int>(o.measured_over_s)) + " s"
+                             : " (no samples yet)";
+      std::printf("  v%d at %s: %s\n       %s: predicted %s, measured %s%s\n", o.version,
+                  AppliedAt(o.applied_ms).c_str(), o.title.c_str(), MetricLabel(o.predicted.metric),
+                  MetricValue(o.predicted.after, o.predicted.metric).c_str(),
+                  MetricValue(o.measured, o.predicted.metric).c_str(), over.c_str());
+    }
   }
 }
 

@@ -89,8 +89,7 @@ class Monitors {
  private:
   Monitors(engine::Engine* engine, std::string dir, Clock clock);
   void Run(MonitorState* m, int64_t now_ms);  // mu_ not held
-  nlohmann::json Act(const MonitorSpec& spec, const std::vector<MonitorAction>& actions,
-                     const MonitorAlert& alert);
+  nlohmann::json Act(const std::vector<MonitorAction>& actions, const MonitorAlert& alert);
 
   engine::Engine* engine_;
   const std::string dir_;

@@ -290,6 +290,8 @@ void Monitors::Run(MonitorState* m, int64_t now_ms) {
     }
   }
   if (anomalies && z_min < HUGE_VAL) o.anomaly_z = z_min;
+  // An alert repeats after the longest advance-warning, at least a minute.
+  const int64_t cooldown = std::max(kMinCooldownMs, o.horizon_s * 1000);
   m->watching.clear();
   for (const auto& info : pipelines.value()) {
     bool match = false;
@@ -331,24 +333,19 @@ void Monitors::Run(MonitorState* m, int64_t now_ms) {
       a.pipeline = info.name;
       a.time_ms = now_ms;
       std::string key = m->name + "|" + a.pipeline + "|" + a.kind + "|" + a.node;
-      int64_t cooldown = kMinCooldownMs;
-      for (const auto& p : spec.predictions)
-        if (p.type == "failure-prediction")
-          cooldown = std::max(cooldown, p.advance_warning_s * 1000);
       {
         std::lock_guard<std::mutex> lk(mu_);
         auto it = last_fired_.find(key);
         if (it != last_fired_.end() && now_ms - it->second < cooldown) continue;
         last_fired_[key] = now_ms;
       }
-      a.actions = Act(spec, *actions, a);
+      a.actions = Act(*actions, a);
       m->alerts.push_back(std::move(a));
     }
   }
 }
 
-json Monitors::Act(const MonitorSpec& spec, const std::vector<MonitorAction>& actions,
-                   const MonitorAlert& a) {
+json Monitors::Act(const std::vector<MonitorAction>& actions, const MonitorAlert& a) {
   json done = json::array();
   json alert = ToJson(a);
   alert.erase("actions");
@@ -398,7 +395,6 @@ json Monitors::Act(const MonitorSpec& spec, const std::vector<MonitorAction>& ac
     }
     done.push_back(std::move(r));
   }
-  (void)spec;
   return done;
 }
 
