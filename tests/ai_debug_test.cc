@@ -7,6 +7,7 @@
 #include "flowctl/ai/ops.h"
 #include "flowctl/config/loader.h"
 #include "flowctl/runtime/metrics.h"
+#include "flowctl/store/metric_history.h"
 
 namespace flowctl {
 namespace {
@@ -199,6 +200,83 @@ TEST(ErrorSamplerTest, GroupsByTemplateAndBoundsWhatItKeeps) {
   uint64_t total = 0;
   for (const auto& x : all) total += x.count;
   EXPECT_EQ(total, 51u);
+}
+
+// An epoch of n sampled events of gen: {id, <field>: v}.
+store::SchemaEpoch Epoch(int64_t from_ms, int64_t to_ms, const std::string& field, Value v) {
+  store::SchemaEpoch e;
+  e.node = "gen";
+  e.from_ms = from_ms;
+  e.to_ms = to_ms;
+  for (int i = 0; i < 200; ++i) {
+    Value ev = Value::MakeObject();
+    ev.Set("id", Value(i));
+    ev.Set(field, v);
+    e.profile.Add(ev);
+  }
+  return e;
+}
+
+TEST(AiDebugTest, SchemaDriftMatchedToTheFailuresItCaused) {
+  // From second 60 on, amount arrives as a string and 'slow' fails on 40%.
+  auto in = History(120, [](int i, const std::string& node, V& v) {
+    if (node == "slow" && i >= 60) v[store::kErrorsPerS] = 40;
+  });
+  in.schemas = {Epoch(kT0, kT0 + 60000, "amount", Value(2.5)),
+                Epoch(kT0 + 60000, kT0 + 120000, "amount", Value("2.5"))};
+  auto r = ai::DebugPipeline(in);
+  const ai::Finding* f = Find(r, "schema_drift");
+  ASSERT_NE(f, nullptr) << ai::ToJson(r).dump();
+  EXPECT_EQ(f->node, "gen");
+  EXPECT_EQ(f->severity, "warning");
+  EXPECT_EQ(f->from_ms, kT0 + 60000);
+  const auto& c = f->evidence["changes"][0];
+  EXPECT_EQ(c["field"], "amount");
+  EXPECT_EQ(c["change"], "type_changed");
+  EXPECT_EQ(c["type_before"], "number");
+  EXPECT_EQ(c["type_after"], "string");
+  const auto& started = f->evidence["errors_started"];
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_EQ(started[0]["node"], "slow");
+  EXPECT_NEAR(started[0]["failure_share_after"].get<double>(), 0.4, 1e-9);
+  EXPECT_EQ(started[0]["first_failure_ms"], kT0 + 60000);
+  // The fix: a transform right after the source turns the strings back.
+  auto fixed = config::LoadString(f->fix_yaml, "fix", {});
+  ASSERT_TRUE(fixed.ok()) << f->fix_yaml;
+  const auto& spec = fixed.documents[0].pipeline;
+  ASSERT_EQ(spec.processors.size(), 2u);
+  EXPECT_EQ(spec.processors[0].id, "gen_normalize");
+  EXPECT_EQ(spec.processors[0].inputs, std::vector<std::string>{"gen"});
+  EXPECT_EQ(spec.processors[0].config["set"]["amount"], "double(amount)");
+  EXPECT_EQ(spec.processors[1].inputs, std::vector<std::string>{"gen_normalize"});
+
+  // A rename (same name folded) maps the new field to the old name; with
+  // the transform already there, no second one is offered.
+  in.schemas = {Epoch(kT0, kT0 + 60000, "user_id", Value(7)),
+                Epoch(kT0 + 60000, kT0 + 120000, "userId", Value(7))};
+  r = ai::DebugPipeline(in);
+  f = Find(r, "schema_drift");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->evidence["changes"].size(), 2u);
+  fixed = config::LoadString(f->fix_yaml, "fix", {});
+  ASSERT_TRUE(fixed.ok()) << f->fix_yaml;
+  EXPECT_EQ(fixed.documents[0].pipeline.processors[0].config["set"]["user_id"],
+            "has(user_id) ? user_id : userId");
+  in.yaml = f->fix_yaml;
+  r = ai::DebugPipeline(in);
+  f = Find(r, "schema_drift");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->fix_yaml.empty());
+
+  // A change with no failures after it is information only.
+  auto quiet = History(120, [](int, const std::string&, V&) {});
+  quiet.schemas = {Epoch(kT0, kT0 + 60000, "a", Value(1)),
+                   Epoch(kT0 + 60000, kT0 + 120000, "b", Value(true))};
+  r = ai::DebugPipeline(quiet);
+  f = Find(r, "schema_drift");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, "info");
+  EXPECT_TRUE(f->evidence["errors_started"].empty());
 }
 
 }  // namespace

@@ -108,6 +108,101 @@ TEST(MetricHistoryTest, SurvivesAReopen) {
   EXPECT_EQ(*pipelines, std::vector<std::string>{"p"});
 }
 
+// A profile of n events: {id: number, <field>: value of kind}.
+SchemaProfile Profile(int n, const std::string& field, Value v) {
+  SchemaProfile p;
+  for (int i = 0; i < n; ++i) {
+    Value e = Value::MakeObject();
+    e.Set("id", Value(i));
+    if (!field.empty()) e.Set(field, v);
+    p.Add(e);
+  }
+  return p;
+}
+
+TEST(SchemaProfileTest, ShapeChangesWithHysteresis) {
+  SchemaProfile before = Profile(100, "amount", Value(1.5));
+  // int and double are one kind.
+  EXPECT_TRUE(ShapeChanges(before, Profile(50, "amount", Value(3))).empty());
+  auto kind = ShapeChanges(before, Profile(50, "amount", Value("3")));
+  ASSERT_EQ(kind.size(), 1u);
+  EXPECT_EQ(kind[0].what, FieldChange::kKindChanged);
+  EXPECT_STREQ(JsonKindName(kind[0].kind_before), "number");
+  EXPECT_STREQ(JsonKindName(kind[0].kind_after), "string");
+  auto renamed = ShapeChanges(before, Profile(50, "total", Value(2.0)));
+  ASSERT_EQ(renamed.size(), 2u);  // sorted by name
+  EXPECT_EQ(renamed[0].field, "amount");
+  EXPECT_EQ(renamed[0].what, FieldChange::kDisappeared);
+  EXPECT_EQ(renamed[1].field, "total");
+  EXPECT_EQ(renamed[1].what, FieldChange::kAppeared);
+  // A field in a third of the events neither appears nor disappears.
+  SchemaProfile some = Profile(20, "", Value());
+  some.Merge(Profile(10, "note", Value("x")));
+  EXPECT_TRUE(ShapeChanges(Profile(30, "", Value()), some).empty());
+  // Since: what a cumulative profile gained.
+  SchemaProfile total = before;
+  total.Merge(Profile(10, "total", Value(1)));
+  SchemaProfile d = total.Since(before);
+  EXPECT_EQ(d.sampled, 10);
+  EXPECT_EQ(d.fields.at("total").present, 10);
+  EXPECT_EQ(d.fields.count("amount"), 0u);
+  // Bounded: an event with more fields than kMaxFields keeps the first ones.
+  Value wide = Value::MakeObject();
+  for (size_t i = 0; i < SchemaProfile::kMaxFields + 10; ++i)
+    wide.Set("f" + std::to_string(i), Value(1));
+  SchemaProfile w;
+  w.Add(wide);
+  EXPECT_EQ(w.fields.size(), SchemaProfile::kMaxFields);
+  EXPECT_EQ(w.other_fields, 10);
+}
+
+TEST(MetricHistoryTest, SchemaEpochsChangeOnlyWithTheShape) {
+  testing::TempDir dir;
+  std::string path = dir.File("metrics.db");
+  int64_t t = kT0;
+  {
+    auto h = MetricHistory::Open(path);
+    ASSERT_TRUE(h.ok());
+    // 60 s of numbers (a few events a second: stored once 16 are pending),
+    for (int s = 0; s < 60; ++s, t += 1000)
+      ASSERT_TRUE(
+          (*h)->AddSchema("p", "in", Profile(5, "amount", Value(2.5)), t, t + 1000, false).ok());
+    // then strings: a new epoch where the change was first seen.
+    for (int s = 0; s < 30; ++s, t += 1000)
+      ASSERT_TRUE(
+          (*h)->AddSchema("p", "in", Profile(5, "amount", Value("2.5")), t, t + 1000, s == 29)
+              .ok());
+  }
+  auto h = MetricHistory::Open(path);  // survives a reopen
+  ASSERT_TRUE(h.ok());
+  auto epochs = (*h)->Schemas("p", "", kT0);
+  ASSERT_TRUE(epochs.ok());
+  ASSERT_EQ(epochs->size(), 2u);
+  const auto& a = (*epochs)[0];
+  const auto& b = (*epochs)[1];
+  EXPECT_EQ(a.node, "in");
+  EXPECT_EQ(a.from_ms, kT0);
+  EXPECT_EQ(a.profile.fields.at("amount").kinds[kKindNumber], a.profile.sampled);
+  // The boundary: within the 4 s it takes to gather 16 events.
+  EXPECT_GE(b.from_ms, kT0 + 56 * 1000);
+  EXPECT_LE(b.from_ms, kT0 + 60 * 1000);
+  EXPECT_EQ(b.to_ms, t);
+  EXPECT_EQ(b.profile.sampled + a.profile.sampled, 90 * 5);
+  EXPECT_GT(b.profile.fields.at("amount").kinds[kKindString], 0);
+  // Only epochs reaching into the window.
+  auto recent = (*h)->Schemas("p", "in", kT0 + 70 * 1000);
+  ASSERT_TRUE(recent.ok());
+  EXPECT_EQ(recent->size(), 1u);
+  // Bounded: a shape flapping every block keeps the newest kMaxEpochs.
+  for (int s = 0; s < 200; ++s, t += 1000)
+    ASSERT_TRUE(
+        (*h)->AddSchema("p", "in", Profile(16, s % 2 ? "x" : "y", Value(1)), t, t + 1000, false)
+            .ok());
+  auto all = (*h)->Schemas("p", "in", 0);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 64u);
+}
+
 TEST(MetricHistoryTest, ParseSpan) {
   EXPECT_EQ(store::ParseSpan("90s").value(), 90);
   EXPECT_EQ(store::ParseSpan("15m").value(), 900);

@@ -67,6 +67,9 @@ Result<ai::OpsInput> HistoryAccess::Gather(const std::string& name, const std::s
   if (!errors.ok()) return errors.status();
   in.points = std::move(points).value();
   in.errors = std::move(errors).value();
+  auto schemas = local_->Schemas(name, "", in.now_ms - span.value() * 1000);
+  if (!schemas.ok()) return schemas.status();
+  in.schemas = std::move(schemas).value();
   if (file.empty()) return in;
   std::ifstream f(file);
   if (!f) return Status::Invalid("cannot read " + file);

@@ -313,6 +313,13 @@ class RemoteEngine final : public ai::EngineApi {
     return control::ErrorsFromProto(resp.value());
   }
 
+  Result<std::vector<store::SchemaEpoch>> Schemas(const std::string& name, const std::string& node,
+                                                  int64_t since_s) override {
+    auto resp = History(name, node, since_s, false, true);
+    if (!resp.ok()) return resp.status();
+    return control::SchemasFromProto(resp.value());
+  }
+
   Result<std::vector<ai::ComponentInfo>> Components(const std::string& kind) override {
     if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
     v1::ListComponentsRequest req;
@@ -344,15 +351,16 @@ class RemoteEngine final : public ai::EngineApi {
   const Registry& registry() const override { return registry_; }
 
  private:
-  // One MetricHistory call: the series, or the error groups.
+  // One MetricHistory call: the series, the error groups or the schema epochs.
   Result<v1::MetricHistoryResponse> History(const std::string& name, const std::string& node,
-                                            int64_t since_s, bool errors) {
+                                            int64_t since_s, bool errors, bool schemas = false) {
     if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
     v1::MetricHistoryRequest req;
     req.set_name(name);
     req.set_node(node);
     req.set_since(std::to_string(since_s) + "s");
     req.set_errors(errors);
+    req.set_schemas(schemas);
     v1::MetricHistoryResponse resp;
     grpc::ClientContext ctx;
     client_.Prepare(&ctx, kCallS);

@@ -82,4 +82,43 @@ std::vector<store::ErrorGroup> ErrorsFromProto(const v1::MetricHistoryResponse& 
   return out;
 }
 
+void SchemasToProto(const std::vector<store::SchemaEpoch>& epochs, v1::MetricHistoryResponse* out) {
+  for (const auto& e : epochs) {
+    v1::SchemaEpoch* p = out->add_schemas();
+    p->set_node(e.node);
+    p->set_from_ms(e.from_ms);
+    p->set_to_ms(e.to_ms);
+    p->set_sampled(e.profile.sampled);
+    p->set_not_objects(e.profile.not_objects);
+    p->set_other_fields(e.profile.other_fields);
+    for (const auto& [name, f] : e.profile.fields) {
+      v1::SchemaField* pf = p->add_fields();
+      pf->set_name(name);
+      pf->set_present(f.present);
+      for (int64_t k : f.kinds) pf->add_kinds(k);
+    }
+  }
+}
+
+std::vector<store::SchemaEpoch> SchemasFromProto(const v1::MetricHistoryResponse& in) {
+  std::vector<store::SchemaEpoch> out;
+  for (const auto& p : in.schemas()) {
+    store::SchemaEpoch e;
+    e.node = p.node();
+    e.from_ms = p.from_ms();
+    e.to_ms = p.to_ms();
+    e.profile.sampled = p.sampled();
+    e.profile.not_objects = p.not_objects();
+    e.profile.other_fields = p.other_fields();
+    for (const auto& pf : p.fields()) {
+      FieldProfile f;
+      f.present = pf.present();
+      for (int k = 0; k < kKindCount && k < pf.kinds_size(); ++k) f.kinds[k] = pf.kinds(k);
+      e.profile.fields[pf.name()] = f;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 }  // namespace flowctl::control

@@ -176,6 +176,12 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::MetricHistory(grpc::CallbackServe
   if (auto info = c_.engine->Get(req->name()); !info.ok()) return Done(ctx, ToGrpc(info.status()));
   resp->set_name(req->name());
   resp->set_since(since);
+  if (req->schemas()) {
+    auto epochs = c_.engine->Schemas(req->name(), req->node(), span.value());
+    if (!epochs.ok()) return Done(ctx, ToGrpc(epochs.status()));
+    SchemasToProto(epochs.value(), resp);
+    return Done(ctx, grpc::Status::OK);
+  }
   if (req->errors()) {
     auto groups = c_.engine->Errors(req->name(), req->node(), span.value());
     if (!groups.ok()) return Done(ctx, ToGrpc(groups.status()));

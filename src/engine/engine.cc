@@ -1,4 +1,3 @@
-#include "flowctl/ai/decisions.h"
 #include "flowctl/engine/engine.h"
 
 #include <spdlog/spdlog.h>
@@ -9,15 +8,15 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
+#include "flowctl/ai/decisions.h"
 #include "flowctl/base/clock.h"
 #include "flowctl/base/strings.h"
 #include "flowctl/config/loader.h"
-#include "flowctl/graph/graph.h"
 #include "flowctl/engine/metric_feed.h"
+#include "flowctl/graph/graph.h"
 #include "flowctl/runtime/crash.h"
 #include "flowctl/runtime/runtime.h"
 #include "flowctl/store/layout.h"
@@ -34,7 +33,10 @@ namespace {
 std::string CountersJson(const RunSnapshot& s) {
   json nodes = json::object();
   for (const auto& n : s.nodes)
-    nodes[n.id] = {{"in", n.in}, {"out", n.out}, {"dropped", n.dropped}, {"errors", n.errors},
+    nodes[n.id] = {{"in", n.in},
+                   {"out", n.out},
+                   {"dropped", n.dropped},
+                   {"errors", n.errors},
                    {"dead_lettered", n.dead_lettered}};
   return nodes.dump();
 }
@@ -50,7 +52,7 @@ struct Deployment {
   bool finished = false;  // the run ended and was recorded
   RunSnapshot last;       // snapshot at the end
   int64_t last_update_ms = 0;
-  MetricFeed feed;        // samples for the metric history
+  MetricFeed feed;  // samples for the metric history
 };
 
 }  // namespace
@@ -71,7 +73,8 @@ class Engine::Impl {
     } else {
       std::error_code ec;
       fs::create_directories(opts_.state_dir, ec);
-      if (ec) return Status::IoError("cannot create state dir " + opts_.state_dir + ": " + ec.message());
+      if (ec)
+        return Status::IoError("cannot create state dir " + opts_.state_dir + ": " + ec.message());
       // Before the store: a second owner must not even mark the first
       // one's running pipelines as interrupted.
       store::StateDirOwner me;
@@ -141,7 +144,8 @@ class Engine::Impl {
     }
     BuildResult b = BuildGraph(doc->pipeline, registry_);
     for (auto& d : b.diagnostics) diags->push_back(d);
-    if (!b.ok()) return Status::Invalid("pipeline '" + doc->pipeline.metadata.name + "' is invalid");
+    if (!b.ok())
+      return Status::Invalid("pipeline '" + doc->pipeline.metadata.name + "' is invalid");
     Built out;
     out.canonical_yaml = config::ToYaml(b.graph->spec());
     out.graph = std::move(b.graph);
@@ -264,8 +268,9 @@ class Engine::Impl {
     auto counts = ReadCrashCounts();
     int n = ++counts[crashed];
     WriteCrashCounts(counts);
-    spdlog::error("the last run of this process died of a fatal signal in pipeline '{}' ({} in a row)",
-                  crashed, n);
+    spdlog::error(
+        "the last run of this process died of a fatal signal in pipeline '{}' ({} in a row)",
+        crashed, n);
   }
 
   void ClearCrashes(const std::string& name) {
@@ -312,10 +317,12 @@ class Engine::Impl {
       std::vector<Diagnostic> diags;
       auto built = Build(v->yaml, p.name + "@v" + std::to_string(v->version), {}, {}, {}, &diags,
                          false, opts_.sandbox.get());
-      Status st = built.ok() ? StartLocked(std::move(built->graph), v->version, v->yaml)
-                             : built.status();
-      if (st.ok()) spdlog::info("recovered pipeline '{}' v{}", p.name, v->version);
-      else spdlog::error("cannot recover pipeline '{}' v{}: {}", p.name, v->version, st.message());
+      Status st =
+          built.ok() ? StartLocked(std::move(built->graph), v->version, v->yaml) : built.status();
+      if (st.ok())
+        spdlog::info("recovered pipeline '{}' v{}", p.name, v->version);
+      else
+        spdlog::error("cannot recover pipeline '{}' v{}: {}", p.name, v->version, st.message());
     }
   }
 
@@ -369,9 +376,10 @@ class Engine::Impl {
       auto v = store_->GetVersion(r.name, current_version);
       if (v.ok()) before = v->yaml;
     }
-    r.diff = UnifiedDiff(before, built->canonical_yaml,
-                         current_version ? r.name + "@v" + std::to_string(current_version) : "/dev/null",
-                         r.name + "@new");
+    r.diff =
+        UnifiedDiff(before, built->canonical_yaml,
+                    current_version ? r.name + "@v" + std::to_string(current_version) : "/dev/null",
+                    r.name + "@new");
     auto dep = deployments_.find(r.name);
     bool running = dep != deployments_.end() && !dep->second->finished;
     r.unchanged = current_version > 0 && before == built->canonical_yaml && running;
@@ -399,12 +407,11 @@ class Engine::Impl {
       // The new version cannot start: bring back the one that ran before.
       Status restored = running ? RestartVersionLocked(r.name, current_version) : Status::OK();
       if (!running || !restored.ok()) (void)store_->SetDesiredState(r.name, "stopped");
-      return Status(st.code(), "version " + std::to_string(r.version) + " cannot start: " +
-                                   st.message() +
-                                   (running && restored.ok()
-                                        ? "; version " + std::to_string(current_version) +
-                                              " is running again"
-                                        : ""));
+      return Status(st.code(),
+                    "version " + std::to_string(r.version) + " cannot start: " + st.message() +
+                        (running && restored.ok()
+                             ? "; version " + std::to_string(current_version) + " is running again"
+                             : ""));
     }
     r.state = "running";
     return r;
@@ -432,8 +439,10 @@ class Engine::Impl {
       }
       BuildResult b = BuildGraph(doc.pipeline, registry_);
       for (auto& d : b.diagnostics) r.diagnostics.push_back(d);
-      if (b.ok()) r.pipelines.push_back(doc.pipeline.metadata.name);
-      else r.valid = false;
+      if (b.ok())
+        r.pipelines.push_back(doc.pipeline.metadata.name);
+      else
+        r.valid = false;
     }
     return r;
   }
@@ -495,9 +504,9 @@ class Engine::Impl {
     if (all.ok())
       for (const auto& p : all.value()) names.push_back(p.name);
     std::string dym = DidYouMean(name, names);
-    return Status::NotFound("no pipeline '" + name + "'" +
-                            (dym.empty() ? "" : " (did you mean '" + dym + "'?)") +
-                            (names.empty() ? "; none are applied" : "; pipelines: " + Join(names, ", ")));
+    return Status::NotFound(
+        "no pipeline '" + name + "'" + (dym.empty() ? "" : " (did you mean '" + dym + "'?)") +
+        (names.empty() ? "; none are applied" : "; pipelines: " + Join(names, ", ")));
   }
 
   Status Stop(const std::string& name, const std::string& caller, const std::string& reason) {
@@ -539,9 +548,8 @@ class Engine::Impl {
     }
     int target = to_version > 0 ? to_version : p->current_version - 1;
     if (target < 1) {
-      Status st(StatusCode::kFailedPrecondition,
-                "pipeline '" + name + "' has no version before v" +
-                    std::to_string(p->current_version));
+      Status st(StatusCode::kFailedPrecondition, "pipeline '" + name + "' has no version before v" +
+                                                     std::to_string(p->current_version));
       AuditLocked(caller, "rollback", name, args, st, reason);
       return st;
     }
@@ -668,6 +676,12 @@ Result<std::vector<store::ErrorGroup>> Engine::Errors(const std::string& name,
                                                       const std::string& node,
                                                       int64_t since_s) const {
   return impl_->history_->Errors(name, node, UnixMs() - since_s * 1000);
+}
+
+Result<std::vector<store::SchemaEpoch>> Engine::Schemas(const std::string& name,
+                                                        const std::string& node,
+                                                        int64_t since_s) const {
+  return impl_->history_->Schemas(name, node, UnixMs() - since_s * 1000);
 }
 
 Result<nlohmann::json> Engine::ExplainDecision(const std::string& id) const {

@@ -63,6 +63,9 @@ Status MetricFeed::RecordInto(store::MetricHistory& history, const std::string& 
                               const RunSnapshot& snap, int64_t now_ms, bool last) {
   auto points = Observe(snap, now_ms, last);
   FLOWCTL_RETURN_IF_ERROR(history.AddErrors(pipeline, new_errors_));
+  for (const auto& [node, profile] : new_schemas_)
+    FLOWCTL_RETURN_IF_ERROR(
+        history.AddSchema(pipeline, node, profile, schemas_from_ms_, now_ms, last));
   if (points.empty()) return Status::OK();
   return history.Add(pipeline, points, now_ms);
 }
@@ -77,6 +80,7 @@ double ProcessRssMb() {
 
 std::vector<MetricPoint> MetricFeed::Observe(const RunSnapshot& snap, int64_t now_ms, bool last) {
   std::vector<MetricPoint> out;
+  new_schemas_.clear();
   bool restarted = !have_prev_ || snap.nodes.size() != prev_.nodes.size();
   for (size_t i = 0; !restarted && i < snap.nodes.size(); ++i)
     restarted = snap.nodes[i].id != prev_.nodes[i].id || snap.nodes[i].in < prev_.nodes[i].in ||
@@ -106,9 +110,12 @@ std::vector<MetricPoint> MetricFeed::Observe(const RunSnapshot& snap, int64_t no
   total.node = store::kPipelineNode;
   total.ts_ms = prev_ms_;
   double busy_sum = 0;
+  schemas_from_ms_ = prev_ms_;
   for (size_t i = 0; i < snap.nodes.size(); ++i) {
     const NodeSnapshot& c = snap.nodes[i];
     const NodeSnapshot& p = prev_.nodes[i];
+    if (c.schema.sampled > p.schema.sampled)
+      new_schemas_.emplace_back(c.id, c.schema.Since(p.schema));
     auto rate = [&](uint64_t a, uint64_t b) {
       return static_cast<double>(a - std::min(a, b)) / dt;
     };

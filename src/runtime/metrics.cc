@@ -93,4 +93,17 @@ std::vector<ErrorCluster> ErrorSampler::Clusters() const {
   return clusters_;
 }
 
+void SchemaSampler::Record(const std::vector<Event>& events) {
+  if (events.empty()) return;
+  SchemaProfile batch;  // decoded outside the lock
+  for (size_t i = 0; i < events.size(); i += kEvery) batch.Add(events[i].body());
+  std::lock_guard<std::mutex> lk(mu_);
+  profile_.Merge(batch);
+}
+
+SchemaProfile SchemaSampler::Read() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return profile_;
+}
+
 }  // namespace flowctl

@@ -40,7 +40,7 @@ struct RtNode {
   // port -> whether a sink reads it: those events are serialized here, in
   // parallel, rather than in the (single-instance) sink.
   std::vector<bool> port_feeds_sink;
-  int dead_letter_pos = -1;                       // position in downstream
+  int dead_letter_pos = -1;  // position in downstream
 
   std::unique_ptr<Source> source;
   std::mutex read_mu;
@@ -106,8 +106,10 @@ Event MakeDeadLetter(const std::string& pipeline, const std::string& node,
   rec.Set("pipeline", Value(pipeline));
   rec.Set("attempts", Value(static_cast<int64_t>(failed.attempt) + 1));
   auto now = std::chrono::system_clock::now();
-  rec.Set("failed_at_ms", Value(static_cast<int64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count())));
+  rec.Set(
+      "failed_at_ms",
+      Value(static_cast<int64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count())));
   if (failed.body().is_null() && !failed.raw().empty()) {
     rec.Set("raw", Value(failed.raw()));
     // The text is written as valid UTF-8 (bad bytes become U+FFFD); keep the
@@ -212,10 +214,10 @@ Status RunImpl::Init() {
   const auto& spec = graph_.spec();
   unsigned hw = std::thread::hardware_concurrency();
   workers_ = opts_.workers > 0 ? opts_.workers : static_cast<int>(hw ? hw : 2);
-  batch_size_ = opts_.batch_size ? opts_.batch_size
+  batch_size_ = opts_.batch_size      ? opts_.batch_size
                 : spec.batch_size > 0 ? static_cast<size_t>(spec.batch_size)
                                       : kDefaultBatch;
-  size_t capacity = opts_.channel_capacity ? opts_.channel_capacity
+  size_t capacity = opts_.channel_capacity      ? opts_.channel_capacity
                     : spec.channel_capacity > 0 ? static_cast<size_t>(spec.channel_capacity)
                                                 : kDefaultCapacity;
   std::string pipeline_dir;
@@ -399,8 +401,10 @@ void RunImpl::WorkerLoop() {
     Clock::time_point next_wake{};
     int idx = PickRunnable(Clock::now(), &next_wake);
     if (idx < 0) {
-      if (next_wake != Clock::time_point{}) cv_.wait_until(lk, next_wake);
-      else cv_.wait(lk);
+      if (next_wake != Clock::time_point{})
+        cv_.wait_until(lk, next_wake);
+      else
+        cv_.wait(lk);
       continue;
     }
     RtNode& n = *nodes_[static_cast<size_t>(idx)];
@@ -421,15 +425,19 @@ void RunImpl::WorkerLoop() {
     bool idle = false, src_done = false;
     Batch src_batch;
     auto t0 = Clock::now();
-    if (n.source) st = StepSource(n, em, &src_batch, &idle, &src_done);
-    else if (n.g->kind() == NodeKind::kProcessor) st = StepProcessor(n, inst, in, em);
-    else st = StepSink(n, inst, in, em);
+    if (n.source)
+      st = StepSource(n, em, &src_batch, &idle, &src_done);
+    else if (n.g->kind() == NodeKind::kProcessor)
+      st = StepProcessor(n, inst, in, em);
+    else
+      st = StepSink(n, inst, in, em);
     auto elapsed = Clock::now() - t0;
     if (!st.ok() || idle) {
       // nothing to record
     } else {
       n.metrics.busy_ns.fetch_add(
-          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()),
+          static_cast<uint64_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()),
           std::memory_order_relaxed);
       n.metrics.batches.fetch_add(1, std::memory_order_relaxed);
       n.metrics.batch_latency.Record(static_cast<uint64_t>(
@@ -546,6 +554,12 @@ Status RunImpl::StepSource(RtNode& n, StepEmitter& em, Batch* out, bool* idle, b
     return Status::OK();
   });
   if (!decoded.ok()) FailUnhandled(events, decoded, em);
+  // Every downstream node gets the same events: the first one's are a sample.
+  for (const auto& out_events : em.outputs_)
+    if (!out_events.empty()) {
+      n.metrics.schema.Record(out_events);
+      break;
+    }
   n.metrics.out.fetch_add(em.emitted_, std::memory_order_relaxed);
   n.metrics.dropped.fetch_add(em.dropped_ + em.unconsumed_, std::memory_order_relaxed);
   // Decode failures (malformed input) cannot be retried: the bytes stay bad.
@@ -663,7 +677,8 @@ Status RunImpl::HandleFailures(RtNode& n, StepEmitter& em) {
     }
     case ErrorPolicy::Kind::kFail:
     case ErrorPolicy::Kind::kRetry:
-      return Status(StatusCode::kInternal, "node '" + n.g->id() + "' failed (on_error: fail): " + em.reasons_.front());
+      return Status(StatusCode::kInternal,
+                    "node '" + n.g->id() + "' failed (on_error: fail): " + em.reasons_.front());
   }
   return Status::OK();
 }
@@ -741,6 +756,7 @@ RunSnapshot RunImpl::Snapshot() const {
     ns.latency_sum_us = m.batch_latency.SumMicros();
     ns.counters = n->counters.Read();
     ns.error_clusters = m.error_sample.Clusters();
+    if (n->source) ns.schema = m.schema.Read();
     s.nodes.push_back(std::move(ns));
   }
   return s;

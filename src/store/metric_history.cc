@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "schema_epochs.h"
 #include "sqlite.h"
 
 namespace flowctl::store {
@@ -50,6 +51,7 @@ struct MetricHistory::Impl {
   std::vector<int64_t> folded_until;  // per tier: buckets before this are folded
   int64_t last_prune_ms = 0;
   sqlite::Statement insert;  // prepared once: Add runs every second
+  schema_epochs::Recorder schemas;
 
   Status PrepareInsert() {
     std::string params;
@@ -75,7 +77,8 @@ struct MetricHistory::Impl {
         "CREATE TABLE IF NOT EXISTS errors(pipeline TEXT NOT NULL, node TEXT NOT NULL,"
         " template TEXT NOT NULL, message TEXT NOT NULL, count INTEGER NOT NULL,"
         " first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, examples TEXT NOT NULL,"
-        " PRIMARY KEY(pipeline, node, template)) WITHOUT ROWID;"));
+        " PRIMARY KEY(pipeline, node, template)) WITHOUT ROWID;" +
+        std::string(schema_epochs::CreateSql())));
     folded_until.assign(tiers.size(), 0);
     auto st = db.Prepare("SELECT res, until_ms FROM folds");
     if (!st.ok()) return st.status();
@@ -151,7 +154,7 @@ struct MetricHistory::Impl {
     if (!old.ok()) return old.status();
     old->Bind(1, now_ms - tiers.back().retention_s * 1000);
     FLOWCTL_RETURN_IF_ERROR(old->Run());
-    return Status::OK();
+    return schema_epochs::Prune(db, now_ms - tiers.back().retention_s * 1000);
   }
 };
 
@@ -322,6 +325,20 @@ Result<std::vector<ErrorGroup>> MetricHistory::Errors(const std::string& pipelin
     out.push_back(std::move(g));
   }
   return out;
+}
+
+Status MetricHistory::AddSchema(const std::string& pipeline, const std::string& node,
+                                const SchemaProfile& profile, int64_t from_ms, int64_t now_ms,
+                                bool final) {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  return impl_->schemas.Add(impl_->db, pipeline, node, profile, from_ms, now_ms, final);
+}
+
+Result<std::vector<SchemaEpoch>> MetricHistory::Schemas(const std::string& pipeline,
+                                                        const std::string& node,
+                                                        int64_t since_ms) const {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  return schema_epochs::Query(impl_->db, pipeline, node, since_ms);
 }
 
 Result<std::vector<std::string>> MetricHistory::Pipelines() const {

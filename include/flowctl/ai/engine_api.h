@@ -64,6 +64,9 @@ class EngineApi {
   virtual Result<std::vector<store::ErrorGroup>> Errors(const std::string& name,
                                                         const std::string& node,
                                                         int64_t since_s) = 0;
+  virtual Result<std::vector<store::SchemaEpoch>> Schemas(const std::string& name,
+                                                          const std::string& node,
+                                                          int64_t since_s) = 0;
   // The versions of a pipeline; over gRPC without their documents (yaml "").
   virtual Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) = 0;
 

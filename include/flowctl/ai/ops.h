@@ -68,7 +68,8 @@ nlohmann::json ToJson(const PerformanceReport& r);
 struct Finding {
   std::string severity;  // critical, warning, info
   std::string kind;      // errors, malformed_input, dead_letters, bottleneck,
-                         // latency_spike, memory_growth, idle_source, ai_cost
+                         // latency_spike, memory_growth, idle_source, ai_cost,
+                         // schema_drift
   std::string node;      // "" for the whole pipeline
   int64_t from_ms = 0, to_ms = 0;
   std::string title;
@@ -96,11 +97,12 @@ struct OpsInput {
   RunSnapshot snapshot;  // the current run (nodes empty when unknown)
   std::vector<store::MetricPoint> points;
   std::vector<store::ErrorGroup> errors;
-  std::vector<store::AuditRecord> audit;  // of this pipeline, newest first
-  int version = 0;                        // the running version (0: unknown)
-  int64_t version_since_ms = 0;           // when it was applied or rolled back to
-  int cores = 0;                          // the host's hardware threads (0: this host's)
-  const Registry* registry = nullptr;     // to tell parallel-safe nodes (null: unknown)
+  std::vector<store::SchemaEpoch> schemas;  // the sources' shapes over the window
+  std::vector<store::AuditRecord> audit;    // of this pipeline, newest first
+  int version = 0;                          // the running version (0: unknown)
+  int64_t version_since_ms = 0;             // when it was applied or rolled back to
+  int cores = 0;                            // the host's hardware threads (0: this host's)
+  const Registry* registry = nullptr;       // to tell parallel-safe nodes (null: unknown)
 };
 
 // When version last became the running one, from the audit log (newest

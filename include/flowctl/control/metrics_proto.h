@@ -19,6 +19,8 @@ void PointsToProto(const std::vector<store::MetricPoint>& points, v1::MetricHist
 Result<std::vector<store::MetricPoint>> PointsFromProto(const v1::MetricHistoryResponse& in);
 void ErrorsToProto(const std::vector<store::ErrorGroup>& groups, v1::MetricHistoryResponse* out);
 std::vector<store::ErrorGroup> ErrorsFromProto(const v1::MetricHistoryResponse& in);
+void SchemasToProto(const std::vector<store::SchemaEpoch>& epochs, v1::MetricHistoryResponse* out);
+std::vector<store::SchemaEpoch> SchemasFromProto(const v1::MetricHistoryResponse& in);
 
 }  // namespace flowctl::control
 

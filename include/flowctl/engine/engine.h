@@ -124,6 +124,9 @@ class Engine {
   // Its failures grouped by message template, seen in the last since_s.
   Result<std::vector<store::ErrorGroup>> Errors(const std::string& name, const std::string& node,
                                                 int64_t since_s) const;
+  // Its sources' schema epochs that reach into the last since_s.
+  Result<std::vector<store::SchemaEpoch>> Schemas(const std::string& name, const std::string& node,
+                                                  int64_t since_s) const;
 
   // The record of one AI/ML decision made by a pipeline of this engine
   // (kNotFound when it rotated out or this engine keeps no state dir).

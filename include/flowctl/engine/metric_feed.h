@@ -42,6 +42,10 @@ class MetricFeed {
   // Fills new_errors_ with the failures added since the last Observe.
   void DiffErrors(const RunSnapshot& snap, bool restarted);
   std::vector<store::ErrorGroup> new_errors_;
+  // What each source's sampled events looked like over the interval Observe
+  // turned into samples (none when it was too short).
+  std::vector<std::pair<std::string, SchemaProfile>> new_schemas_;
+  int64_t schemas_from_ms_ = 0;
   std::map<std::string, uint64_t> error_counts_;  // node + '\n' + template -> count seen
   bool have_prev_ = false;
   RunSnapshot prev_;

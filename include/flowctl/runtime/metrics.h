@@ -15,6 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include "flowctl/data/event.h"
+#include "flowctl/data/schema_profile.h"
+
 namespace flowctl {
 
 // Log-scale histogram of microseconds: bucket k holds values < 2^k us.
@@ -86,6 +89,20 @@ class ErrorSampler {
   std::vector<ErrorCluster> clusters_;  // guarded by mu_
 };
 
+// The shape of what a source emits (data/schema_profile.h), from a sample:
+// every kEvery-th event of a batch, the first included, so that a lazy
+// event is decoded for it at most that often.
+class SchemaSampler {
+ public:
+  static constexpr size_t kEvery = 256;
+  void Record(const std::vector<Event>& events);
+  SchemaProfile Read() const;
+
+ private:
+  mutable std::mutex mu_;
+  SchemaProfile profile_;  // guarded by mu_
+};
+
 struct NodeMetrics {
   std::atomic<uint64_t> in{0};
   std::atomic<uint64_t> out{0};
@@ -97,6 +114,7 @@ struct NodeMetrics {
   std::atomic<uint64_t> batches{0};
   LatencyHistogram batch_latency;  // time to process one batch
   ErrorSampler error_sample;
+  SchemaSampler schema;  // sources only
 };
 
 struct NodeSnapshot {
@@ -114,6 +132,7 @@ struct NodeSnapshot {
   // Counters the component reports itself (ai_calls, ai_cost_micro_usd, ...).
   std::vector<std::pair<std::string, int64_t>> counters;
   std::vector<ErrorCluster> error_clusters;
+  SchemaProfile schema;  // what a source emitted, sampled, since the run began
 };
 
 struct RunSnapshot {

@@ -23,6 +23,7 @@
 
 #include "flowctl/base/status.h"
 #include "flowctl/base/strings.h"
+#include "flowctl/data/schema_profile.h"
 
 namespace flowctl::store {
 
@@ -79,6 +80,14 @@ struct ErrorGroup {
   std::vector<std::string> examples;
 };
 
+// A stretch of time during which a source's events kept one shape, with the
+// profile of what was sampled in it (store/schema_epochs.h).
+struct SchemaEpoch {
+  std::string node;
+  int64_t from_ms = 0, to_ms = 0;
+  SchemaProfile profile;
+};
+
 struct Tier {
   int resolution_s;
   int64_t retention_s;
@@ -111,6 +120,17 @@ class MetricHistory {
   // Groups of one node ("" = all) seen at or after since_ms, most frequent first.
   Result<std::vector<ErrorGroup>> Errors(const std::string& pipeline, const std::string& node,
                                          int64_t since_ms) const;
+
+  // A source's sampled profile over [from_ms, now_ms] (the feed's interval).
+  // Stored once enough events are pending, or at once when final (the run
+  // ended): it extends the node's current epoch, or starts a new one when
+  // the shape changed. At most schema_epochs::kMaxEpochs per node are kept.
+  Status AddSchema(const std::string& pipeline, const std::string& node,
+                   const SchemaProfile& profile, int64_t from_ms, int64_t now_ms, bool final);
+  // Epochs of one node ("" = all) that reach since_ms or later, by node
+  // then time: the first of a node may have begun before since_ms.
+  Result<std::vector<SchemaEpoch>> Schemas(const std::string& pipeline, const std::string& node,
+                                           int64_t since_ms) const;
 
   // Pipelines with any history, sorted.
   Result<std::vector<std::string>> Pipelines() const;

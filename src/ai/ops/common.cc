@@ -38,6 +38,20 @@ std::string Num(double v) {
   return buf;
 }
 
+nlohmann::json Clusters(const std::vector<store::ErrorGroup>& errors, const std::string& node,
+                        int64_t since_ms) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& g : errors)
+    if (g.node == node && g.last_ms >= since_ms)
+      out.push_back({{"message", g.message_template},
+                     {"example_message", g.example_message},
+                     {"count", g.count},
+                     {"first_ms", g.first_ms},
+                     {"last_ms", g.last_ms},
+                     {"examples", g.examples}});
+  return out;
+}
+
 const NodeSpec* FindNode(const PipelineSpec& spec, const std::string& id) {
   for (const NodeSpec* n : spec.AllNodes())
     if (n->id == id) return n;

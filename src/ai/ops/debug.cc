@@ -43,19 +43,6 @@ constexpr int64_t kIdleSeconds = 30;
 
 int SeverityRank(const std::string& s) { return s == "critical" ? 0 : s == "warning" ? 1 : 2; }
 
-json Clusters(const std::vector<store::ErrorGroup>& errors, const std::string& node) {
-  json out = json::array();
-  for (const auto& g : errors)
-    if (g.node == node)
-      out.push_back({{"message", g.message_template},
-                     {"example_message", g.example_message},
-                     {"count", g.count},
-                     {"first_ms", g.first_ms},
-                     {"last_ms", g.last_ms},
-                     {"examples", g.examples}});
-  return out;
-}
-
 }  // namespace
 
 int64_t VersionSince(const std::vector<store::AuditRecord>& audit, int version) {
@@ -78,6 +65,8 @@ Result<OpsInput> GatherOpsInput(EngineApi& engine, const std::string& name,
   if (!points.ok()) return points.status();
   auto errors = engine.Errors(name, "", span.value());
   if (!errors.ok()) return errors.status();
+  auto schemas = engine.Schemas(name, "", span.value());
+  if (!schemas.ok()) return schemas.status();
   OpsInput in;
   in.name = name;
   in.since = since;
@@ -86,6 +75,7 @@ Result<OpsInput> GatherOpsInput(EngineApi& engine, const std::string& name,
   in.snapshot = info->snapshot;
   in.points = std::move(points).value();
   in.errors = std::move(errors).value();
+  in.schemas = std::move(schemas).value();
   // Earlier optimizations and their predictions (ai/optimize.h).
   if (auto audit = engine.AuditLog(name, 200); audit.ok()) in.audit = std::move(audit).value();
   in.version = info->version;
@@ -372,6 +362,7 @@ DebugReport DebugPipeline(const OpsInput& in) {
   }
   if (auto it = by_node.find(store::kPipelineNode); it != by_node.end())
     DetectMemoryGrowth(it->second, r, &r.findings);
+  DetectSchemaDrift(in, spec, by_node, &r.findings);
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
     return SeverityRank(a.severity) < SeverityRank(b.severity);
   });

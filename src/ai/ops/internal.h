@@ -4,10 +4,12 @@
 #ifndef FLOWCTL_SRC_AI_OPS_INTERNAL_H_
 #define FLOWCTL_SRC_AI_OPS_INTERNAL_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "flowctl/ai/ops.h"
 #include "flowctl/spec/spec.h"
 #include "flowctl/store/metric_history.h"
 
@@ -24,6 +26,10 @@ double Mean(const Series& s, store::Metric m);
 std::string Pct(double f);
 std::string Num(double v);
 
+// The error groups of node seen at or after since_ms, as findings show them.
+nlohmann::json Clusters(const std::vector<store::ErrorGroup>& errors, const std::string& node,
+                        int64_t since_ms = 0);
+
 const NodeSpec* FindNode(const PipelineSpec& spec, const std::string& id);
 NodeSpec* FindNode(PipelineSpec& spec, const std::string& id);
 // The document as a spec, when there is one and it loads.
@@ -37,6 +43,12 @@ std::string ConcurrencyFix(PipelineSpec spec, const std::string& node, int to);
 // One config key of a node set (a model, a cache).
 std::string ConfigFix(PipelineSpec spec, const std::string& node, const std::string& key,
                       const nlohmann::json& value);
+
+// ai debug's schema drift findings (schema_drift.cc): the changes between
+// consecutive schema epochs of a source, with the nodes whose failures
+// began then and a normalizing transform where the change allows one.
+void DetectSchemaDrift(const OpsInput& in, const std::optional<PipelineSpec>& spec,
+                       const std::map<std::string, Series>& by_node, std::vector<Finding>* out);
 
 }  // namespace flowctl::ai::ops_internal
 

@@ -44,6 +44,10 @@ class LocalEngine final : public EngineApi {
                                                 int64_t since_s) override {
     return engine_->Errors(name, node, since_s);
   }
+  Result<std::vector<store::SchemaEpoch>> Schemas(const std::string& name, const std::string& node,
+                                                  int64_t since_s) override {
+    return engine_->Schemas(name, node, since_s);
+  }
   Result<nlohmann::json> ExplainDecision(const std::string& id) override {
     return engine_->ExplainDecision(id);
   }
