@@ -107,6 +107,20 @@ TEST(AiDebugTest, SmallJitterIsNoSpike) {
     if (node == "slow" && i == 50) v[store::kP99Us] = 999;
   }));
   EXPECT_EQ(Find(r, "latency_spike"), nullptr) << ai::ToJson(r).dump();
+  // Over a millisecond for one interval only: one descheduled batch.
+  r = ai::DebugPipeline(History(90, [](int i, const std::string& node, V& v) {
+    if (node == "slow" && i == 50) v[store::kP99Us] = 4096;
+  }));
+  EXPECT_EQ(Find(r, "latency_spike"), nullptr) << ai::ToJson(r).dump();
+  // Two intervals of it, or one far above it, are a spike.
+  r = ai::DebugPipeline(History(90, [](int i, const std::string& node, V& v) {
+    if (node == "slow" && (i == 50 || i == 51)) v[store::kP99Us] = 4096;
+  }));
+  EXPECT_NE(Find(r, "latency_spike"), nullptr) << ai::ToJson(r).dump();
+  r = ai::DebugPipeline(History(90, [](int i, const std::string& node, V& v) {
+    if (node == "slow" && i == 50) v[store::kP99Us] = 16384;
+  }));
+  EXPECT_NE(Find(r, "latency_spike"), nullptr) << ai::ToJson(r).dump();
 }
 
 TEST(AiDebugTest, MemoryGrowthHasItsSlope) {

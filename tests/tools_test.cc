@@ -272,8 +272,9 @@ TEST_F(ToolsTest, DebugPipelineFindsFailuresAndItsFixApplies) {
   auto preview = tools_.Call("preview_apply", {{"yaml", f["fix_yaml"]}});
   ASSERT_TRUE(preview.ok()) << preview.status().ToString();
   EXPECT_NE(preview.value()["diff"].get<std::string>().find("dead_letter"), std::string::npos);
-  // apply_fix: the same fix by its finding number, behind its own preview.
-  json fix = {{"name", "d"}, {"finding", 1}, {"since", "15m"}};
+  // apply_fix: the same fix by the finding's id (or number), behind its own preview.
+  EXPECT_EQ(f["id"], "errors:div");
+  json fix = {{"name", "d"}, {"finding", f["id"]}, {"since", "15m"}};
   auto unpreviewed = tools_.Call("apply_fix", fix);
   ASSERT_FALSE(unpreviewed.ok());
   EXPECT_EQ(unpreviewed.status().code(), StatusCode::kFailedPrecondition);
@@ -282,13 +283,20 @@ TEST_F(ToolsTest, DebugPipelineFindsFailuresAndItsFixApplies) {
   auto fix_preview = tools_.Call("apply_fix", p);
   ASSERT_TRUE(fix_preview.ok()) << fix_preview.status().ToString();
   EXPECT_EQ(fix_preview.value()["diff"], preview.value()["diff"]);
+  json by_number = p;
+  by_number["finding"] = 1;
+  auto numbered = tools_.Call("apply_fix", by_number);
+  ASSERT_TRUE(numbered.ok()) << numbered.status().ToString();
+  EXPECT_EQ(numbered.value()["diff"], preview.value()["diff"]);
   fix["plan_token"] = fix_preview.value()["plan_token"];
   auto applied = tools_.Call("apply_fix", fix);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(applied.value()["version"], 2);
   EXPECT_FALSE(tools_.Call("apply_fix", fix).ok());  // a token is used once
-  p["finding"] = 99;
-  EXPECT_EQ(tools_.Call("apply_fix", p).status().code(), StatusCode::kInvalidArgument);
+  for (const json& bad : {json(99), json("bottleneck:div"), json(0), json("")}) {
+    p["finding"] = bad;
+    EXPECT_EQ(tools_.Call("apply_fix", p).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
   engine_->Shutdown();  // before dir goes
   EXPECT_FALSE(tools_.Call("debug_pipeline", {{"name", "d"}, {"since", "1w"}}).ok());
 }

@@ -59,34 +59,44 @@ void PrintReport(const ai::DebugReport& r) {
   i = 0;
   for (const auto& f : r.findings) {
     ++i;
-    std::printf("  %d. %s%s\n", i, f.fix.c_str(),
-                f.fix_yaml.empty() ? "" : " (changes the pipeline: --apply N)");
+    std::string how = " (changes the pipeline: --apply " + std::to_string(i) + " or --apply " +
+                      ai::FindingId(f) + ")";
+    std::printf("  %d. %s%s\n", i, f.fix.c_str(), f.fix_yaml.empty() ? "" : how.c_str());
   }
 }
 
-// The fixes of r that change the pipeline, by their 1-based finding number.
-std::vector<int> PatchFixes(const ai::DebugReport& r) {
-  std::vector<int> out;
-  for (size_t i = 0; i < r.findings.size(); ++i)
-    if (!r.findings[i].fix_yaml.empty()) out.push_back(static_cast<int>(i) + 1);
+// The fixes of r that change the pipeline, by their ids.
+std::vector<std::string> PatchFixes(const ai::DebugReport& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.findings)
+    if (!f.fix_yaml.empty()) out.push_back(ai::FindingId(f));
   return out;
 }
 
-int ApplyFix(ai::EngineApi& api, const ai::DebugReport& r, int n, bool quiet) {
-  if (n < 1 || n > static_cast<int>(r.findings.size()) || r.findings[n - 1].fix_yaml.empty()) {
-    std::cerr << "flowctl ai debug: finding " << n << " has no fix that changes the pipeline";
-    auto fixes = PatchFixes(r);
-    if (!fixes.empty()) {
-      std::cerr << " (those that do:";
-      for (int f : fixes) std::cerr << " " << f;
-      std::cerr << ")";
-    }
-    std::cerr << "\n";
-    return kExitUsage;
+// The finding `ref` names if it has a fix that changes the pipeline; else
+// nullptr, with the reason and the valid choices on stderr.
+const ai::Finding* PatchFinding(const ai::DebugReport& r, const std::string& ref) {
+  int i = ai::FindFinding(r, ref);
+  if (i >= 0 && !r.findings[i].fix_yaml.empty()) return &r.findings[i];
+  std::cerr << "flowctl ai debug: " << (i < 0 ? "no finding " : "finding ") << ref
+            << (i < 0 ? " in this analysis" : " has no fix that changes the pipeline");
+  auto fixes = PatchFixes(r);
+  if (!fixes.empty()) {
+    std::cerr << " (those that do:";
+    for (const auto& f : fixes) std::cerr << " " << f;
+    std::cerr << ")";
+  } else {
+    std::cerr << " (no finding in this analysis has one)";
   }
-  const ai::Finding& f = r.findings[n - 1];
-  return ApplyDocument(api, f.fix_yaml, "fix " + std::to_string(n), "ai-debug",
-                       "ai debug fix " + std::to_string(n) + ": " + f.title, quiet, "ai debug");
+  std::cerr << "\n";
+  return nullptr;
+}
+
+int ApplyFix(ai::EngineApi& api, const ai::DebugReport& r, const std::string& ref, bool quiet) {
+  const ai::Finding* f = PatchFinding(r, ref);
+  if (!f) return kExitUsage;
+  return ApplyDocument(api, f->fix_yaml, "fix " + ref, "ai-debug",
+                       "ai debug fix " + ai::FindingId(*f) + ": " + f->title, quiet, "ai debug");
 }
 
 }  // namespace
@@ -110,7 +120,7 @@ int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
   }
   ai::DebugReport report = ai::DebugPipeline(in.value());
   std::optional<ai::Narrative> narrative;
-  if (o.narrate && !report.findings.empty() && o.show_fix == 0) {
+  if (o.narrate && !report.findings.empty() && o.show_fix.empty()) {
     auto n = ai::NarrateDebugReport(report, o.provider, o.model, ai::ProcessEnv());
     if (!n.ok()) {
       if (r.output != "json") PrintReport(report);
@@ -120,7 +130,7 @@ int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
     narrative = std::move(n).value();
   }
   // --show-fix prints the document alone, ready for a file.
-  if (o.show_fix == 0 && r.output == "json") {
+  if (o.show_fix.empty() && r.output == "json") {
     auto j = ai::ToJson(report);
     if (narrative)
       j["narrative"] = {{"model", narrative->model},
@@ -128,7 +138,7 @@ int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
                         {"unverified_numbers", narrative->unverified_numbers}};
     std::cout << j.dump(2) << "\n";
   }
-  if (o.show_fix == 0 && r.output != "json") {
+  if (o.show_fix.empty() && r.output != "json") {
     PrintReport(report);
     if (narrative) {
       std::printf("\n🤖 AI Analysis (%s, from the findings above only):\n%s\n",
@@ -140,7 +150,7 @@ int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
       }
     }
   }
-  if (o.apply > 0) {
+  if (!o.apply.empty()) {
     if (!api) {
       std::cerr << "flowctl ai debug: --apply needs the daemon that runs the pipeline; for a "
                    "foreground run, --show-fix N writes the fixed document\n";
@@ -148,20 +158,16 @@ int AiDebug(const AiDebugOptions& o, const RemoteOptions& r) {
     }
     return ApplyFix(*api, report, o.apply, r.output == "json");
   }
-  if (o.show_fix > 0) {
-    if (o.show_fix > static_cast<int>(report.findings.size()) ||
-        report.findings[o.show_fix - 1].fix_yaml.empty()) {
-      std::cerr << "flowctl ai debug: finding " << o.show_fix
-                << " has no fix that changes the pipeline\n";
-      return kExitUsage;
-    }
-    std::cout << report.findings[o.show_fix - 1].fix_yaml;
+  if (!o.show_fix.empty()) {
+    const ai::Finding* f = PatchFinding(report, o.show_fix);
+    if (!f) return kExitUsage;
+    std::cout << f->fix_yaml;
     return kExitOk;
   }
   // On a terminal, offer the fixes that change the pipeline.
   auto fixes = PatchFixes(report);
   if (api && !fixes.empty() && r.output != "json" && !o.yes && ::isatty(0) && ::isatty(1)) {
-    std::printf("\nApply fix %d automatically? (y/N) ", fixes.front());
+    std::printf("\nApply fix %s automatically? (y/N) ", fixes.front().c_str());
     std::fflush(stdout);
     std::string answer;
     std::getline(std::cin, answer);

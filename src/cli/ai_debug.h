@@ -14,8 +14,8 @@ struct AiDebugOptions {
   std::string since = "1h";
   std::string state_dir;  // a foreground run's (read directly unless a daemon owns it)
   std::string file;       // the document a foreground run ran (for fixes)
-  int apply = 0;          // apply the fix of finding N (daemon only)
-  int show_fix = 0;       // print the fixed document of finding N
+  std::string apply;      // apply the fix of finding N or ID (daemon only)
+  std::string show_fix;   // print the fixed document of finding N or ID
   bool yes = false;       // no question on a terminal
   // The "AI Analysis" by a model (ai/ops.h Narrative), from the findings.
   bool narrate = false;

@@ -344,17 +344,19 @@ int RunCli(int argc, char** argv) {
       "Findings: failing nodes with their error groups and example events, malformed input,\n"
       "dead letters, the bottleneck, latency spikes, memory growth, idle sources; each with\n"
       "its time window and evidence. A fix that changes the pipeline is applied as a new\n"
-      "version (--apply N, or the question on a terminal); `flowctl rollback` undoes it.\n"
+      "version (--apply N or --apply KIND:NODE, the finding's id, which stays the same\n"
+      "when another finding comes first; or the question on a terminal); `flowctl\n"
+      "rollback` undoes it.\n"
       "Exit codes: 0 analysed (with or without findings), 1 no such pipeline or history,\n"
       "2 usage, 3 the daemon failed.");
   ai_debug->add_option("name", debug_opts.name, "pipeline name")->required();
   add_history(ai_debug, &debug_opts.since, &debug_opts.state_dir);
   ai_debug->add_option("-f,--file", debug_opts.file,
                        "with --state-dir: the document the run ran (for fixes)");
-  ai_debug->add_option("--apply", debug_opts.apply, "apply the fix of finding N (daemon)")
-      ->check(CLI::Range(1, 1000));
-  ai_debug->add_option("--show-fix", debug_opts.show_fix, "print the fixed document of finding N")
-      ->check(CLI::Range(1, 1000));
+  ai_debug->add_option("--apply", debug_opts.apply,
+                       "apply the fix of finding N, or of ID (kind:node, stable between runs)");
+  ai_debug->add_option("--show-fix", debug_opts.show_fix,
+                       "print the fixed document of finding N or ID");
   ai_debug->add_flag("-y,--yes", debug_opts.yes, "no question on a terminal");
   ai_debug->add_flag("--narrate", debug_opts.narrate,
                      "add an AI Analysis written by a model from the findings (needs its key)");

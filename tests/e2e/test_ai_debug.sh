@@ -45,7 +45,9 @@ P
 expect_exit 0 "$FLOWCTL" ai debug errs --server "$ADDR"
 expect_out "ratio: "
 expect_out "division by zero"
-expect_out "changes the pipeline: --apply N"
+expect_out "changes the pipeline: --apply 1 or --apply errors:ratio"
+expect_exit 2 "$FLOWCTL" ai debug errs --server "$ADDR" --apply bottleneck:nope
+expect_out "(those that do: errors:ratio)"
 
 # The fix, applied: a new version that keeps the failed events.
 expect_exit 0 "$FLOWCTL" ai debug errs --server "$ADDR" --apply 1
@@ -68,10 +70,12 @@ f = [f for f in d["findings"] if f["kind"] == "errors"][0]
 assert "fix_yaml" not in f and "dead-letter sink" in f["fix"], f
 ' "$OUT" || fail "after the fix, ai debug still offers it: $OUT"
 expect_exit 0 "$FLOWCTL" audit --target errs --server "$ADDR" -o json
-expect_out "ai debug fix 1: ratio: "
+expect_out "ai debug fix errors:ratio: ratio: "
 expect_exit 1 "$FLOWCTL" ai debug nope --server "$ADDR"
 expect_exit 2 "$FLOWCTL" ai debug errs --server "$ADDR" --since 2x
 expect_exit 2 "$FLOWCTL" ai debug errs --server "$ADDR" --apply 9
+expect_exit 2 "$FLOWCTL" ai debug errs --server "$ADDR" --apply bottleneck:nope
+expect_out "no finding bottleneck:nope in this analysis (no finding in this analysis has one)"
 
 # --- the AI Analysis, by a model (a fake OpenAI speaking its wire format) ---
 LLM_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

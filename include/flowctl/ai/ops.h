@@ -112,6 +112,11 @@ Result<OpsInput> GatherOpsInput(EngineApi& engine, const std::string& name,
                                 const std::string& since);
 DebugReport DebugPipeline(const OpsInput& in);
 nlohmann::json ToJson(const Finding& f);
+// A finding's name that stays the same between analyses ("schema_drift:in"),
+// unlike its number, which moves when another finding comes first.
+std::string FindingId(const Finding& f);
+// The finding `ref` names, by its 1-based number or its id; -1 if none.
+int FindFinding(const DebugReport& r, const std::string& ref);
 nlohmann::json ToJson(const DebugReport& r);
 
 // The "AI Analysis" of a debug report, by a configured model (OpenAI,

@@ -26,9 +26,12 @@ constexpr double kErrorShareCritical = 0.10;
 // A bottleneck: workers busy at least this share of the time, on average.
 constexpr double kBusyBottleneck = 0.85;
 // A latency spike: an interval's p99 this many times the node's median p99,
-// and at least this long in absolute terms (tiny batches jitter).
+// and at least this long in absolute terms (tiny batches jitter). A single
+// interval must be longer still: one descheduled batch on a loaded machine
+// moves a fast node's p99 from 64 us to 1 ms for one second.
 constexpr double kSpikeFactor = 5.0;
 constexpr double kSpikeMinUs = 1000.0;
+constexpr double kSpikeMinUsOneInterval = 10000.0;
 constexpr size_t kSpikeMinSamples = 10;
 // Memory growth: a least-squares slope over the window of at least this
 // share of the mean per hour, seen over at least this many samples.
@@ -225,6 +228,7 @@ void DetectLatencySpike(const NodeView& v, std::vector<Finding>* out) {
   size_t lo = at, hi = at;
   while (lo > 0 && s[lo - 1]->v[store::kP99Us] >= peak / 2) --lo;
   while (hi + 1 < s.size() && s[hi + 1]->v[store::kP99Us] >= peak / 2) ++hi;
+  if (hi == lo && peak < kSpikeMinUsOneInterval) return;
   Finding f = Make("latency_spike", "warning", v.node, s[lo]->ts_ms,
                    s[hi]->ts_ms + int64_t{s[hi]->resolution_s} * 1000);
   f.title = v.node + ": batch p99 rose to " + Num(peak) + " us, " + Num(peak / median) +
@@ -369,10 +373,22 @@ DebugReport DebugPipeline(const OpsInput& in) {
   return r;
 }
 
+std::string FindingId(const Finding& f) { return f.node.empty() ? f.kind : f.kind + ":" + f.node; }
+
+int FindFinding(const DebugReport& r, const std::string& ref) {
+  if (!ref.empty() && ref.find_first_not_of("0123456789") == std::string::npos) {
+    size_t n = ref.size() > 6 ? 0 : std::stoul(ref);
+    return n >= 1 && n <= r.findings.size() ? static_cast<int>(n) - 1 : -1;
+  }
+  for (size_t i = 0; i < r.findings.size(); ++i)
+    if (FindingId(r.findings[i]) == ref) return static_cast<int>(i);
+  return -1;
+}
+
 json ToJson(const Finding& f) {
-  json j = {{"severity", f.severity}, {"kind", f.kind},   {"node", f.node},
-            {"from_ms", f.from_ms},   {"to_ms", f.to_ms}, {"title", f.title},
-            {"evidence", f.evidence}, {"fix", f.fix}};
+  json j = {{"id", FindingId(f)}, {"severity", f.severity}, {"kind", f.kind},
+            {"node", f.node},     {"from_ms", f.from_ms},   {"to_ms", f.to_ms},
+            {"title", f.title},   {"evidence", f.evidence}, {"fix", f.fix}};
   if (!f.fix_yaml.empty()) j["fix_yaml"] = f.fix_yaml;
   return j;
 }

@@ -430,14 +430,16 @@ void ApplyFixTool(ToolRegistry& registry, const Deps& d) {
       registry,
       {"apply_fix",
        "Apply a debug fix",
-       "Apply the fix of one debug_pipeline finding (by its 1-based number) as a new version. "
+       "Apply the fix of one debug_pipeline finding (by its id, e.g. \"schema_drift:in\", "
+       "or its 1-based number) as a new version. "
        "First call with preview: true for the diff and a plan_token, then with the token. "
        "rollback_pipeline undoes it.",
        Obj({{"name", Str("pipeline name")},
             {"finding",
-             {{"type", "integer"},
-              {"minimum", 1},
-              {"description", "the finding's number in debug_pipeline's list"}}},
+             {{"type", {"string", "integer"}},
+              {"description",
+               "the finding's id (stable between analyses) or its number in debug_pipeline's "
+               "list"}}},
             {"since", Str("the window debug_pipeline used (default 1h)")},
             {"preview", {{"type", "boolean"}, {"description", "only show the diff"}}},
             {"plan_token", Str("from a preview of this fix")},
@@ -451,12 +453,15 @@ void ApplyFixTool(ToolRegistry& registry, const Deps& d) {
          auto in = GatherOpsInput(*engine, a["name"].get<std::string>(), a.value("since", "1h"));
          if (!in.ok()) return in.status();
          DebugReport r = DebugPipeline(in.value());
-         int n = a["finding"].get<int>();
-         if (n < 1 || n > static_cast<int>(r.findings.size()) || r.findings[n - 1].fix_yaml.empty())
-           return Status::Invalid("finding " + std::to_string(n) +
-                                  " has no fix that changes the pipeline (debug_pipeline lists " +
-                                  std::to_string(r.findings.size()) + " finding(s))");
-         const Finding& f = r.findings[n - 1];
+         std::string ref =
+             a["finding"].is_string() ? a["finding"].get<std::string>() : a["finding"].dump();
+         int i = FindFinding(r, ref);
+         if (i < 0 || r.findings[i].fix_yaml.empty())
+           return Status::Invalid(
+               "finding " + ref +
+               (i < 0 ? " is not in this analysis" : " has no fix that changes the pipeline") +
+               " (debug_pipeline lists " + std::to_string(r.findings.size()) + " finding(s))");
+         const Finding& f = r.findings[i];
          engine::ApplyRequest req;
          req.yaml = f.fix_yaml;
          req.filename = "<apply_fix>";
@@ -476,7 +481,7 @@ void ApplyFixTool(ToolRegistry& registry, const Deps& d) {
                          "plan_token is missing, used, or for another fix: call apply_fix with "
                          "preview: true first");
          req.caller = "agent";
-         req.reason = "ai debug fix " + std::to_string(n) + ": " + f.title +
+         req.reason = "ai debug fix " + FindingId(f) + ": " + f.title +
                       (a.value("reason", "").empty() ? "" : " (" + a.value("reason", "") + ")");
          auto applied = engine->Apply(req, &diags);
          if (!applied.ok()) return applied.status();
