@@ -287,6 +287,58 @@ TEST(OptimizeTest, AnUnknownGoalIsRefused) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
 }
 
+// Before a run (ai create's menu): costs at list prices for assumed tokens,
+// and a cheaper model whose document, estimated again, costs what was
+// predicted.
+TEST(OptimizeTest, APlanIsPricedBeforeItRunsAndItsCheaperModelCostsWhatWasPredicted) {
+  constexpr char kPlan[] = R"(apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: plan}
+spec:
+  sources:
+    - {id: in, type: generator, config: {count: 0, shape: feedback}}
+  processors:
+    - {id: mood, type: ai-processor, inputs: [in], config: {task: sentiment, model: gpt-4o}}
+    - {id: local, type: ai-processor, inputs: [mood], config: {task: sentiment}}
+    - id: route
+      type: ai-router
+      inputs: [local]
+      config: {model: gpt-4o, destinations: {a: {sink: out}, b: {sink: out}}}
+  sinks:
+    - {id: out, type: file, inputs: [route], config: {path: out/plan.jsonl}}
+)";
+  auto spec = Load(kPlan);
+  ASSERT_TRUE(spec.has_value());
+  ai::PlanAssumptions a;
+  a.events_per_second = 10;
+  ai::PipelineModel m = ai::EstimateModel(*spec, a);
+  EXPECT_TRUE(m.estimated);
+  // 10 calls/s x 3600 x (250 x 2.50 + 60 x 10.0) / 1e6 USD.
+  EXPECT_NEAR(StageOf(m, "mood")->cost_per_h, 44.1, 1e-9);
+  EXPECT_DOUBLE_EQ(StageOf(m, "local")->cost_per_h, 0);      // embedded
+  EXPECT_NEAR(StageOf(m, "route")->cost_per_h, 4.41, 1e-9);  // 10% of its events
+  EXPECT_NEAR(m.cost_per_h, 48.51, 1e-9);
+  EXPECT_EQ(StageOf(m, "mood")->bound, 0);  // nothing measured
+
+  ai::OptimizationReport r = ai::OptimizePlan(*spec, a);
+  const ai::Suggestion* mood = nullptr;
+  for (const auto& s : r.suggestions) {
+    EXPECT_EQ(s.kind, "model");
+    EXPECT_NE(s.node, "local");
+    if (s.node == "mood") mood = &s;
+  }
+  ASSERT_NE(mood, nullptr);
+  ASSERT_TRUE(mood->predicted[0].after.has_value());
+  EXPECT_LT(*mood->predicted[0].after, 44.1);
+  EXPECT_NE(mood->predicted[0].how.find("estimated"), std::string::npos);
+  auto cheaper = Load(mood->yaml);
+  ASSERT_TRUE(cheaper.has_value());
+  ai::PipelineModel after = ai::EstimateModel(*cheaper, a);
+  EXPECT_NE(StageOf(after, "mood")->model, "gpt-4o");
+  EXPECT_NEAR(StageOf(after, "mood")->cost_per_h, *mood->predicted[0].after, 1e-9);
+  EXPECT_NEAR(StageOf(after, "route")->cost_per_h, 4.41, 1e-9);  // untouched
+}
+
 TEST(OptimizeTest, NoSamplesNoSuggestions) {
   auto r = ai::OptimizePipeline(History(0, 0, {}), "");
   ASSERT_TRUE(r.ok());

@@ -109,8 +109,9 @@ Planned Make(const std::string& goal, ai::PlanConstraints c = {}) {
   EXPECT_NE(std::string(hay).find(needle), std::string::npos) << (needle) << " not in: " << (hay)
 
 TEST(Planner, SeedGoalSentimentUrgencyAndRoutingToSupportTeams) {
-  auto p = Make("Build a pipeline that processes customer feedback, extracts sentiment, identifies "
-                "urgent issues, and routes them to the appropriate support teams");
+  auto p = Make(
+      "Build a pipeline that processes customer feedback, extracts sentiment, identifies "
+      "urgent issues, and routes them to the appropriate support teams");
   EXPECT_TRUE(p.Task("sentiment")) << p.Dump();
   EXPECT_TRUE(p.Task("priority")) << p.Dump();
   EXPECT_TRUE(p.Task("classify")) << p.Dump();
@@ -144,8 +145,9 @@ TEST(Planner, OrdersOverAnAmount) {
 }
 
 TEST(Planner, KafkaFraudScoringMapsToTheNearestSource) {
-  auto p = Make("Consume the payments topic from Kafka, score each transaction for fraud with "
-                "sensitivity 0.9, and send suspicious ones to fraud-alerts.jsonl");
+  auto p = Make(
+      "Consume the payments topic from Kafka, score each transaction for fraud with "
+      "sensitivity 0.9, and send suspicious ones to fraud-alerts.jsonl");
   EXPECT_EQ(p.plan.spec.sources[0].type, "file");
   EXPECT_EQ(p.plan.spec.sources[0].config["path"], "payments.jsonl");
   EXPECT_TRUE(p.Warned("Kafka")) << p.Dump();
@@ -166,8 +168,9 @@ TEST(Planner, HttpStatusOnAccessLogLines) {
 }
 
 TEST(Planner, IotTemperatureThreshold) {
-  auto p = Make("From sensors.jsonl keep readings where temperature is above 80 and write alerts "
-                "to hot.jsonl");
+  auto p = Make(
+      "From sensors.jsonl keep readings where temperature is above 80 and write alerts "
+      "to hot.jsonl");
   EXPECT_CONTAINS(p.Conditions(), "temperature > 80");
   EXPECT_TRUE(p.SinkPath("hot.jsonl"));
 }
@@ -181,9 +184,10 @@ TEST(Planner, ClickstreamDedupeBySession) {
 }
 
 TEST(Planner, TicketsClassifiedAndRoutedToNamedTeams) {
-  auto p = Make("Read tickets.jsonl, classify into billing, technical and account, and route "
-                "billing issues to finance, technical problems to engineering and everything else "
-                "to general.jsonl");
+  auto p = Make(
+      "Read tickets.jsonl, classify into billing, technical and account, and route "
+      "billing issues to finance, technical problems to engineering and everything else "
+      "to general.jsonl");
   auto cats = p.One("ai-processor")->config["categories"];
   EXPECT_EQ(cats, json({"billing", "technical", "account"})) << p.Dump();
   const NodeSpec* router = p.One("ai-router");
@@ -205,8 +209,9 @@ TEST(Planner, GeneratedEventsWithPriorityFilter) {
 }
 
 TEST(Planner, SecurityEventsFromEuCountries) {
-  auto p = Make("Read security events from security.jsonl, keep events from EU countries, write "
-                "to eu-security.jsonl");
+  auto p = Make(
+      "Read security events from security.jsonl, keep events from EU countries, write "
+      "to eu-security.jsonl");
   EXPECT_CONTAINS(p.Conditions(), "geo.country in [");
   EXPECT_CONTAINS(p.Conditions(), "'DE'");
   EXPECT_TRUE(p.SinkPath("eu-security.jsonl"));
@@ -225,7 +230,8 @@ TEST(Planner, ReviewsSummarized) {
 }
 
 TEST(Planner, EntitiesExtracted) {
-  auto p = Make("Read emails.jsonl and extract email addresses and phone numbers into entities.jsonl");
+  auto p =
+      Make("Read emails.jsonl and extract email addresses and phone numbers into entities.jsonl");
   EXPECT_TRUE(p.Task("extract"));
   EXPECT_TRUE(p.SinkPath("entities.jsonl"));
   EXPECT_FALSE(p.Warned("Email")) << p.Dump();
@@ -239,8 +245,9 @@ TEST(Planner, CsvExportSaysColumnsAreNotParsed) {
 }
 
 TEST(Planner, PostgresSourceAndDroppedFields) {
-  auto p = Make("Import customer records from Postgres, drop the ssn and password fields, and "
-                "write to customers.jsonl");
+  auto p = Make(
+      "Import customer records from Postgres, drop the ssn and password fields, and "
+      "write to customers.jsonl");
   EXPECT_TRUE(p.Warned("PostgreSQL"));
   EXPECT_EQ(p.plan.spec.sources[0].type, "file");
   ASSERT_TRUE(p.Has("transform"));
@@ -249,16 +256,18 @@ TEST(Planner, PostgresSourceAndDroppedFields) {
 }
 
 TEST(Planner, KnowledgeBaseRetrieval) {
-  auto p = Make("Read support tickets, find relevant knowledge base articles from the support-kb "
-                "index, write to enriched.jsonl");
+  auto p = Make(
+      "Read support tickets, find relevant knowledge base articles from the support-kb "
+      "index, write to enriched.jsonl");
   ASSERT_TRUE(p.Has("rag-processor"));
   EXPECT_EQ(p.One("rag-processor")->config["vector_store"]["index"], "support-kb");
   EXPECT_TRUE(p.SinkPath("enriched.jsonl"));
 }
 
 TEST(Planner, S3ComputedFieldThenFilter) {
-  auto p = Make("Stream orders from S3, compute total as price * quantity, keep totals over 100, "
-                "write to totals.jsonl");
+  auto p = Make(
+      "Stream orders from S3, compute total as price * quantity, keep totals over 100, "
+      "write to totals.jsonl");
   EXPECT_TRUE(p.Warned("S3"));
   ASSERT_TRUE(p.Has("transform"));
   EXPECT_EQ(p.One("transform")->config["set"]["total"], "price * quantity");
@@ -286,8 +295,9 @@ TEST(Planner, SplitByCountry) {
 }
 
 TEST(Planner, NegativeFeedbackSeparated) {
-  auto p = Make("Read feedback.jsonl, analyze sentiment, send negative feedback to complaints.jsonl "
-                "and everything else to praise.jsonl");
+  auto p = Make(
+      "Read feedback.jsonl, analyze sentiment, send negative feedback to complaints.jsonl "
+      "and everything else to praise.jsonl");
   EXPECT_TRUE(p.Task("sentiment"));
   EXPECT_CONTAINS(p.Conditions(), "sentiment_label == 'negative'");
   EXPECT_TRUE(p.SinkPath("complaints.jsonl"));
@@ -313,16 +323,18 @@ TEST(Planner, StdinRenameAndTimestamp) {
 }
 
 TEST(Planner, ContainsAndALatencyConstraintInWords) {
-  auto p = Make("Read audit.jsonl containing 'timeout' and write to timeouts.jsonl with latency "
-                "under 100ms end-to-end");
+  auto p = Make(
+      "Read audit.jsonl containing 'timeout' and write to timeouts.jsonl with latency "
+      "under 100ms end-to-end");
   EXPECT_CONTAINS(p.Conditions(), "contains('timeout')");
   EXPECT_EQ(p.Conditions().find("latency"), std::string::npos) << "a constraint, not a filter";
   EXPECT_EQ(p.plan.spec.batch_size, 64);
 }
 
 TEST(Planner, ThroughputKafkaUniqueUsers) {
-  auto p = Make("Process 10k events per second from kafka topic clicks, unique by user_id, and "
-                "write to unique.jsonl");
+  auto p = Make(
+      "Process 10k events per second from kafka topic clicks, unique by user_id, and "
+      "write to unique.jsonl");
   EXPECT_EQ(p.One("dedupe")->config["key"], "user_id");
   EXPECT_EQ(p.plan.spec.batch_size, 1024);
   EXPECT_TRUE(p.Warned("Kafka"));
@@ -330,8 +342,9 @@ TEST(Planner, ThroughputKafkaUniqueUsers) {
 }
 
 TEST(Planner, NotEqualAtLeastAndANamedDeadLetterFile) {
-  auto p = Make("Read orders.jsonl where status is not 'cancelled' and amount is at least 50, "
-                "write to valid.jsonl; malformed lines go to bad.jsonl");
+  auto p = Make(
+      "Read orders.jsonl where status is not 'cancelled' and amount is at least 50, "
+      "write to valid.jsonl; malformed lines go to bad.jsonl");
   EXPECT_CONTAINS(p.Conditions(), "status != 'cancelled'");
   EXPECT_CONTAINS(p.Conditions(), "amount >= 50");
   EXPECT_EQ(p.One("dead-letter")->config["path"], "bad.jsonl");
@@ -358,8 +371,9 @@ TEST(Planner, RiskyTransactionsSplitFlaggedAndCleared) {
 }
 
 TEST(Planner, SecurityAlertsClassifiedCriticalOnesOut) {
-  auto p = Make("Classify security alerts from alerts.jsonl into malware, phishing and intrusion, "
-                "and send critical ones to soc.jsonl");
+  auto p = Make(
+      "Classify security alerts from alerts.jsonl into malware, phishing and intrusion, "
+      "and send critical ones to soc.jsonl");
   EXPECT_EQ(p.One("ai-processor")->config["categories"], json({"malware", "phishing", "intrusion"}))
       << p.Dump();
   EXPECT_CONTAINS(p.Conditions(), "critical");
@@ -373,31 +387,35 @@ TEST(Planner, RedactAField) {
 }
 
 TEST(Planner, WebhookCentsToDollars) {
-  auto p = Make("Read payments from a webhook, convert amount from cents to dollars, and write to "
-                "payments-usd.jsonl");
+  auto p = Make(
+      "Read payments from a webhook, convert amount from cents to dollars, and write to "
+      "payments-usd.jsonl");
   EXPECT_TRUE(p.Warned("webhook"));
   EXPECT_EQ(p.One("transform")->config["set"]["amount"], "amount / 100");
   EXPECT_TRUE(p.SinkPath("payments-usd.jsonl"));
 }
 
 TEST(Planner, JsonInsideLogLines) {
-  auto p = Make("Read access.log, parse the JSON in each line, keep status at least 400, write to "
-                "http-errors.jsonl");
+  auto p = Make(
+      "Read access.log, parse the JSON in each line, keep status at least 400, write to "
+      "http-errors.jsonl");
   EXPECT_TRUE(p.Has("parse-json"));
   EXPECT_CONTAINS(p.Conditions(), "status >= 400");
   EXPECT_EQ(p.One("filter")->inputs[0], p.One("parse-json")->id);
 }
 
 TEST(Planner, ClaudeNamedForSummaries) {
-  auto p = Make("Summarize chat transcripts from chats.jsonl with Claude and store summaries in "
-                "summaries.jsonl");
+  auto p = Make(
+      "Summarize chat transcripts from chats.jsonl with Claude and store summaries in "
+      "summaries.jsonl");
   EXPECT_TRUE(p.Task("summarize"));
   EXPECT_EQ(p.One("ai-processor")->config["model"].get<std::string>().rfind("claude-", 0), 0u);
 }
 
 TEST(Planner, CountriesNamedRouteAndRest) {
-  auto p = Make("Read orders.jsonl and send orders from Germany or France to eu-orders.jsonl, orders "
-                "from the US to us-orders.jsonl and the rest to other-orders.jsonl");
+  auto p = Make(
+      "Read orders.jsonl and send orders from Germany or France to eu-orders.jsonl, orders "
+      "from the US to us-orders.jsonl and the rest to other-orders.jsonl");
   ASSERT_TRUE(p.Has("route")) << p.Dump();
   EXPECT_CONTAINS(p.Conditions(), "'DE', 'FR'");
   EXPECT_CONTAINS(p.Conditions(), "'US'");
@@ -405,8 +423,9 @@ TEST(Planner, CountriesNamedRouteAndRest) {
 }
 
 TEST(Planner, AnomaliesUsePlaceholderModelWithAWarning) {
-  auto p = Make("Read IoT telemetry from telemetry.jsonl, detect anomalies, and write anomalies to "
-                "anomalies.jsonl");
+  auto p = Make(
+      "Read IoT telemetry from telemetry.jsonl, detect anomalies, and write anomalies to "
+      "anomalies.jsonl");
   EXPECT_TRUE(p.Has("ml-processor"));
   EXPECT_TRUE(p.Warned("anomaly")) << p.Dump();
   EXPECT_TRUE(p.SinkPath("anomalies.jsonl"));
@@ -414,16 +433,18 @@ TEST(Planner, AnomaliesUsePlaceholderModelWithAWarning) {
 }
 
 TEST(Planner, LevelsDeleteAndBigQuery) {
-  auto p = Make("Load events.jsonl, keep level error or fatal, remove the debug_info field, send to "
-                "BigQuery");
+  auto p = Make(
+      "Load events.jsonl, keep level error or fatal, remove the debug_info field, send to "
+      "BigQuery");
   EXPECT_CONTAINS(p.Conditions(), "level in ['error', 'fatal']");
   EXPECT_EQ(p.One("transform")->config["delete"], json({"debug_info"}));
   EXPECT_TRUE(p.Warned("BigQuery"));
 }
 
 TEST(Planner, FlaggedToATeamAndTheRest) {
-  auto p = Make("Read transactions.jsonl, flag fraud, and send flagged transactions to the fraud "
-                "team and the rest to cleared.jsonl");
+  auto p = Make(
+      "Read transactions.jsonl, flag fraud, and send flagged transactions to the fraud "
+      "team and the rest to cleared.jsonl");
   ASSERT_TRUE(p.Has("route")) << p.Dump();
   EXPECT_CONTAINS(p.Conditions(), "fraud_flag");
   EXPECT_TRUE(p.SinkPath("out/fraud-team.jsonl")) << p.Dump();
@@ -438,7 +459,8 @@ TEST(Planner, ConstraintsFromTheRequest) {
   EXPECT_EQ(p.plan.spec.batch_size, 64);
   EXPECT_CONTAINS(p.Conditions(), "amount > 200");
   bool cost_note = false;
-  for (const auto& a : p.plan.assumptions) cost_note = cost_note || a.find("max_cost_per_hour") != std::string::npos;
+  for (const auto& a : p.plan.assumptions)
+    cost_note = cost_note || a.find("max_cost_per_hour") != std::string::npos;
   EXPECT_TRUE(cost_note) << p.Dump();
 }
 
@@ -450,8 +472,9 @@ TEST(Planner, SamplingAndSpam) {
 }
 
 TEST(Planner, MqttUnderAThreshold) {
-  auto p = Make("Subscribe to the factory-temps topic on MQTT, keep readings with humidity below "
-                "20 and write to dry.jsonl");
+  auto p = Make(
+      "Subscribe to the factory-temps topic on MQTT, keep readings with humidity below "
+      "20 and write to dry.jsonl");
   EXPECT_TRUE(p.Warned("MQTT"));
   EXPECT_CONTAINS(p.Conditions(), "humidity < 20");
   EXPECT_TRUE(p.SinkPath("dry.jsonl"));
@@ -500,11 +523,10 @@ TEST(Planner, DocumentSchemaCoversEveryComponent) {
 TEST(Planner, FollowUps) {
   auto p = Make("Read feedback.jsonl, classify it with gpt-4o and write to out.jsonl");
   EXPECT_EQ(p.One("ai-processor")->config["model"], "gpt-4o");
+  // The estimate of ai/optimize.h: 10 calls/s of 250 + 60 tokens at gpt-4o's prices.
   auto cost = ai::EstimateCost(p.plan, 10);
-  EXPECT_GT(cost.usd_per_hour, 0);
-  bool cache = false;
-  for (const auto& s : ai::SuggestOptimizations(p.plan)) cache = cache || s.find("cache") != std::string::npos;
-  EXPECT_TRUE(cache);
+  EXPECT_NEAR(cost.usd_per_hour, 44.1, 1e-9);
+  EXPECT_FALSE(ai::SuggestOptimizations(p.plan).empty());
   auto embedded = Make("Read feedback.jsonl, analyze sentiment and write to out.jsonl");
   EXPECT_DOUBLE_EQ(ai::EstimateCost(embedded.plan, 10).usd_per_hour, 0);
 }
@@ -530,8 +552,9 @@ TEST(PlannerRobust, AWordOfSlashesAloneIsNotACrash) {
 }
 
 TEST(PlannerRobust, SentimentLabelRouteKeepsTheRestAndNoUnaskedPriority) {
-  auto p = Make("Monitor app reviews in reviews.jsonl, detect negative sentiment and summarize each "
-                "review, send negative ones to escalations.jsonl");
+  auto p = Make(
+      "Monitor app reviews in reviews.jsonl, detect negative sentiment and summarize each "
+      "review, send negative ones to escalations.jsonl");
   EXPECT_TRUE(p.Task("sentiment") && p.Task("summarize")) << p.Dump();
   EXPECT_FALSE(p.Task("priority")) << "escalations.jsonl is a file name, not a request";
   // sentiment is a number; the label is sentiment_label; tested once, by the route.
@@ -544,9 +567,10 @@ TEST(PlannerRobust, SentimentLabelRouteKeepsTheRestAndNoUnaskedPriority) {
 }
 
 TEST(PlannerRobust, DropBelowANegativeNumberKeepsTheComplement) {
-  auto p = Make("Consume IoT sensor readings from the Kafka topic sensors, drop readings where "
-                "temperature is below -40, deduplicate by device_id and store them in "
-                "sensors-clean.jsonl");
+  auto p = Make(
+      "Consume IoT sensor readings from the Kafka topic sensors, drop readings where "
+      "temperature is below -40, deduplicate by device_id and store them in "
+      "sensors-clean.jsonl");
   EXPECT_EQ(p.One("filter")->config["condition"], "temperature >= -40") << p.Dump();
   EXPECT_EQ(p.One("dedupe")->config["key"], "device_id");
   EXPECT_TRUE(p.SinkPath("sensors-clean.jsonl"));
@@ -555,8 +579,9 @@ TEST(PlannerRobust, DropBelowANegativeNumberKeepsTheComplement) {
 }
 
 TEST(PlannerRobust, FiveHundredsOnAccessLogLinesAreARegex) {
-  auto p = Make("Read nginx access logs from /var/log/nginx/access.log, keep only 5xx errors, and "
-                "write them to errors.jsonl");
+  auto p = Make(
+      "Read nginx access logs from /var/log/nginx/access.log, keep only 5xx errors, and "
+      "write them to errors.jsonl");
   EXPECT_EQ(p.plan.spec.sources[0].config["codec"], "lines");
   EXPECT_CONTAINS(p.Conditions(), "message.matches(");
   EXPECT_CONTAINS(p.Conditions(), "5[0-9][0-9]");
@@ -589,50 +614,59 @@ TEST(PlannerRobust, LevelsOnPlainLinesAreNotStructured) {
 }
 
 TEST(PlannerRobust, IgnoreAndExcludeKeepTheComplement) {
-  auto p = Make("Read payments.jsonl and ignore payments under $5, write the rest to "
-                "payments-clean.jsonl");
+  auto p = Make(
+      "Read payments.jsonl and ignore payments under $5, write the rest to "
+      "payments-clean.jsonl");
   EXPECT_EQ(p.Conditions(), "amount >= 5 | ") << p.Dump();
   EXPECT_TRUE(p.SinkPath("payments-clean.jsonl"));
-  auto q = Make("Build a pipeline that reads orders.jsonl, drops orders where status is 'test', "
-                "and writes everything else to orders-prod.jsonl");
+  auto q = Make(
+      "Build a pipeline that reads orders.jsonl, drops orders where status is 'test', "
+      "and writes everything else to orders-prod.jsonl");
   EXPECT_EQ(q.Conditions(), "status != 'test' | ") << q.Dump();
   auto r = Make("Read orders.jsonl and exclude orders from Canada, write to non-ca.jsonl");
   EXPECT_CONTAINS(r.Conditions(), "!(geo.country == 'CA')");
-  auto s = Make("Read jobs.jsonl, remove jobs whose duration is less than 2s, write to "
-                "long-jobs.jsonl");
+  auto s = Make(
+      "Read jobs.jsonl, remove jobs whose duration is less than 2s, write to "
+      "long-jobs.jsonl");
   EXPECT_EQ(s.Conditions(), "duration_ms >= 2000 | ") << s.Dump();
 }
 
 TEST(PlannerRobust, DiscardAboveOrBelowKeepsTheRange) {
-  auto p = Make("Read readings.jsonl, discard readings above 150 or below -50, store the rest in "
-                "valid.jsonl");
+  auto p = Make(
+      "Read readings.jsonl, discard readings above 150 or below -50, store the rest in "
+      "valid.jsonl");
   EXPECT_CONTAINS(p.Conditions(), "value <= 150 && value >= -50");
   EXPECT_TRUE(p.SinkPath("valid.jsonl"));
 }
 
 TEST(PlannerRobust, IgnoreLinesContainingAWord) {
-  auto p = Make("Read app.log, ignore lines containing 'healthcheck', write the rest to "
-                "app-filtered.jsonl");
+  auto p = Make(
+      "Read app.log, ignore lines containing 'healthcheck', write the rest to "
+      "app-filtered.jsonl");
   EXPECT_CONTAINS(p.Conditions(), "!message.lower().contains('healthcheck')");
   EXPECT_TRUE(p.SinkPath("app-filtered.jsonl"));
 }
 
 TEST(PlannerRobust, OrBetweenConditionsIsOr) {
-  auto p = Make("Read orders.jsonl, keep orders with quantity at least 10 or amount over $500, "
-                "write to bulk.jsonl");
+  auto p = Make(
+      "Read orders.jsonl, keep orders with quantity at least 10 or amount over $500, "
+      "write to bulk.jsonl");
   EXPECT_EQ(p.Conditions(), "quantity >= 10 || amount > 500 | ") << p.Dump();
-  auto q = Make("Read reviews.jsonl and keep reviews whose rating is 1 or 2, write them to "
-                "low-ratings.jsonl");
+  auto q = Make(
+      "Read reviews.jsonl and keep reviews whose rating is 1 or 2, write them to "
+      "low-ratings.jsonl");
   EXPECT_EQ(q.Conditions(), "rating in [1, 2] | ") << q.Dump();
   EXPECT_FALSE(LostWarning(q)) << q.Dump();
 }
 
 TEST(PlannerRobust, AndBetweenConditionsIsAnd) {
-  auto p = Make("Read sensors.jsonl, keep readings where humidity is between 20 and 80 and "
-                "temperature is above 0, write to ok.jsonl");
+  auto p = Make(
+      "Read sensors.jsonl, keep readings where humidity is between 20 and 80 and "
+      "temperature is above 0, write to ok.jsonl");
   EXPECT_EQ(p.Conditions(), "humidity >= 20 && humidity <= 80 && temperature > 0 | ") << p.Dump();
-  auto q = Make("Read logs.jsonl; keep entries where level is error and service is 'payments'; "
-                "write them to payment-errors.jsonl");
+  auto q = Make(
+      "Read logs.jsonl; keep entries where level is error and service is 'payments'; "
+      "write them to payment-errors.jsonl");
   EXPECT_EQ(q.Conditions(), "level == 'error' && service == 'payments' | ") << q.Dump();
 }
 
@@ -644,8 +678,9 @@ TEST(PlannerRobust, LevelWordsAsRouteSubjects) {
 }
 
 TEST(PlannerRobust, KeepThenSendThemAndTheRestIsARoute) {
-  auto p = Make("Read iot.jsonl, keep readings where battery level is under 15 percent, send them "
-                "to low-battery.jsonl and the rest to normal.jsonl");
+  auto p = Make(
+      "Read iot.jsonl, keep readings where battery level is under 15 percent, send them "
+      "to low-battery.jsonl and the rest to normal.jsonl");
   EXPECT_FALSE(p.Has("filter")) << "a filter would starve normal.jsonl: " << p.Dump();
   ASSERT_TRUE(p.Has("route"));
   EXPECT_EQ(p.Conditions(), "battery_level < 15 | ");
@@ -653,36 +688,41 @@ TEST(PlannerRobust, KeepThenSendThemAndTheRestIsARoute) {
 }
 
 TEST(PlannerRobust, UrgencyRouteWithTheRest) {
-  auto p = Make("Read tickets.jsonl, detect urgent tickets and send them to pager.jsonl, "
-                "everything else to backlog.jsonl");
+  auto p = Make(
+      "Read tickets.jsonl, detect urgent tickets and send them to pager.jsonl, "
+      "everything else to backlog.jsonl");
   EXPECT_TRUE(p.Task("priority"));
   EXPECT_CONTAINS(p.Conditions(), "urgent == true");
   EXPECT_EQ(p.plan.spec.FindNode("backlog")->inputs[0], "router.default");
 }
 
 TEST(PlannerRobust, AiConditionsUseRealFieldsAndNoExtraEscalation) {
-  auto p = Make("Read feedback.jsonl, keep feedback where sentiment is negative and priority is "
-                "urgent, write to urgent-negative.jsonl");
+  auto p = Make(
+      "Read feedback.jsonl, keep feedback where sentiment is negative and priority is "
+      "urgent, write to urgent-negative.jsonl");
   EXPECT_EQ(p.Conditions(), "sentiment_label == 'negative' && urgent == true | ") << p.Dump();
   EXPECT_EQ(p.plan.spec.sinks.size(), 2u) << "urgent-negative + dlq only: " << p.Dump();
-  auto q = Make("Analyze sentiment of tweets in tweets.jsonl and keep only the positive ones in "
-                "happy.jsonl");
+  auto q = Make(
+      "Analyze sentiment of tweets in tweets.jsonl and keep only the positive ones in "
+      "happy.jsonl");
   EXPECT_EQ(q.Conditions(), "sentiment_label == 'positive' | ");
   auto r = Make("Read feedback.jsonl and send unhappy customers to retention.jsonl");
   EXPECT_CONTAINS(r.Conditions(), "sentiment_label == 'negative'");
 }
 
 TEST(PlannerRobust, PriorityValuesAfterDeterminingThePriority) {
-  auto p = Make("Read chats.jsonl, determine the priority of each chat and send high and critical "
-                "ones to priority.jsonl");
+  auto p = Make(
+      "Read chats.jsonl, determine the priority of each chat and send high and critical "
+      "ones to priority.jsonl");
   EXPECT_TRUE(p.Task("priority")) << p.Dump();
   EXPECT_CONTAINS(p.Conditions(), "priority in ['high', 'critical']");
   EXPECT_TRUE(p.SinkPath("priority.jsonl"));
 }
 
 TEST(PlannerRobust, CategoryNamedInARouteSubject) {
-  auto p = Make("Read feedback.jsonl, classify into bug, feature-request and praise, send bugs to "
-                "bugs.jsonl");
+  auto p = Make(
+      "Read feedback.jsonl, classify into bug, feature-request and praise, send bugs to "
+      "bugs.jsonl");
   const NodeSpec* router = p.One("ai-router");
   ASSERT_NE(router, nullptr) << p.Dump();
   EXPECT_EQ(router->config["destinations"]["bug"]["sink"], "bugs");
@@ -692,15 +732,17 @@ TEST(PlannerRobust, CategoryNamedInARouteSubject) {
 }
 
 TEST(PlannerRobust, ExcludeBotsFiltersOnTheCategory) {
-  auto p = Make("From clicks.jsonl, exclude events from bots and send purchases to purchases.jsonl");
+  auto p =
+      Make("From clicks.jsonl, exclude events from bots and send purchases to purchases.jsonl");
   EXPECT_CONTAINS(p.Conditions(), "category != 'bot'");
   EXPECT_FALSE(p.Has("ai-router")) << p.Dump();
   EXPECT_TRUE(p.Warned("'purchases'")) << "what a purchase is was not understood: " << p.Dump();
 }
 
 TEST(PlannerRobust, FlagMarksInsteadOfFiltering) {
-  auto p = Make("Read payments.jsonl and flag payments over $10,000 for review, write all payments "
-                "to reviewed.jsonl");
+  auto p = Make(
+      "Read payments.jsonl and flag payments over $10,000 for review, write all payments "
+      "to reviewed.jsonl");
   EXPECT_FALSE(p.Has("filter")) << p.Dump();
   ASSERT_TRUE(p.Has("transform"));
   EXPECT_EQ(p.One("transform")->config["set"]["flagged"], "amount > 10000");
@@ -710,34 +752,40 @@ TEST(PlannerRobust, FlagMarksInsteadOfFiltering) {
 TEST(PlannerRobust, ComparatorsUnitsAndPresence) {
   auto p = Make("Read requests.jsonl and keep requests slower than 250ms, write to slow.jsonl");
   EXPECT_EQ(p.Conditions(), "latency_ms > 250 | ") << p.Dump();
-  auto q = Make("I need a pipeline: stdin in, drop anything where user_id is missing, dedupe on "
-                "request id, stdout out");
+  auto q = Make(
+      "I need a pipeline: stdin in, drop anything where user_id is missing, dedupe on "
+      "request id, stdout out");
   EXPECT_EQ(q.Conditions(), "has(user_id) | ") << q.Dump();
   EXPECT_EQ(q.One("dedupe")->config["key"], "request_id");
-  auto r = Make("Watch the uploads bucket on S3, keep files larger than 10 MB and write their "
-                "records to large.jsonl");
+  auto r = Make(
+      "Watch the uploads bucket on S3, keep files larger than 10 MB and write their "
+      "records to large.jsonl");
   EXPECT_EQ(r.Conditions(), "size_bytes > 10000000 | ") << r.Dump();
-  auto s = Make("Read readings.jsonl, keep pressure readings over 1,013.25, send them to webhook "
-                "https://example.com/hook");
+  auto s = Make(
+      "Read readings.jsonl, keep pressure readings over 1,013.25, send them to webhook "
+      "https://example.com/hook");
   EXPECT_EQ(s.Conditions(), "pressure > 1013.25 | ") << s.Dump();
   EXPECT_TRUE(s.Warned("webhook"));
 }
 
 TEST(PlannerRobust, CurrencyCodesCountriesAndEventType) {
-  auto p = Make("Read payments.jsonl, keep payments in EUR or GBP above 2k and send them to "
-                "fx.jsonl under 100ms");
+  auto p = Make(
+      "Read payments.jsonl, keep payments in EUR or GBP above 2k and send them to "
+      "fx.jsonl under 100ms");
   EXPECT_EQ(p.Conditions(), "currency in ['EUR', 'GBP'] && amount > 2000 | ") << p.Dump();
   EXPECT_EQ(p.plan.spec.batch_size, 64) << "under 100ms after the destination is a budget";
   auto q = Make("Read events.jsonl and keep events where country is Germany, write to de.jsonl");
   EXPECT_EQ(q.Conditions(), "country == 'DE' | ");
-  auto r = Make("Read events.jsonl, remove events where event type is 'heartbeat', write to "
-                "events-clean.jsonl");
+  auto r = Make(
+      "Read events.jsonl, remove events where event type is 'heartbeat', write to "
+      "events-clean.jsonl");
   EXPECT_EQ(r.Conditions(), "event_type != 'heartbeat' | ");
 }
 
 TEST(PlannerRobust, ALatencyBudgetDoesNotEatTheDestination) {
-  auto p = Make("Consume the orders topic from Kafka, keep orders over 1k, and write them to "
-                "big-orders.jsonl within 50 ms");
+  auto p = Make(
+      "Consume the orders topic from Kafka, keep orders over 1k, and write them to "
+      "big-orders.jsonl within 50 ms");
   EXPECT_TRUE(p.SinkPath("big-orders.jsonl")) << p.Dump();
   EXPECT_FALSE(p.Has("stdout"));
   EXPECT_EQ(p.Conditions(), "amount > 1000 | ");
@@ -745,33 +793,38 @@ TEST(PlannerRobust, ALatencyBudgetDoesNotEatTheDestination) {
 }
 
 TEST(PlannerRobust, CostPerHourWithASlash) {
-  auto p = Make("Read tickets.jsonl, classify tickets into billing and technical, send billing to "
-                "billing.jsonl and technical to tech.jsonl, at most $1/hour");
+  auto p = Make(
+      "Read tickets.jsonl, classify tickets into billing and technical, send billing to "
+      "billing.jsonl and technical to tech.jsonl, at most $1/hour");
   for (const auto& path : p.SinkPaths()) EXPECT_EQ(path.find('$'), std::string::npos) << path;
   EXPECT_TRUE(p.SinkPath("billing.jsonl") && p.SinkPath("tech.jsonl"));
   EXPECT_FALSE(LostWarning(p)) << p.Dump();
 }
 
 TEST(PlannerRobust, UnsupportedStepsAreWarnedAboutNotSilentlyDropped) {
-  auto p = Make("Read orders.jsonl, compute the average order value per customer and write it to "
-                "averages.jsonl");
+  auto p = Make(
+      "Read orders.jsonl, compute the average order value per customer and write it to "
+      "averages.jsonl");
   EXPECT_TRUE(p.Warned("aggregation")) << p.Dump();
-  auto q = Make("Read clicks.jsonl and join them with users.jsonl on user_id, write to "
-                "enriched.jsonl");
+  auto q = Make(
+      "Read clicks.jsonl and join them with users.jsonl on user_id, write to "
+      "enriched.jsonl");
   EXPECT_TRUE(q.Warned("joining"));
   EXPECT_FALSE(q.SinkPath("users.jsonl")) << "the other side of a join is no destination";
   EXPECT_FALSE(q.Warned("keeping only some fields"));
   auto r = Make("Every hour, read orders.jsonl and count orders by status");
   EXPECT_TRUE(r.Warned("scheduling") && r.Warned("aggregation"));
-  auto s = Make("Read support emails from inbox.jsonl, extract entities, summarize them, and email "
-                "the summary to the team lead");
+  auto s = Make(
+      "Read support emails from inbox.jsonl, extract entities, summarize them, and email "
+      "the summary to the team lead");
   EXPECT_TRUE(s.Warned("no email sink")) << s.Dump();
   EXPECT_EQ(s.Conditions(), "") << "'the team lead' is a recipient, not a condition";
 }
 
 TEST(PlannerRobust, ClausesNothingWasMadeOfAreNamed) {
-  auto p = Make("Process orders.jsonl: keep paid orders, drop orders from test accounts, write to "
-                "real-orders.jsonl");
+  auto p = Make(
+      "Process orders.jsonl: keep paid orders, drop orders from test accounts, write to "
+      "real-orders.jsonl");
   EXPECT_TRUE(p.Warned("'keep paid orders'")) << p.Dump();
   EXPECT_TRUE(p.Warned("'drop orders from test accounts'"));
   auto q = Make("Read logins.jsonl, keep failed logins, write them to failed-logins.jsonl");
@@ -779,26 +832,28 @@ TEST(PlannerRobust, ClausesNothingWasMadeOfAreNamed) {
 }
 
 TEST(PlannerRobust, UnderstoodGoalsHaveNoLostClauseWarnings) {
-  for (const char* goal :
-       {"Build a pipeline that processes customer feedback, extracts sentiment, identifies urgent "
-        "issues, and routes them to the appropriate support teams",
-        "Read emails.jsonl and extract email addresses and phone numbers into entities.jsonl",
-        "Read support tickets, find relevant knowledge base articles from the support-kb index",
-        "Read access.log, parse the JSON in each line, keep status at least 400, write to "
-        "http-errors.jsonl",
-        "Tail /var/log/syslog and keep lines mentioning sshd or sudo, write to auth.jsonl",
-        "Generate 200 synthetic events, keep those where amount is more than 900, print them",
-        "Read users.jsonl, mask the email field, drop the password field, write to users-safe.jsonl",
-        "Read events.jsonl, deduplicate by event id, add a timestamp, write to stdout at 10k events "
-        "per second"}) {
+  for (
+      const char* goal :
+      {"Build a pipeline that processes customer feedback, extracts sentiment, identifies urgent "
+       "issues, and routes them to the appropriate support teams",
+       "Read emails.jsonl and extract email addresses and phone numbers into entities.jsonl",
+       "Read support tickets, find relevant knowledge base articles from the support-kb index",
+       "Read access.log, parse the JSON in each line, keep status at least 400, write to "
+       "http-errors.jsonl",
+       "Tail /var/log/syslog and keep lines mentioning sshd or sudo, write to auth.jsonl",
+       "Generate 200 synthetic events, keep those where amount is more than 900, print them",
+       "Read users.jsonl, mask the email field, drop the password field, write to users-safe.jsonl",
+       "Read events.jsonl, deduplicate by event id, add a timestamp, write to stdout at 10k events "
+       "per second"}) {
     auto p = Make(goal);
     EXPECT_FALSE(LostWarning(p)) << goal << "\n" << p.Dump();
   }
 }
 
 TEST(PlannerRobust, FraudRouteAndFilterBeforeTheModel) {
-  auto p = Make("Read transactions.jsonl, keep transactions where amount is greater than 100 and "
-                "currency is not 'USD', then route the suspicious ones to review.jsonl");
+  auto p = Make(
+      "Read transactions.jsonl, keep transactions where amount is greater than 100 and "
+      "currency is not 'USD', then route the suspicious ones to review.jsonl");
   EXPECT_EQ(p.One("filter")->config["condition"], "amount > 100 && currency != 'USD'");
   EXPECT_EQ(p.One("ml-processor")->inputs[0], p.One("filter")->id);
   EXPECT_CONTAINS(p.Conditions(), "fraud_flag");
@@ -854,7 +909,8 @@ const char* kInvalidDraft =
     "  sources:\n    - {id: in, type: kafka-source, config: {topic: feedback}}\n"
     "  sinks:\n    - {id: out, type: stdout, inputs: [in]}\n```\n";
 const char* kValidDraft =
-    "Here it is:\n```yaml\napiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: feedback-router}\n"
+    "Here it is:\n```yaml\napiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: "
+    "feedback-router}\n"
     "spec:\n  sources:\n    - {id: in, type: file, config: {path: feedback.jsonl}}\n"
     "  processors:\n    - {id: mood, type: ai-processor, inputs: [in], config: {task: sentiment}}\n"
     "  sinks:\n    - {id: out, type: stdout, inputs: [mood]}\n```\n";
@@ -863,9 +919,10 @@ std::string OpenAiAnswer(const std::string& text) {
   return json{{"id", "chatcmpl-1"},
               {"object", "chat.completion"},
               {"model", "gpt-4o-mini"},
-              {"choices", {{{"index", 0},
-                            {"message", {{"role", "assistant"}, {"content", text}}},
-                            {"finish_reason", "stop"}}}},
+              {"choices",
+               {{{"index", 0},
+                 {"message", {{"role", "assistant"}, {"content", text}}},
+                 {"finish_reason", "stop"}}}},
               {"usage", {{"prompt_tokens", 900}, {"completion_tokens", 80}}}}
       .dump();
 }
@@ -885,7 +942,8 @@ ai::PlanRequest ModelRequest(const std::string& provider, const std::string& url
   ai::PlanRequest req;
   req.goal = "route customer feedback by sentiment";
   req.provider = provider;
-  std::map<std::string, std::string> env = {{"OPENAI_API_KEY", "k"}, {"ANTHROPIC_API_KEY", "k"},
+  std::map<std::string, std::string> env = {{"OPENAI_API_KEY", "k"},
+                                            {"ANTHROPIC_API_KEY", "k"},
                                             {"OPENAI_BASE_URL", url + "/v1"},
                                             {"ANTHROPIC_BASE_URL", url}};
   req.env = [env](const std::string& k) {
@@ -896,7 +954,8 @@ ai::PlanRequest ModelRequest(const std::string& provider, const std::string& url
 }
 
 TEST(PlannerModel, OpenAiFirstDraftInvalidIsRepairedFromTheErrors) {
-  FakeModel m([](int n, const json&) { return OpenAiAnswer(n == 1 ? kInvalidDraft : kValidDraft); });
+  FakeModel m(
+      [](int n, const json&) { return OpenAiAnswer(n == 1 ? kInvalidDraft : kValidDraft); });
   auto req = ModelRequest("openai", m.url());
   std::vector<std::string> progress;
   req.progress = [&](const std::string& s) { progress.push_back(s); };

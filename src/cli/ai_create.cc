@@ -12,8 +12,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/ai_optimize.h"
 #include "cli/commands.h"
 #include "flowctl/ai/monitor.h"
+#include "flowctl/ai/optimize.h"
 #include "flowctl/ai/planner.h"
 #include "flowctl/component/registry.h"
 #include "flowctl/config/loader.h"
@@ -110,6 +112,14 @@ std::string Monitoring(const ai::Plan& plan, const std::string& file) {
   return s;
 }
 
+// What the estimates assume before the pipeline has run: the goal's
+// required_throughput, else 10 events/s.
+ai::PlanAssumptions Assumed(const AiCreateOptions& o) {
+  ai::PlanAssumptions a;
+  if (o.required_throughput > 0) a.events_per_second = o.required_throughput;
+  return a;
+}
+
 int Start(const ai::Plan& plan, const AiCreateOptions& o, std::string* file) {
   if (file->empty()) {
     *file = plan.spec.metadata.name + ".yaml";
@@ -136,11 +146,14 @@ int Menu(const ai::Plan& plan, const Registry& registry, const AiCreateOptions& 
     if (c == "1") {
       std::cout << plan.Explanation();
     } else if (c == "2") {
-      std::cout << "\xF0\x9F\x8E\xAF Optimization suggestions:\n";
+      std::cout << "\xF0\x9F\x8E\xAF Optimization suggestions:\n" << std::flush;
+      ai::OptimizationReport r = ai::OptimizePlan(plan.spec, Assumed(o));
+      PrintSuggestions(r, false);
+      for (const auto& n : r.notes) std::printf("     (%s)\n", n.c_str());
+      std::fflush(stdout);
       for (const auto& s : ai::SuggestOptimizations(plan)) std::cout << "- " << s << "\n";
     } else if (c == "3") {
-      double eps = o.required_throughput > 0 ? o.required_throughput : 10;
-      auto e = ai::EstimateCost(plan, eps);
+      auto e = ai::EstimateCost(plan, Assumed(o).events_per_second);
       std::printf("Estimated model cost: $%.4f/hour\n", e.usd_per_hour);
       for (const auto& l : e.lines) std::cout << "  " << l << "\n";
     } else if (c == "4") {
@@ -238,7 +251,8 @@ int AiCreate(const AiCreateOptions& o) {
     nlohmann::json j = p.ToJson();
     j["explanation"] = p.Explanation();
     j["optimizations"] = ai::SuggestOptimizations(p);
-    auto cost = ai::EstimateCost(p, o.required_throughput > 0 ? o.required_throughput : 10);
+    j["suggestions"] = ai::ToJson(ai::OptimizePlan(p.spec, Assumed(o)))["suggestions"];
+    auto cost = ai::EstimateCost(p, Assumed(o).events_per_second);
     j["cost_estimate"] = {{"usd_per_hour", cost.usd_per_hour},
                           {"events_per_second", cost.events_per_second},
                           {"lines", cost.lines}};

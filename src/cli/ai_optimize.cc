@@ -44,6 +44,25 @@ std::string AppliedAt(int64_t ms) {
   return buf;
 }
 
+}  // namespace
+
+void PrintSuggestions(const ai::OptimizationReport& r, bool apply_hint) {
+  int i = 0;
+  for (const auto& s : r.suggestions) {
+    std::printf("  %d. [%s] %s\n", ++i, s.goal.c_str(), s.title.c_str());
+    for (const auto& p : s.predicted)
+      std::printf("       %s: %s -> %s\n", MetricLabel(p.metric),
+                  MetricValue(p.before, p.metric).c_str(),
+                  p.after ? MetricValue(p.after, p.metric).c_str() : "not predictable");
+    if (!s.predicted.empty()) std::printf("       how: %s\n", s.predicted.front().how.c_str());
+    if (!s.note.empty()) std::printf("       note: %s\n", s.note.c_str());
+    if (apply_hint && !s.yaml.empty())
+      std::printf("       (changes the pipeline: --apply %d)\n", i);
+  }
+}
+
+namespace {
+
 void PrintReport(const ai::OptimizationReport& r) {
   const ai::PipelineModel& m = r.model;
   std::printf("🎯 Optimizing %s for %s, from the last %s (%.0f s of samples)\n", r.name.c_str(),
@@ -61,17 +80,7 @@ void PrintReport(const ai::OptimizationReport& r) {
     std::printf("✅ No change to suggest from these measurements\n");
   } else {
     std::printf("\nSuggestions (predicted from the measurements):\n");
-    int i = 0;
-    for (const auto& s : r.suggestions) {
-      std::printf("  %d. [%s] %s\n", ++i, s.goal.c_str(), s.title.c_str());
-      for (const auto& p : s.predicted)
-        std::printf("       %s: %s -> %s\n", MetricLabel(p.metric),
-                    MetricValue(p.before, p.metric).c_str(),
-                    p.after ? MetricValue(p.after, p.metric).c_str() : "not predictable");
-      if (!s.predicted.empty()) std::printf("       how: %s\n", s.predicted.front().how.c_str());
-      if (!s.note.empty()) std::printf("       note: %s\n", s.note.c_str());
-      if (!s.yaml.empty()) std::printf("       (changes the pipeline: --apply %d)\n", i);
-    }
+    PrintSuggestions(r, true);
   }
   if (!r.outcomes.empty()) {
     std::printf("\nEarlier optimizations, predicted and measured since:\n");

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "flowctl/ai/optimize.h"
 #include "remote.h"
 
 namespace flowctl::cli {
@@ -24,6 +25,10 @@ struct AiOptimizeOptions {
 };
 
 int AiOptimize(const AiOptimizeOptions& o, const RemoteOptions& r);
+
+// A report's suggestions, numbered, each with its predictions and how they
+// were computed (also `ai create`'s "Suggest optimizations").
+void PrintSuggestions(const ai::OptimizationReport& r, bool apply_hint);
 
 }  // namespace flowctl::cli
 

@@ -58,6 +58,22 @@ assert "user_id" in j["yaml"] and j["valid"] is True
 assert j["optimizations"] and "cost_estimate" in j
 P
 
+# Before it runs, a hosted model is priced (ai optimize's estimate) and a
+# cheaper one of the vendor is offered as a document that validates.
+"$FLOWCTL" ai create "read tickets.jsonl, classify the sentiment of each ticket with gpt-4o, write them to out.jsonl" \
+  --output json </dev/null >priced.json || fail "json output failed"
+python3 - priced.json cheaper.yaml <<'P' || fail "no priced cheaper model: $(cat priced.json)"
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = [s for s in j["suggestions"] if s["kind"] == "model"][0]
+p = s["predicted"][0]
+assert p["metric"] == "cost_usd_per_h" and 0 < p["after"] < p["before"], p
+assert abs(p["before"] - j["cost_estimate"]["usd_per_hour"]) < 1e-6, (p, j["cost_estimate"])
+assert "model: gpt-4o\n" not in s["yaml"] and "model: " in s["yaml"], s["yaml"]
+open(sys.argv[2], "w").write(s["yaml"])
+P
+expect_exit 0 "$FLOWCTL" validate cheaper.yaml
+
 # Goals written after the planner, run on fabricated input: the events that
 # should pass do, the others do not (and none vanishes unasked).
 mkdir -p robust && cd robust

@@ -49,6 +49,9 @@ struct StageModel {
   double ai_calls_per_s = 0;
   double cache_hit_rate = -1;  // hits / (hits + calls); -1: no calls nor hits
   double cost_per_h = 0, cost_per_event = 0;
+  // Tokens sent and received (the run's totals, or one call's when
+  // estimated): only their ratio is used, to price another model.
+  double input_tokens = 0, output_tokens = 0;
 };
 
 struct PipelineModel {
@@ -62,6 +65,9 @@ struct PipelineModel {
   double cpu_bound_eps = 0;
   double cost_per_h = 0;
   std::vector<StageModel> stages;
+  // Before a run (EstimateModel): rates and costs are assumptions, not
+  // measurements, and the predictions say so.
+  bool estimated = false;
   // The input is the limit: the pipeline runs below 80% of its bound.
   bool input_bound() const { return bound_eps > 0 && input_per_s < 0.8 * bound_eps; }
 };
@@ -110,6 +116,23 @@ inline const std::vector<std::string>& OptimizationGoals() {
   static const std::vector<std::string> kGoals = {"throughput", "latency", "cost", "reliability"};
   return kGoals;
 }
+
+// Before a pipeline runs (`ai create`'s menu, a plan's cost check): the
+// model of `spec` at an assumed input rate, each AI node priced at list
+// prices (data/pricing.tsv) for assumed tokens per call. Nothing is
+// measured: stage capacities and bounds stay 0.
+struct PlanAssumptions {
+  double events_per_second = 10;
+  double input_tokens = 250, output_tokens = 60;  // per model call
+  // An ai-router asks its model only for the events no rule or upstream
+  // category decides.
+  double router_model_share = 0.1;
+};
+PipelineModel EstimateModel(const PipelineSpec& spec, const PlanAssumptions& a);
+
+// The suggestions the estimated model supports (cost: a cheaper model of
+// the same vendor), each prediction marked as estimated.
+OptimizationReport OptimizePlan(const PipelineSpec& spec, const PlanAssumptions& a);
 
 // goal "" = every goal, ranked together. Invalid goal: kInvalidArgument.
 Result<OptimizationReport> OptimizePipeline(const OpsInput& in, const std::string& goal);

@@ -199,8 +199,8 @@ double PriceRatio(const Pricing& from, const Pricing& to, double in_tokens, doub
   return std::max(ri, ro);
 }
 
-void SuggestCost(const OpsInput& in, const PipelineModel& m,
-                 const std::optional<PipelineSpec>& spec, std::vector<Suggestion>* out) {
+void SuggestCost(const PipelineModel& m, const std::optional<PipelineSpec>& spec,
+                 std::vector<Suggestion>* out) {
   for (const auto& s : m.stages) {
     if (!s.ai) continue;
     const NodeSpec* ns = spec ? FindNode(*spec, s.node) : nullptr;
@@ -229,13 +229,7 @@ void SuggestCost(const OpsInput& in, const PipelineModel& m,
       now.input_per_mtok = ns->config["cost"].value("input_per_mtok", now.input_per_mtok);
       now.output_per_mtok = ns->config["cost"].value("output_per_mtok", now.output_per_mtok);
     }
-    double in_tokens = 0, out_tokens = 0;
-    for (const auto& n : in.snapshot.nodes)
-      if (n.id == s.node)
-        for (const auto& [k, v] : n.counters) {
-          if (k == "ai_input_tokens") in_tokens = static_cast<double>(v);
-          if (k == "ai_output_tokens") out_tokens = static_cast<double>(v);
-        }
+    const double in_tokens = s.input_tokens, out_tokens = s.output_tokens;
     const ModelPrice* best = nullptr;
     double best_ratio = 1;
     bool split_known = false;
@@ -259,9 +253,10 @@ void SuggestCost(const OpsInput& in, const PipelineModel& m,
     p.metric = "cost_usd_per_h";
     p.before = s.cost_per_h;
     p.after = s.cost_per_h * best_ratio;
-    p.how = "measured " + Fixed(s.cost_per_h, 4) + " USD/h x the price ratio " +
-            Fixed(best_ratio, 3) + " of data/pricing.tsv" +
-            (split_known ? " for the node's measured input/output token split"
+    const char* basis = m.estimated ? "estimated " : "measured ";
+    p.how = basis + Fixed(s.cost_per_h, 4) + " USD/h x the price ratio " + Fixed(best_ratio, 3) +
+            " of data/pricing.tsv" +
+            (split_known ? std::string(" for the node's ") + basis + "input/output token split"
                          : " (the worse of input and output: no token split measured)");
     sg.predicted = {p};
     sg.note =
@@ -388,6 +383,12 @@ PipelineModel BuildModel(const OpsInput& in, int64_t from_ms, int cores) {
     double hits = Mean(s, store::kAiCacheHitsPerS);
     if (st.ai_calls_per_s + hits > 0) st.cache_hit_rate = hits / (st.ai_calls_per_s + hits);
     st.cost_per_h = Mean(s, store::kAiCostUsdPerH);
+    for (const auto& n : in.snapshot.nodes)
+      if (n.id == node)
+        for (const auto& [k, v] : n.counters) {
+          if (k == "ai_input_tokens") st.input_tokens = static_cast<double>(v);
+          if (k == "ai_output_tokens") st.output_tokens = static_cast<double>(v);
+        }
     st.ai = IsAiType(st.type) || st.ai_calls_per_s + hits > 0;
     if (st.ai && ns && ns->config.is_object()) {
       st.model = ns->config.value("model", "");
@@ -449,7 +450,7 @@ Result<OptimizationReport> OptimizePipeline(const OpsInput& in, const std::strin
                                      ": a pipeline is sampled once a second while it runs");
   } else {
     SuggestConcurrency(in, r.model, spec, &r.suggestions);
-    SuggestCost(in, r.model, spec, &r.suggestions);
+    SuggestCost(r.model, spec, &r.suggestions);
     SuggestReliability(in, r.model, spec, &r.suggestions);
     if (r.model.input_bound())
       r.notes.push_back("the input is the limit: " + Num(r.model.input_per_s) +
@@ -548,6 +549,69 @@ json ToJson(const OptimizationReport& r) {
           {"since", r.since},    {"model", ToJson(r.model)},
           {"suggestions", sugg}, {"outcomes", outs},
           {"notes", r.notes}};
+}
+
+PipelineModel EstimateModel(const PipelineSpec& spec, const PlanAssumptions& a) {
+  PipelineModel m;
+  m.estimated = true;
+  m.input_per_s = a.events_per_second;
+  m.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (const NodeSpec* n : spec.AllNodes()) {
+    StageModel st;
+    st.node = n->id;
+    st.kind = NodeKindName(n->kind);
+    st.type = n->type;
+    st.concurrency = std::max(1, n->concurrency);
+    // Filters upstream are not known to drop anything yet: every event
+    // reaches every node.
+    st.reach = n->kind == NodeKind::kSource ? 0 : 1;
+    st.in_per_s = n->kind == NodeKind::kSource ? 0 : a.events_per_second;
+    // The nodes that call a chat model once per event (an agent's calls
+    // per event depend on its tools; an ml-processor is local).
+    const bool rag = n->type == "rag-processor" || n->type == "retrieval-augmented-processor";
+    st.ai = rag || n->type == "ai-processor" || n->type == "ai-router";
+    if (st.ai && n->config.is_object()) {
+      const nlohmann::json& c = rag && n->config.contains("llm") && n->config["llm"].is_object()
+                                    ? n->config["llm"]
+                                    : n->config;
+      st.model = c.value("model", "embedded");
+      ProviderChoice pc = ChooseProvider(st.model, c.value("provider", ""), "",
+                                         [](const std::string&) { return std::string("x"); });
+      st.provider = pc.provider;
+      Pricing price = DefaultPricing(st.provider, st.model);
+      if (n->config.contains("cost") && n->config["cost"].is_object()) {
+        price.input_per_mtok = n->config["cost"].value("input_per_mtok", price.input_per_mtok);
+        price.output_per_mtok = n->config["cost"].value("output_per_mtok", price.output_per_mtok);
+      }
+      st.ai_calls_per_s =
+          a.events_per_second * (n->type == "ai-router" ? a.router_model_share : 1.0);
+      st.input_tokens = a.input_tokens;
+      st.output_tokens = a.output_tokens;
+      st.cost_per_h =
+          st.ai_calls_per_s * 3600 *
+          (a.input_tokens * price.input_per_mtok + a.output_tokens * price.output_per_mtok) / 1e6;
+      if (a.events_per_second > 0) st.cost_per_event = st.cost_per_h / 3600 / a.events_per_second;
+    }
+    m.cost_per_h += st.cost_per_h;
+    m.stages.push_back(std::move(st));
+  }
+  return m;
+}
+
+OptimizationReport OptimizePlan(const PipelineSpec& spec, const PlanAssumptions& a) {
+  OptimizationReport r;
+  r.name = spec.metadata.name;
+  r.model = EstimateModel(spec, a);
+  std::optional<PipelineSpec> copy = spec;
+  SuggestCost(r.model, copy, &r.suggestions);
+  std::stable_sort(r.suggestions.begin(), r.suggestions.end(),
+                   [](const Suggestion& x, const Suggestion& y) { return x.gain > y.gain; });
+  r.notes.push_back("estimated before any run at " + Fixed(a.events_per_second, 0) +
+                    " events/s, ~" + Fixed(a.input_tokens, 0) + " input and ~" +
+                    Fixed(a.output_tokens, 0) +
+                    " output tokens per model call, list prices; once it runs, `flowctl ai "
+                    "optimize` measures instead");
+  return r;
 }
 
 }  // namespace flowctl::ai

@@ -1,10 +1,12 @@
 // PlanPipeline: picks the embedded planner or the model path, and the
 // follow-ups (optimizations, cost) offered after a plan.
+#include "flowctl/ai/planner.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <set>
 
-#include "flowctl/ai/planner.h"
+#include "flowctl/ai/optimize.h"
 #include "flowctl/config/loader.h"
 #include "flowctl/graph/graph.h"
 #include "internal.h"
@@ -17,10 +19,15 @@ using planner::Goal;
 // Components the composer knows how to configure; a highly ranked one that
 // is not among them is offered by name (so new components are found).
 bool Known(const std::string& type) {
-  static const std::set<std::string> k = {
-      "file", "stdin", "generator", "parse-json", "filter", "dedupe", "transform", "ml-processor",
-      "rag-processor", "retrieval-augmented-processor", "ai-processor", "ai-router", "route",
-      "selective-sink", "stdout", "null", "dead-letter"};
+  static const std::set<std::string> k = {"file",          "stdin",
+                                          "generator",     "parse-json",
+                                          "filter",        "dedupe",
+                                          "transform",     "ml-processor",
+                                          "rag-processor", "retrieval-augmented-processor",
+                                          "ai-processor",  "ai-router",
+                                          "route",         "selective-sink",
+                                          "stdout",        "null",
+                                          "dead-letter"};
   return k.count(type) > 0;
 }
 
@@ -59,8 +66,9 @@ void ConstraintNotes(const PlanRequest& r, Plan* p) {
                             std::to_string(c.max_cost_per_hour) +
                             ": use model: embedded (free, local) or a cheaper model");
     else
-      p->assumptions.push_back(remote ? "model cost fits max_cost_per_hour at the assumed rate"
-                                      : "the embedded models cost nothing, within max_cost_per_hour");
+      p->assumptions.push_back(remote
+                                   ? "model cost fits max_cost_per_hour at the assumed rate"
+                                   : "the embedded models cost nothing, within max_cost_per_hour");
   }
   if (c.required_throughput > 0)
     p->assumptions.push_back(
@@ -121,9 +129,10 @@ Result<Plan> PlanPipeline(const PlanRequest& request, const Registry& registry) 
   bool blank = true;
   for (char c : request.goal) blank = blank && std::isspace(static_cast<unsigned char>(c));
   if (blank)
-    return Status::Invalid("the goal is empty: describe what to read, what to do and where to "
-                           "send it, e.g. \"read orders.jsonl, keep orders over $100, write "
-                           "them to big.jsonl\"");
+    return Status::Invalid(
+        "the goal is empty: describe what to read, what to do and where to "
+        "send it, e.g. \"read orders.jsonl, keep orders over $100, write "
+        "them to big.jsonl\"");
   if (!request.provider.empty() && request.provider != "embedded")
     return planner::DraftWithModel(request, registry);
   if (request.provider.empty() && !request.model.empty() && request.model != "embedded")
@@ -135,7 +144,9 @@ Result<Plan> PlanPipeline(const PlanRequest& request, const Registry& registry) 
   if (intent.signals == 0)
     return Status::Invalid(
         "nothing in the goal names data to read, a processing step or a destination, so no "
-        "pipeline can serve it: \"" + request.goal + "\". Say what to read (a file, stdin, "
+        "pipeline can serve it: \"" +
+        request.goal +
+        "\". Say what to read (a file, stdin, "
         "generated events), what to do (filter, dedupe, sentiment, classify, route, score) and "
         "where results go (a file, stdout)");
   std::string name = request.name.empty() ? planner::DeriveName(goal) : planner::Slug(request.name);
@@ -171,7 +182,8 @@ Result<Plan> PlanPipeline(const PlanRequest& request, const Registry& registry) 
                             NodeKindName(m.descriptor->kind) + ": " + m.descriptor->summary +
                             ") matches '" + words +
                             "' in the goal but the planner does not configure it; add it by hand "
-                            "(flowctl components " + m.descriptor->type + ")");
+                            "(flowctl components " +
+                            m.descriptor->type + ")");
   }
   planner_impl::ConstraintNotes(request, &plan);
   st = planner::Finalize(registry, composed.why, &plan);
@@ -201,81 +213,77 @@ nlohmann::json Plan::ToJson() const {
     nodes_json.push_back({{"id", n.id}, {"type", n.type}, {"kind", n.kind}, {"why", n.why}});
   nlohmann::json diags = nlohmann::json::array();
   for (const auto& d : diagnostics)
-    diags.push_back({{"severity", d.severity == Diagnostic::Severity::kWarning ? "warning" : "note"},
-                     {"node", d.node_id}, {"message", d.message}});
-  return {{"name", spec.metadata.name}, {"yaml", yaml},           {"nodes", nodes_json},
-          {"warnings", warnings},       {"assumptions", assumptions}, {"diagnostics", diags},
-          {"planner", planner},         {"attempts", attempts},   {"valid", true}};
+    diags.push_back(
+        {{"severity", d.severity == Diagnostic::Severity::kWarning ? "warning" : "note"},
+         {"node", d.node_id},
+         {"message", d.message}});
+  return {{"name", spec.metadata.name},
+          {"yaml", yaml},
+          {"nodes", nodes_json},
+          {"warnings", warnings},
+          {"assumptions", assumptions},
+          {"diagnostics", diags},
+          {"planner", planner},
+          {"attempts", attempts},
+          {"valid", true}};
 }
 
 std::vector<std::string> SuggestOptimizations(const Plan& plan) {
+  // The plan's shape only; what a model costs and a cheaper one are
+  // OptimizePlan's (ai/optimize.h), the same code `ai optimize` prices with.
   std::vector<std::string> out;
-  bool remote = false, dedupe = false, ai = false, filter_first = true, seen_ai = false;
+  bool dedupe = false, ai = false, remote = false, filter_first = true;
   for (const NodeSpec* n : plan.spec.AllNodes()) {
     if (n->type == "dedupe") dedupe = true;
     if (n->type == "ai-processor" || n->type == "ai-router" || n->type == "rag-processor") {
       ai = true;
-      seen_ai = true;
-      std::string m = n->config.value("model", "embedded");
-      if (m != "embedded") {
-        remote = true;
-        if (!n->config.contains("cache"))
-          out.push_back(n->id + ": set cache: {max_entries: 10000} so repeated texts are not sent "
-                        "to " + m + " again (answers are cached by a hash of the prompt)");
-        if (m.find("gpt-4o-mini") == std::string::npos && m.rfind("gpt-4", 0) == 0)
-          out.push_back(n->id + ": gpt-4o-mini costs a fraction of " + m + " for sentiment and "
-                        "classification");
-      }
+      remote = remote || n->config.value("model", "embedded") != "embedded";
     }
-    if (n->type == "filter" && seen_ai) filter_first = false;
+    if (n->type == "filter" && ai) filter_first = false;
   }
   if (ai && !dedupe)
-    out.push_back("add a dedupe node before the AI nodes (key: id) so duplicates are not "
-                  "analyzed twice");
+    out.push_back(
+        "add a dedupe node before the AI nodes (key: id) so duplicates are not "
+        "analyzed twice");
   if (ai && !remote)
-    out.push_back("the embedded models are local heuristics: set model: gpt-4o-mini or "
-                  "claude-3-5-haiku-latest on the ai nodes for better accuracy (needs a key; "
-                  "costs money, see 'estimate cost')");
+    out.push_back(
+        "the embedded models are local heuristics: set model: gpt-4o-mini or "
+        "claude-3-5-haiku-latest on the ai nodes for better accuracy (needs a key; "
+        "costs money, see 'estimate cost')");
   if (!filter_first)
-    out.push_back("a filter runs after an AI node: if it does not need the AI's fields, move it "
-                  "first so fewer events reach the model");
+    out.push_back(
+        "a filter runs after an AI node: if it does not need the AI's fields, move it "
+        "first so fewer events reach the model");
   if (plan.spec.batch_size == 0)
-    out.push_back("batch_size: the default (a few hundred) suits throughput; lower it (64) for "
-                  "latency");
-  out.push_back("run with --workers N (default: all cores): stateless processors get one "
-                "instance per worker");
+    out.push_back(
+        "batch_size: the default (a few hundred) suits throughput; lower it (64) for "
+        "latency");
+  out.push_back(
+      "run with --workers N (default: all cores): stateless processors get one "
+      "instance per worker");
   return out;
 }
 
 CostEstimate EstimateCost(const Plan& plan, double eps) {
+  PlanAssumptions a;
+  a.events_per_second = eps;
+  PipelineModel m = EstimateModel(plan.spec, a);
   CostEstimate e;
   e.events_per_second = eps;
-  const double in_tokens = 250, out_tokens = 60;  // per event and model call
-  for (const NodeSpec* n : plan.spec.AllNodes()) {
-    if (n->type != "ai-processor" && n->type != "ai-router" && n->type != "rag-processor" &&
-        n->type != "retrieval-augmented-processor")
-      continue;
-    std::string model = n->config.value("model", "embedded");
-    if (n->type == "rag-processor" || n->type == "retrieval-augmented-processor")
-      model = n->config.value("llm", nlohmann::json::object()).value("model", "embedded");
-    auto choice = ChooseProvider(model, n->config.value("provider", ""), "",
-                                 [](const std::string&) { return std::string("x"); });
-    Pricing p = DefaultPricing(choice.provider, model);
-    double per_event = (in_tokens * p.input_per_mtok + out_tokens * p.output_per_mtok) / 1e6;
-    // ai-router asks the model only for events no rule or category decides.
-    if (n->type == "ai-router") per_event *= 0.1;
-    double hour = per_event * eps * 3600;
-    e.usd_per_hour += hour;
+  e.usd_per_hour = m.cost_per_h;
+  for (const auto& st : m.stages) {
+    if (!st.ai) continue;
     char buf[256];
-    std::snprintf(buf, sizeof(buf), "%s (%s, %s): $%.4f/hour", n->id.c_str(), n->type.c_str(),
-                  model.c_str(), hour);
+    std::snprintf(buf, sizeof(buf), "%s (%s, %s): $%.4f/hour", st.node.c_str(), st.type.c_str(),
+                  st.model.c_str(), st.cost_per_h);
     e.lines.push_back(buf);
   }
-  char buf[200];
-  std::snprintf(buf, sizeof(buf),
-                "assumes %.0f events/s, ~%.0f input and ~%.0f output tokens per model call, "
-                "list prices; the embedded models cost $0",
-                eps, in_tokens, out_tokens);
+  char buf[240];
+  std::snprintf(
+      buf, sizeof(buf),
+      "assumes %.0f events/s, ~%.0f input and ~%.0f output tokens per model call (an "
+      "ai-router asks for %.0f%% of its events), list prices; the embedded models cost $0",
+      eps, a.input_tokens, a.output_tokens, 100 * a.router_model_share);
   e.lines.push_back(buf);
   return e;
 }
