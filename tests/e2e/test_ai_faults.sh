@@ -100,7 +100,8 @@ expect_exit 0 "$FLOWCTL" delete orders --server "$ADDR"
 # The sink writes into a FIFO whose reader takes 300 lines/s; the source makes
 # 400 events/s of ~2 KB (the pipe's buffer holds a few dozen), so the sink's
 # queue grows by ~100 batches/s (one event per batch at this rate) and is full
-# 2000/100 = 20 s after the start: the known answer the forecast is held to.
+# about 2000/100 = 20 s after the start; the forecast is held to the time the
+# history measured it full.
 mkfifo "$DATA/slow.fifo"
 python3 - "$DATA/slow.fifo" <<'P' &
 import sys, time
@@ -126,24 +127,32 @@ spec:
     - {id: out, type: file, inputs: [gen], config: {path: "$DATA/slow.fifo"}}
 Y
 expect_exit 0 "$FLOWCTL" apply slow.yaml --server "$ADDR"
-STARTED=$(date +%s.%N)
 sleep 12
 "$FLOWCTL" ai predict slow --server "$ADDR" -o json > predict.json || fail "$(cat predict.json)"
 ASKED=$(date +%s.%N)
-python3 - predict.json "$STARTED" "$ASKED" <<'P' || fail "growing queue not forecast: $(head -c 2000 predict.json)"
+python3 - predict.json <<'P' || fail "growing queue not forecast: $(head -c 2000 predict.json)"
 import json, sys
 d = json.load(open(sys.argv[1]))
-started, asked = float(sys.argv[2]), float(sys.argv[3])
 q = [f for f in d["failures"] if f["kind"] == "queue_full"]
 assert q and q[0]["node"] == "out" and q[0]["threshold"] == 2000, d["failures"]
-f = q[0]
-# The growth is 400 - 300 = 100 batches/s by construction.
-assert 70 <= f["evidence"]["slope_per_s"] <= 130, f["evidence"]
-# Full at started + 20 s; the forecast, made ~12 s in, within 4 s of it.
-full_at = asked + f["eta_s"]
-assert abs(full_at - (started + 20)) <= 4, (full_at - started, f)
+# The growth is 400 - 300 = 100 batches/s by construction (less on a loaded
+# machine: the generator then falls behind its rate).
+assert 60 <= q[0]["evidence"]["slope_per_s"] <= 130, q[0]["evidence"]
 P
 sleep 13
+# The forecast made ~12 s in, against the time the queue was measured full.
+"$FLOWCTL" metrics slow --node out --since 1m --server "$ADDR" -o json > slow-metrics.json ||
+  fail "$(cat slow-metrics.json)"
+python3 - predict.json slow-metrics.json "$ASKED" <<'P' || fail "fill time mis-forecast"
+import json, sys
+f = [f for f in json.load(open(sys.argv[1]))["failures"] if f["kind"] == "queue_full"][0]
+m = json.load(open(sys.argv[2]))["nodes"][0]
+full = [t for t, q in zip(m["ts_ms"], m["metrics"]["queue_depth"]) if q >= 1990]
+assert full, m["metrics"]["queue_depth"]
+full_at, predicted = full[0] / 1000.0, float(sys.argv[3]) + f["eta_s"]
+assert abs(predicted - full_at) <= 4, (predicted - full_at, f)
+print("queue full forecast %.1f s off the measured time" % (predicted - full_at))
+P
 expect_exit 0 "$FLOWCTL" ai debug slow --server "$ADDR" --since 4s -o json
 python3 -c '
 import json, sys
