@@ -929,7 +929,7 @@ TEST(SeedTest, TemplateInstantiates) {
 }
 
 // The other kinds of the seed load as raw documents with a warning.
-TEST(SeedTest, OtherKindsLoadAsNotRunnableButTheMonitorIsChecked) {
+TEST(SeedTest, OtherKindsLoadAsNotRunnableButTheMonitorAndThePolicyAreChecked) {
   SKIP_WITHOUT_SEED();
   std::vector<std::string> blocks = SeedBlocks([](const std::string& b) {
     return b.find("apiVersion:") != std::string::npos &&
@@ -943,6 +943,20 @@ TEST(SeedTest, OtherKindsLoadAsNotRunnableButTheMonitorIsChecked) {
     ASSERT_EQ(r.documents.size(), 1u);
     kinds.push_back(r.documents[0].kind);
     EXPECT_TRUE(r.documents[0].raw["spec"].is_object());
+    if (r.documents[0].kind == "AIGovernancePolicy") {
+      // The seed's policy is read whole (governance/gate.h enforces it).
+      const GovernanceSpec& g = r.documents[0].governance;
+      ASSERT_EQ(g.approval_required.size(), 3u);
+      EXPECT_EQ(g.approval_required[0].action, "modify-production-pipeline");
+      EXPECT_DOUBLE_EQ(g.approval_required[0].ai_confidence_threshold, 0.95);
+      ASSERT_EQ(g.approval_required[1].conditions.size(), 2u);
+      EXPECT_EQ(g.approval_required[1].conditions[0].op, ">");
+      EXPECT_DOUBLE_EQ(g.approval_required[1].conditions[0].amount, 100);
+      EXPECT_EQ(g.approval_required[1].conditions[1].value, "high");
+      EXPECT_TRUE(g.approval_required[2].human_confirmation);
+      EXPECT_EQ(g.retention_s, 90 * 86400);
+      continue;
+    }
     if (r.documents[0].kind != "AIMonitor") {
       EXPECT_NE(FindDiag(r, "not runnable"), nullptr);
       continue;

@@ -268,6 +268,8 @@ int RunCli(int argc, char** argv) {
   serve->add_option("--state-dir", serve_opts.state_dir, "state directory (default ~/.flowctl)");
   serve->add_option("--token-file", serve_opts.token_file,
                     "bearer token callers must send; required beyond loopback");
+  serve->add_option("--auth-file", serve_opts.auth_file,
+                    "principals: tokens, groups, agent or person (docs/governance.md)");
   serve->add_option("--tls-cert", serve_opts.tls_cert, "PEM certificate (with --tls-key)");
   serve->add_option("--tls-key", serve_opts.tls_key, "PEM private key (with --tls-cert)");
   serve->add_option("--data-root", serve_opts.data_roots,
@@ -333,6 +335,25 @@ int RunCli(int argc, char** argv) {
   history->add_option("name", name, "pipeline name")->required();
   add_remote(history);
   int limit = 100;
+  auto* approvals = app.add_subcommand(
+      "approvals", "Actions held by a governance policy: list, show, approve, deny");
+  approvals->require_subcommand(1);
+  std::string approval_id;
+  auto* ap_list = approvals->add_subcommand("list", "Every approval, newest first");
+  add_remote(ap_list);
+  auto* ap_show = approvals->add_subcommand("show", "One approval, whole");
+  ap_show->add_option("id", approval_id, "approval id (apr-N)")->required();
+  add_remote(ap_show);
+  auto* ap_approve = approvals->add_subcommand(
+      "approve", "Approve: the held call runs, as its requester asked it");
+  ap_approve->add_option("id", approval_id, "approval id (apr-N)")->required();
+  ap_approve->add_option("--reason", reason, "recorded with the decision");
+  add_remote(ap_approve);
+  auto* ap_deny = approvals->add_subcommand("deny", "Deny: the held call never runs");
+  ap_deny->add_option("id", approval_id, "approval id (apr-N)")->required();
+  ap_deny->add_option("--reason", reason, "recorded with the decision");
+  add_remote(ap_deny);
+
   auto* audit = app.add_subcommand("audit", "The audit log of mutating calls");
   audit->add_option("--target", name, "only this pipeline");
   audit->add_option("--limit", limit, "newest N entries")->capture_default_str();
@@ -439,6 +460,7 @@ int RunCli(int argc, char** argv) {
   apply->add_option("--token-file", remote.token_file, "file holding the bearer token");
   add_tls(apply, &remote);
   apply->add_flag("--wait", wait, "with --server: follow the run until it ends");
+  apply->add_option("--reason", remote.reason, "with --server: why, kept in the audit log");
 
   try {
     app.parse(argc, argv);
@@ -481,6 +503,8 @@ int RunCli(int argc, char** argv) {
   if (rollback->parsed()) return RollbackCmd(name, to_version, reason, remote);
   if (history->parsed()) return HistoryCmd(name, remote);
   if (audit->parsed()) return AuditCmd(name, limit, remote);
+  for (auto* sub : {ap_list, ap_show, ap_approve, ap_deny})
+    if (sub->parsed()) return ApprovalsCmd(sub->get_name(), approval_id, reason, remote);
   if (metrics->parsed()) return MetricsCmd(metrics_opts, remote);
   if (ai_debug->parsed()) return AiDebug(debug_opts, remote);
   if (ai_optimize->parsed()) return AiOptimize(opt_opts, remote);

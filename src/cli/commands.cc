@@ -89,9 +89,10 @@ void PrintDiags(const std::vector<Diagnostic>& diags, bool quiet = false) {
 
 struct Loaded {
   config::LoadResult load;
-  std::vector<BuildResult> builds;    // one per runnable document
-  std::vector<size_t> build_docs;     // parallel: its index in load.documents
-  std::vector<std::string> monitors;  // AIMonitor names (run by a daemon)
+  std::vector<BuildResult> builds;  // one per runnable document
+  std::vector<size_t> build_docs;   // parallel: its index in load.documents
+  // AIMonitor and AIGovernancePolicy documents: kind, name (a daemon runs them).
+  std::vector<std::pair<std::string, std::string>> daemon_docs;
   std::vector<Diagnostic> diagnostics;
   bool ok = true;
 };
@@ -115,9 +116,9 @@ Loaded LoadAndBuild(const std::string& file, const config::LoadOptions& lo) {
       // A template a Pipeline of the file instantiates is not run itself; a
       // Pipeline whose template failed to instantiate has its errors.
       if (doc.kind == "PipelineTemplate" || doc.kind == "Pipeline") continue;
-      // A monitor is checked by the loader and runs on the daemon.
-      if (doc.kind == "AIMonitor") {
-        l.monitors.push_back(doc.metadata.name);
+      // A monitor or a policy is checked by the loader and runs on the daemon.
+      if (doc.kind == "AIMonitor" || doc.kind == "AIGovernancePolicy") {
+        l.daemon_docs.emplace_back(doc.kind, doc.metadata.name);
         continue;
       }
       l.diagnostics.push_back(
@@ -203,11 +204,11 @@ int Validate(const std::vector<std::string>& files, const CommonOptions& o) {
           std::cout << "\n";
         }
       }
-      for (const auto& m : l.monitors)
-        std::cout << f << ": AIMonitor '" << m
+      for (const auto& [kind, name] : l.daemon_docs)
+        std::cout << f << ": " << kind << " '" << name
                   << "' is valid (it runs on the daemon: flowctl apply " << f
                   << " --server ADDR)\n";
-      if (pipelines.empty() && l.monitors.empty())
+      if (pipelines.empty() && l.daemon_docs.empty())
         std::cout << f << ": no runnable pipeline in this file\n";
     } else if (!l.ok) {
       size_t errors = 0;
@@ -234,9 +235,9 @@ int Apply(const std::string& file, const ApplyOptions& a, const CommonOptions& o
     }
     return kExitInvalid;
   }
-  if (l.builds.empty() && !l.monitors.empty()) {
-    std::cerr << "flowctl: " << file << ": AIMonitor '" << l.monitors[0]
-              << "' runs on the daemon, over its pipelines' history: flowctl apply " << file
+  if (l.builds.empty() && !l.daemon_docs.empty()) {
+    std::cerr << "flowctl: " << file << ": " << l.daemon_docs[0].first << " '"
+              << l.daemon_docs[0].second << "' runs on the daemon: flowctl apply " << file
               << " --server ADDR\n";
     return kExitUsage;
   }

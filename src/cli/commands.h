@@ -16,12 +16,14 @@ enum ExitCode {
   kExitInvalid = 1,  // the pipeline (or input file) is invalid
   kExitUsage = 2,    // bad command line
   kExitRuntime = 3,  // the run failed
+  kExitPending = 4,  // held by the daemon's governance gate for an approval
+  kExitDenied = 5,   // the caller may not do this (governance)
 };
 
 struct CommonOptions {
-  std::vector<std::string> sets;  // --set k=v
+  std::vector<std::string> sets;    // --set k=v
   std::vector<std::string> params;  // --param NAME=VALUE (template parameters)
-  std::string output = "text";    // text | json (| markdown | yaml where offered)
+  std::string output = "text";      // text | json (| markdown | yaml where offered)
   bool quiet = false;
 };
 

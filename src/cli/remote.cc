@@ -19,6 +19,8 @@
 
 #include "client.h"
 #include "data_roots.h"
+#include "flowctl/ai/optimize.h"
+#include "flowctl/base/clock.h"
 #include "flowctl/control/http.h"
 #include "flowctl/control/server.h"
 #include "flowctl/engine/engine.h"
@@ -70,6 +72,10 @@ int Fail(const grpc::Status& st, const std::string& addr) {
       return kExitInvalid;
     case grpc::StatusCode::NOT_FOUND:
       return kExitUsage;
+    case grpc::StatusCode::ABORTED:
+      return kExitPending;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return kExitDenied;
     default:
       return kExitRuntime;
   }
@@ -245,6 +251,14 @@ int UnaryCommand(const RemoteOptions& r, int timeout_s,
 int Serve(const ServeOptions& o) {
   std::string state_dir = o.state_dir.empty() ? DefaultStateDir() : o.state_dir;
   control::ServerOptions so;
+  if (!o.auth_file.empty()) {
+    auto ids = governance::Identities::Load(o.auth_file);
+    if (!ids.ok()) {
+      std::cerr << "flowctl: --auth-file: " << ids.status().message() << "\n";
+      return kExitUsage;
+    }
+    so.identities = std::make_shared<const governance::Identities>(std::move(ids).value());
+  }
   so.listen = o.listen;
   so.tls_cert_file = o.tls_cert;
   so.tls_key_file = o.tls_key;
@@ -275,6 +289,17 @@ int Serve(const ServeOptions& o) {
     return kExitUsage;
   }
   eo.sandbox = sandbox.value();
+  auto gate = governance::Gate::Open(state_dir + "/governance", so.identities);
+  if (!gate.ok()) {
+    std::cerr << "flowctl: " << gate.status().message() << "\n";
+    return kExitRuntime;
+  }
+  so.gate = std::shared_ptr<governance::Gate>(std::move(gate).value());
+  eo.gate = so.gate;
+  // estimated-cost conditions: the model cost at the planner's assumptions.
+  eo.estimate_cost_per_h = [](const PipelineSpec& spec) {
+    return ai::EstimateModel(spec, ai::PlanAssumptions{}).cost_per_h;
+  };
   auto eng = engine::Engine::Open(eo);
   if (!eng.ok()) {
     if (eng.status().code() == StatusCode::kAlreadyExists)
@@ -429,6 +454,7 @@ int RemoteApply(const std::string& file, bool dry_run, bool wait, const CommonOp
   req.set_yaml(yaml);
   req.set_filename(file);
   req.set_dry_run(dry_run);
+  req.set_reason(r.reason);
   for (const auto& s : c.sets) {
     size_t eq = s.find('=');
     if (eq == std::string::npos) {
@@ -605,6 +631,53 @@ int AuditCmd(const std::string& target, int limit, const RemoteOptions& r) {
           std::printf("%-22s %-24s %-10s %-20s %s\n", Ago(e.time_ms()).c_str(), e.caller().c_str(),
                       e.action().c_str(), e.target().c_str(), e.result().c_str());
       });
+}
+
+int ApprovalsCmd(const std::string& verb, const std::string& id, const std::string& reason,
+                 const RemoteOptions& r) {
+  auto print = [](const v1::Approval& a, bool whole) {
+    std::printf("%-8s %-9s %-27s %-18s %-12s %s\n", a.id().c_str(), a.state().c_str(),
+                a.action().c_str(), a.pipeline().c_str(), a.requested_by().c_str(),
+                Ago(a.created_ms()).c_str());
+    if (!whole) return;
+    std::string approvers;
+    for (const auto& g : a.approvers()) approvers += (approvers.empty() ? "" : ", ") + g;
+    std::printf("  why:        %s (policy %s)\n  approvers:  %s%s\n", a.why().c_str(),
+                a.policy().c_str(), approvers.c_str(),
+                a.human_confirmation() ? " (a person must confirm)" : "");
+    if (!a.reason().empty()) std::printf("  reason:     %s\n", a.reason().c_str());
+    if (a.state() == "pending")
+      std::printf("  expires:    in %llds\n",
+                  static_cast<long long>((a.expires_ms() - UnixMs()) / 1000));
+    if (!a.decided_by().empty())
+      std::printf("  decided by: %s%s%s\n", a.decided_by().c_str(),
+                  a.decision_reason().empty() ? "" : ": ", a.decision_reason().c_str());
+    if (!a.result().empty()) std::printf("  result:     %s\n", a.result().c_str());
+  };
+  auto header = [] {
+    std::printf("%-8s %-9s %-27s %-18s %-12s %s\n", "ID", "STATE", "ACTION", "TARGET",
+                "REQUESTED BY", "AGE");
+  };
+  if (verb == "list" || verb == "show") {
+    v1::ListApprovalsRequest req;
+    req.set_id(id);
+    return UnaryCommand(r, 30, &v1::PipelineService::Stub::ListApprovals, req,
+                        [&](const v1::ListApprovalsResponse& resp) {
+                          header();
+                          for (const auto& a : resp.approvals()) print(a, verb == "show");
+                          if (resp.approvals().empty()) std::printf("(no approvals)\n");
+                        });
+  }
+  v1::DecideApprovalRequest req;
+  req.set_id(id);
+  req.set_approve(verb == "approve");
+  req.set_reason(reason);
+  // Approving runs the held call, which may drain a run first.
+  return UnaryCommand(r, kDrainDeadlineS, &v1::PipelineService::Stub::DecideApproval, req,
+                      [&](const v1::Approval& a) {
+                        header();
+                        print(a, true);
+                      });
 }
 
 int TopCmd(const std::string& name, int interval_ms, int iterations, const RemoteOptions& r) {

@@ -11,21 +11,23 @@
 namespace flowctl::cli {
 
 struct RemoteOptions {
-  std::string server;      // host:port or unix:PATH; "" = $FLOWCTL_SERVER or 127.0.0.1:8080
-  std::string token_file;  // "" = $FLOWCTL_TOKEN (the token itself) or none
+  std::string server;            // host:port or unix:PATH; "" = $FLOWCTL_SERVER or 127.0.0.1:8080
+  std::string token_file;        // "" = $FLOWCTL_TOKEN (the token itself) or none
   std::string output = "table";  // table | json | yaml
-  bool output_given = false;      // -o was on the command line (not the default)
+  bool output_given = false;     // -o was on the command line (not the default)
   // TLS to the daemon: tls_ca names the PEM roots to trust (else
   // $FLOWCTL_TLS_CA); tls, or an https:// server address, uses the system
   // roots when no CA file is given. Neither: plaintext.
   std::string tls_ca;
   bool tls = false;
+  std::string reason;  // apply --server: why, kept in the audit log
 };
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string state_dir;  // "" = ~/.flowctl
   std::string token_file;
+  std::string auth_file;  // tokens -> principals and groups (governance/identity.h)
   std::string tls_cert, tls_key;
   int workers = 0;
   int max_message_bytes = 4 * 1024 * 1024;
@@ -51,6 +53,9 @@ int RollbackCmd(const std::string& name, int to_version, const std::string& reas
                 const RemoteOptions& r);
 int HistoryCmd(const std::string& name, const RemoteOptions& r);
 int AuditCmd(const std::string& target, int limit, const RemoteOptions& r);
+// verb: list, show, approve, deny (id needed but for list).
+int ApprovalsCmd(const std::string& verb, const std::string& id, const std::string& reason,
+                 const RemoteOptions& r);
 int TopCmd(const std::string& name, int interval_ms, int iterations, const RemoteOptions& r);
 
 }  // namespace flowctl::cli

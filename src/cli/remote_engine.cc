@@ -33,8 +33,11 @@ StatusCode FromGrpcCode(grpc::StatusCode c) {
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return StatusCode::kResourceExhausted;
     case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::PERMISSION_DENIED:
       return StatusCode::kFailedPrecondition;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return StatusCode::kPermissionDenied;
+    case grpc::StatusCode::ABORTED:
+      return StatusCode::kPendingApproval;
     default:
       return StatusCode::kInternal;
   }

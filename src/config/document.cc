@@ -321,8 +321,16 @@ std::optional<Document> DocumentLoader::Load(const YAML::Node& root) {
   const bool is_pipeline = doc.kind == "Pipeline";
   const bool is_template = doc.kind == "PipelineTemplate";
   const bool is_monitor = doc.kind == "AIMonitor";
-  // A template is referenced by its name; a monitor is managed by it.
-  LoadMetadata(top, root, is_pipeline || is_template || is_monitor, &doc.metadata);
+  const bool is_governance = doc.kind == "AIGovernancePolicy";
+  // A template is referenced by its name; a monitor or a policy is managed by it.
+  LoadMetadata(top, root, is_pipeline || is_template || is_monitor || is_governance, &doc.metadata);
+  if (is_governance) {
+    if (const Entry* s = top.Find("spec"))
+      LoadGovernanceSpec(*s, r_, &doc.governance);
+    else
+      r_.Error(doc.mark, "", "missing 'spec'", "spec: {approval-required: [...], audit: {...}}");
+    return doc;
+  }
   if (is_monitor) {
     if (const Entry* s = top.Find("spec"))
       LoadMonitorSpec(*s, r_, &doc.monitor);

@@ -7,13 +7,12 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowctl/config/loader.h"
 #include "flowctl/spec/diagnostic.h"
@@ -40,10 +39,10 @@ class Reporter {
   const std::string& file() const { return file_; }
   Mark MarkOf(const YAML::Node& n) const { return ToMark(n.Mark(), file_); }
 
-  void Error(const Mark& mark, const std::string& node_id,
-             std::string message, std::string hint = "");
-  void Warning(const Mark& mark, const std::string& node_id,
-               std::string message, std::string hint = "");
+  void Error(const Mark& mark, const std::string& node_id, std::string message,
+             std::string hint = "");
+  void Warning(const Mark& mark, const std::string& node_id, std::string message,
+               std::string hint = "");
 
  private:
   std::string file_;
@@ -75,8 +74,8 @@ std::string PointerToken(std::string_view key);
 // runaway alias expansion) are reported; without it they are tolerated,
 // which suits copies kept only for display (Document::raw).
 nlohmann::json YamlToJson(const YAML::Node& node, const std::string& pointer,
-                          std::map<std::string, Mark>* marks,
-                          Reporter* reporter, const std::string& node_id);
+                          std::map<std::string, Mark>* marks, Reporter* reporter,
+                          const std::string& node_id);
 
 // --- Limits -----------------------------------------------------------------
 
@@ -135,15 +134,11 @@ class Entries {
 
 // The keys of map that are in valid (after NormalizeKey); reports unknown
 // keys (with a did-you-mean), non-string keys and duplicates.
-Entries KnownEntries(const YAML::Node& map,
-                     const std::vector<std::string>& valid,
-                     const std::string& where, const std::string& node_id,
-                     Reporter& r);
+Entries KnownEntries(const YAML::Node& map, const std::vector<std::string>& valid,
+                     const std::string& where, const std::string& node_id, Reporter& r);
 
 // A non-empty string value, or nullopt after reporting it.
-std::optional<std::string> ReadString(const Entry& e,
-                                      const std::string& node_id,
-                                      Reporter& r);
+std::optional<std::string> ReadString(const Entry& e, const std::string& node_id, Reporter& r);
 
 // --- Keys -------------------------------------------------------------------
 
@@ -156,8 +151,8 @@ std::string KeyHint(const std::string& key, const std::vector<std::string>& vali
 // --- on_error ---------------------------------------------------------------
 
 // Parses every accepted on_error form; reports and returns false otherwise.
-bool ParseErrorPolicy(const YAML::Node& value, Reporter& reporter,
-                      const std::string& node_id, ErrorPolicy* out);
+bool ParseErrorPolicy(const YAML::Node& value, Reporter& reporter, const std::string& node_id,
+                      ErrorPolicy* out);
 
 // --- Substitution -----------------------------------------------------------
 
@@ -189,15 +184,13 @@ struct ParamRefs {
 // does not parse: the YAML error after substitution explains it.
 std::vector<ParamScope> FindParamScopes(const std::string& text);
 
-std::string SubstituteVars(std::string_view text,
-                           const std::map<std::string, std::string>& vars,
+std::string SubstituteVars(std::string_view text, const std::map<std::string, std::string>& vars,
                            bool use_env, std::vector<MissingVar>* missing,
                            ParamRefs* params = nullptr);
 
 // The tokens of ParamRefs in every scalar (keys too) under node replaced by
 // the references they stand for, in place.
-void RestoreReferences(YAML::Node node,
-                       const std::vector<std::string>& originals);
+void RestoreReferences(YAML::Node node, const std::vector<std::string>& originals);
 
 // 1-based line and column of a byte offset.
 void LineColumn(std::string_view text, size_t offset, int* line, int* column);
@@ -205,9 +198,8 @@ void LineColumn(std::string_view text, size_t offset, int* line, int* column);
 // --- Overrides --------------------------------------------------------------
 
 // Applies the dotted --set entries to the Pipeline documents.
-void ApplyOverrides(
-    const std::vector<std::pair<std::string, std::string>>& overrides,
-    std::vector<Document>* documents, std::vector<Diagnostic>* diags);
+void ApplyOverrides(const std::vector<std::pair<std::string, std::string>>& overrides,
+                    std::vector<Document>* documents, std::vector<Diagnostic>* diags);
 
 // --- Document ---------------------------------------------------------------
 
@@ -219,8 +211,8 @@ std::optional<Document> LoadDocument(const YAML::Node& root, Reporter& reporter)
 // The pipeline part of a spec map (sources, processors, sinks, batch_size,
 // channel_capacity, extensions) -- a template's body. key_node is where
 // errors about the map as a whole point.
-void LoadPipelineBody(const YAML::Node& value, const YAML::Node& key_node,
-                      Reporter& reporter, PipelineSpec* spec);
+void LoadPipelineBody(const YAML::Node& value, const YAML::Node& key_node, Reporter& reporter,
+                      PipelineSpec* spec);
 
 // A file after substitution and parsing: its documents and, parallel to
 // them, the index of each one's root in YAML::LoadAll(text). Templates are
@@ -236,9 +228,8 @@ struct ParsedFile {
 
 // Substitutes, parses and loads text; problems go to diags. only_templates:
 // skip documents of other kinds (a file read for spec.template.path).
-ParsedFile ParseFile(std::string_view text, const std::string& filename,
-                     const LoadOptions& options, bool only_templates,
-                     std::vector<Diagnostic>* diags);
+ParsedFile ParseFile(std::string_view text, const std::string& filename, const LoadOptions& options,
+                     bool only_templates, std::vector<Diagnostic>* diags);
 
 // --- Templates --------------------------------------------------------------
 
@@ -250,6 +241,9 @@ void LoadTemplateSpec(const Entry& e, Reporter& r, TemplateSpec* out);
 // An AIMonitor's spec (monitor_doc.cc).
 void LoadMonitorSpec(const Entry& e, Reporter& r, MonitorSpec* out);
 
+// An AIGovernancePolicy's spec (governance_doc.cc).
+void LoadGovernanceSpec(const Entry& e, Reporter& r, GovernanceSpec* out);
+
 // A Pipeline's spec.template: {name, path, parameters}.
 void LoadTemplateRef(const Entry& e, Reporter& r, TemplateRef* out);
 
@@ -258,15 +252,13 @@ inline constexpr char kParamFile[] = "--param";
 
 // spec.parameters of a PipelineTemplate: a list of maps. Defaults, enums
 // and bounds are checked against the declared (or the default's) type.
-void LoadParameters(const Entry& e, Reporter& r,
-                    std::vector<TemplateParameter>* out);
+void LoadParameters(const Entry& e, Reporter& r, std::vector<TemplateParameter>* out);
 
 // v converted to p's type and checked against its enum and bounds; nullopt
 // after reporting "parameter 'p': ..." at mark. v is YAML-typed JSON, or a
 // string of text (from --param) that is read as the type.
 std::optional<nlohmann::json> CheckParameterValue(const TemplateParameter& p,
-                                                  const nlohmann::json& v,
-                                                  const Mark& mark,
+                                                  const nlohmann::json& v, const Mark& mark,
                                                   Reporter& r);
 
 // A value as text where it stands inside a longer string: 0.9, true, abc.

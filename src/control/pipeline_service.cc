@@ -1,7 +1,12 @@
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "convert.h"
+#include "flowctl/base/clock.h"
+#include "flowctl/base/strings.h"
+#include "flowctl/config/loader.h"
 #include "flowctl/control/metrics_proto.h"
+#include "flowctl/control/server.h"
 #include "services.h"
 
 namespace flowctl::control {
@@ -17,33 +22,72 @@ grpc::Status Required(const std::string& field, const std::string& value) {
   return FieldError(field, field + " is required");
 }
 
-// Looks at every byte of the caller's value whatever the first difference,
-// so that the time a wrong token takes does not tell how much of it was right.
-bool ConstantTimeEquals(const std::string& given, const std::string& want) {
-  unsigned char diff = given.size() == want.size() ? 0 : 1;
-  for (size_t i = 0; i < given.size(); ++i) {
-    unsigned char w = i < want.size() ? static_cast<unsigned char>(want[i]) : 0;
-    diff |= static_cast<unsigned char>(given[i]) ^ w;
-  }
-  return diff == 0;
-}
-
 }  // namespace
 
 grpc::Status Authorize(const CallContext& c, grpc::CallbackServerContext* ctx,
                        std::string* caller) {
-  *caller = ctx->peer();
-  if (c.token.empty()) return grpc::Status::OK;
   const auto& md = ctx->client_metadata();
   auto it = md.find("authorization");
+  std::string value = it == md.end() ? "" : std::string(it->second.data(), it->second.size());
+  if (c.identities != nullptr) {
+    // An auth file: the token names the principal; loopback without one is
+    // its `local` principal, when it has one.
+    if (!value.empty()) {
+      if (value.rfind("Bearer ", 0) == 0)
+        if (auto p = c.identities->ForToken(value.substr(7))) {
+          *caller = p->name;
+          return grpc::Status::OK;
+        }
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "invalid bearer token");
+    }
+    std::string peer = ctx->peer();
+    for (const char* prefix : {"ipv4:", "ipv6:"})
+      if (peer.rfind(prefix, 0) == 0) peer = peer.substr(std::strlen(prefix));
+    if (IsLoopback(peer) && c.identities->local()) {
+      *caller = c.identities->local()->name;
+      return grpc::Status::OK;
+    }
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "missing 'authorization: Bearer <token>' metadata");
+  }
+  *caller = ctx->peer();
+  if (c.token.empty()) return grpc::Status::OK;
   if (it == md.end())
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         "missing 'authorization: Bearer <token>' metadata");
-  std::string value(it->second.data(), it->second.size());
   if (!ConstantTimeEquals(value, "Bearer " + c.token))
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "invalid bearer token");
   *caller = "token@" + ctx->peer();
   return grpc::Status::OK;
+}
+
+// Agents do not change the rules they are governed by.
+Status MayGovern(const CallContext& c, const std::string& caller) {
+  if (c.identities == nullptr) return Status::OK();
+  auto p = c.identities->Find(caller);
+  if (p && p->agent)
+    return Status(StatusCode::kPermissionDenied,
+                  caller + " is an agent: governance policies are applied and deleted by people");
+  return Status::OK();
+}
+
+void ToProto(const governance::Approval& a, v1::Approval* p) {
+  p->set_id(a.id);
+  p->set_state(a.state);
+  p->set_action(a.action);
+  p->set_pipeline(a.pipeline);
+  p->set_policy(a.policy);
+  p->set_why(a.why);
+  p->set_requested_by(a.requested_by);
+  p->set_reason(a.reason);
+  for (const auto& g : a.approvers) p->add_approvers(g);
+  p->set_human_confirmation(a.human_confirmation);
+  p->set_created_ms(a.created_ms);
+  p->set_expires_ms(a.expires_ms);
+  p->set_decided_ms(a.decided_ms);
+  p->set_decided_by(a.decided_by);
+  p->set_decision_reason(a.decision_reason);
+  p->set_result(a.result);
 }
 
 #define FLOWCTL_AUTHORIZE() \
@@ -69,6 +113,38 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Apply(grpc::CallbackServerContext
   ar.caller = caller;
   ar.reason = req->reason();
   auto* reactor = ctx->DefaultReactor();
+  if (governance::Gate::IsPolicy(ar.yaml)) {
+    if (c_.gate == nullptr)
+      return Done(ctx, ToGrpc(Status(StatusCode::kFailedPrecondition,
+                                     "this control plane has no governance gate (a foreground "
+                                     "apply's); apply the policy to `flowctl serve`")));
+    if (Status st = MayGovern(c_, caller); !st.ok()) return Done(ctx, ToGrpc(st));
+    std::vector<Diagnostic> diags;
+    auto n = c_.gate->ApplyPolicy(ar.yaml, ar.filename, ar.dry_run, &diags);
+    if (!n.ok()) return Done(ctx, ToGrpc(n.status(), diags));
+    auto loaded = config::LoadString(ar.yaml, ar.filename, config::LoadOptions{});
+    const GovernanceSpec& g = loaded.documents[0].governance;
+    resp->set_name(loaded.documents[0].metadata.name);
+    resp->set_dry_run(ar.dry_run);
+    resp->set_state("enforced");
+    std::string plan = "AIGovernancePolicy " + resp->name() + ": " +
+                       std::to_string(g.approval_required.size()) + " approval rule(s)";
+    for (const auto& r : g.approval_required)
+      plan += "\n  " + r.action + " -> approvers " + Join(r.approvers, ", ") +
+              (r.human_confirmation ? " (a person)" : "");
+    resp->set_plan(plan + "\n");
+    if (!ar.dry_run) {
+      store::AuditRecord rec;
+      rec.time_ms = UnixMs();
+      rec.caller = caller;
+      rec.action = "apply-policy";
+      rec.target = resp->name();
+      rec.result = "ok";
+      rec.reasoning = ar.reason;
+      (void)c_.engine->Audit(rec);
+    }
+    return Done(ctx, grpc::Status::OK);
+  }
   if (ai::Monitors::IsMonitor(ar.yaml)) {
     if (c_.monitors == nullptr)
       return Done(ctx, ToGrpc(Status(StatusCode::kFailedPrecondition,
@@ -219,9 +295,18 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Delete(grpc::CallbackServerContex
   auto* reactor = ctx->DefaultReactor();
   c_.executor->Post([this, name = req->name(), reason = req->reason(), caller, resp, reactor] {
     Status st = c_.engine->Delete(name, caller, reason);
-    // A monitor of that name, when no pipeline has it.
-    if (st.code() == StatusCode::kNotFound && c_.monitors && c_.monitors->Has(name))
-      st = c_.monitors->Delete(name, caller);
+    // A monitor or a governance policy of that name, when no pipeline has it:
+    // removing either passes the gate as delete-resources.
+    bool monitor = c_.monitors && c_.monitors->Has(name);
+    bool policy = c_.gate && c_.gate->HasPolicy(name);
+    if (st.code() == StatusCode::kNotFound && (monitor || policy)) {
+      st = policy ? MayGovern(c_, caller) : Status::OK();
+      if (st.ok())
+        st = c_.engine->Govern(
+            {"delete-resources"}, name, caller, reason,
+            {{"op", policy ? "delete-policy" : "delete-monitor"}, {"name", name}});
+      if (st.ok()) st = policy ? c_.gate->DeletePolicy(name) : c_.monitors->Delete(name, caller);
+    }
     if (st.ok()) resp->set_name(name);
     reactor->Finish(ToGrpc(st));
   });
@@ -394,6 +479,36 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::ListMonitors(grpc::CallbackServer
       }
     }
   return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::ListApprovals(grpc::CallbackServerContext* ctx,
+                                                             const v1::ListApprovalsRequest* req,
+                                                             v1::ListApprovalsResponse* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (c_.gate == nullptr) return Done(ctx, grpc::Status::OK);
+  if (!req->id().empty()) {
+    auto a = c_.gate->Get(req->id());
+    if (!a.ok()) return Done(ctx, ToGrpc(a.status()));
+    ToProto(a.value(), resp->add_approvals());
+    return Done(ctx, grpc::Status::OK);
+  }
+  for (const auto& a : c_.gate->List()) ToProto(a, resp->add_approvals());
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* PipelineServiceImpl::DecideApproval(grpc::CallbackServerContext* ctx,
+                                                              const v1::DecideApprovalRequest* req,
+                                                              v1::Approval* resp) {
+  FLOWCTL_AUTHORIZE();
+  if (auto st = Required("id", req->id()); !st.ok()) return Done(ctx, st);
+  auto* reactor = ctx->DefaultReactor();
+  // An approval runs the held call, which may drain a run: not on a reactor.
+  c_.executor->Post([this, r = *req, caller, resp, reactor] {
+    auto a = c_.engine->DecideApproval(r.id(), caller, r.approve(), r.reason());
+    if (a.ok()) ToProto(a.value(), resp);
+    reactor->Finish(ToGrpc(a.ok() ? Status::OK() : a.status()));
+  });
+  return reactor;
 }
 
 }  // namespace flowctl::control

@@ -115,7 +115,7 @@ class ServerImpl {
       : opts_(std::move(o)),
         executor_(4),
         monitors_(OpenMonitors(e, opts_.monitors_dir, &monitors_status_)),
-        ctx_{e, &executor_, opts_.token, monitors_.get()},
+        ctx_{e, &executor_, opts_.token, monitors_.get(), opts_.identities.get(), opts_.gate.get()},
         pipelines_(ctx_),
         components_(ctx_),
         agents_(ctx_) {}
@@ -133,7 +133,12 @@ class ServerImpl {
 
   Status Start() {
     if (!monitors_status_.ok()) return monitors_status_;
-    if (!IsLoopback(opts_.listen) && opts_.token.empty())
+    if (monitors_)
+      ctx_.engine->OnApproved("delete-monitor",
+                              [m = monitors_.get()](const governance::Approval& a) {
+                                return m->Delete(a.pipeline, a.requested_by);
+                              });
+    if (!IsLoopback(opts_.listen) && opts_.token.empty() && !opts_.identities)
       return Status::Invalid("listening on " + opts_.listen +
                              " (beyond loopback) needs --token-file: a bearer token for callers");
     std::shared_ptr<grpc::ServerCredentials> creds;

@@ -52,11 +52,15 @@ class Executor {
 struct CallContext {
   engine::Engine* engine = nullptr;
   Executor* executor = nullptr;
-  std::string token;                 // empty = no auth
-  ai::Monitors* monitors = nullptr;  // null: this server runs no AIMonitor
+  std::string token;                                   // empty = no auth
+  ai::Monitors* monitors = nullptr;                    // null: this server runs no AIMonitor
+  const governance::Identities* identities = nullptr;  // null: no auth file
+  governance::Gate* gate = nullptr;                    // null: no governance
 };
 
-// Checks the bearer token; fills *caller with who is calling.
+// Checks the bearer token; fills *caller with who is calling: the
+// principal's name with an auth file, else "local" on loopback or
+// "token@PEER".
 grpc::Status Authorize(const CallContext& c, grpc::CallbackServerContext* ctx, std::string* caller);
 
 class PipelineServiceImpl final : public v1::PipelineService::CallbackService {
@@ -69,6 +73,12 @@ class PipelineServiceImpl final : public v1::PipelineService::CallbackService {
   grpc::ServerUnaryReactor* ListMonitors(grpc::CallbackServerContext*,
                                          const v1::ListMonitorsRequest*,
                                          v1::ListMonitorsResponse*) override;
+  grpc::ServerUnaryReactor* ListApprovals(grpc::CallbackServerContext*,
+                                          const v1::ListApprovalsRequest*,
+                                          v1::ListApprovalsResponse*) override;
+  grpc::ServerUnaryReactor* DecideApproval(grpc::CallbackServerContext*,
+                                           const v1::DecideApprovalRequest*,
+                                           v1::Approval*) override;
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext*, const v1::ListPipelinesRequest*,
                                  v1::ListPipelinesResponse*) override;
   grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext*, const v1::GetPipelineRequest*,

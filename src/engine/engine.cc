@@ -338,6 +338,49 @@ class Engine::Impl {
     return StartLocked(std::move(built->graph), version, v->yaml);
   }
 
+  static bool IsProduction(const std::map<std::string, std::string>& labels) {
+    for (const char* key : {"environment", "env"}) {
+      auto it = labels.find(key);
+      if (it != labels.end() && (it->second == "production" || it->second == "prod")) return true;
+    }
+    return false;
+  }
+
+  // The labels of a pipeline's current version ({} when it has none).
+  std::map<std::string, std::string> LabelsLocked(const std::string& name) const {
+    auto v = store_->GetVersion(name, 0);
+    if (!v.ok()) return {};
+    auto loaded = config::LoadString(v->yaml, name, config::LoadOptions{});
+    if (!loaded.ok() || loaded.documents.empty()) return {};
+    return loaded.documents[0].metadata.labels;
+  }
+
+  // The governance gate (governance/gate.h): OK when no policy holds the
+  // action; else a pending approval and kPendingApproval naming it.
+  Status GovernLocked(const std::vector<std::string>& kinds, const std::string& name,
+                      const std::map<std::string, std::string>& labels, const std::string& caller,
+                      const std::string& reason, const PipelineSpec* spec, const json& request) {
+    if (!opts_.gate) return Status::OK();
+    governance::Action a;
+    a.kinds = kinds;
+    a.pipeline = name;
+    a.labels = labels;
+    a.caller = caller;
+    a.reason = reason;
+    a.request = request;
+    if (spec && opts_.estimate_cost_per_h)
+      a.estimated_cost_per_h = opts_.estimate_cost_per_h(*spec);
+    governance::Verdict v = opts_.gate->Evaluate(a);
+    if (!v.hold) return Status::OK();
+    auto held = opts_.gate->Hold(a, v);
+    if (!held.ok()) return held.status();
+    return Status(StatusCode::kPendingApproval,
+                  held->id + ": " + v.why + " on '" + name + "' needs an approval by " +
+                      Join(v.approvers, " or ") + (v.human_confirmation ? " (a person)" : "") +
+                      " (policy " + v.policy + "); they run `flowctl approvals approve " +
+                      held->id + "`");
+  }
+
   void AuditLocked(const std::string& caller, const std::string& action, const std::string& target,
                    const json& args, const Status& result, const std::string& reason) {
     store::AuditRecord r;
@@ -353,7 +396,8 @@ class Engine::Impl {
 
   // ---- API ----------------------------------------------------------------
 
-  Result<ApplyResult> Apply(const ApplyRequest& req, std::vector<Diagnostic>* diags) {
+  Result<ApplyResult> Apply(const ApplyRequest& req, std::vector<Diagnostic>* diags,
+                            bool gated = true) {
     std::lock_guard<std::mutex> lk(mu_);
     auto built = Build(req.yaml, req.filename, req.vars, req.sets, req.params, diags, req.use_env,
                        req.sandbox ? opts_.sandbox.get() : nullptr);
@@ -394,6 +438,28 @@ class Engine::Impl {
       r.state = "running";
       AuditLocked(req.caller, "apply", r.name, args, Status::OK(), req.reason);
       return r;
+    }
+    if (gated) {
+      const PipelineSpec& spec = built->graph->spec();
+      std::vector<std::string> kinds = {"create-new-pipeline"};
+      auto labels = spec.metadata.labels;
+      if (current_version > 0) {
+        // The running version's labels count too: relabelling a production
+        // pipeline does not make its change a non-production one.
+        auto old = config::LoadString(before, r.name, config::LoadOptions{});
+        if (old.ok() && !old.documents.empty())
+          for (const auto& [k, v] : old.documents[0].metadata.labels) labels.emplace(k, v);
+        kinds = {"modify-pipeline"};
+        if (IsProduction(labels)) kinds.insert(kinds.begin(), "modify-production-pipeline");
+      }
+      json request = {{"op", "apply"},         {"yaml", req.yaml}, {"filename", req.filename},
+                      {"vars", req.vars},      {"sets", req.sets}, {"params", req.params},
+                      {"sandbox", req.sandbox}};
+      Status g = GovernLocked(kinds, r.name, labels, req.caller, req.reason, &spec, request);
+      if (!g.ok()) {
+        AuditLocked(req.caller, "apply", r.name, args, g, req.reason);
+        return g;
+      }
     }
     auto version = store_->PutVersion(r.name, built->canonical_yaml, req.caller);
     if (!version.ok()) return version.status();
@@ -509,9 +575,13 @@ class Engine::Impl {
         (names.empty() ? "; none are applied" : "; pipelines: " + Join(names, ", ")));
   }
 
-  Status Stop(const std::string& name, const std::string& caller, const std::string& reason) {
+  Status Stop(const std::string& name, const std::string& caller, const std::string& reason,
+              bool gated = true) {
     std::lock_guard<std::mutex> lk(mu_);
     Status st = store_->GetPipeline(name).ok() ? Status::OK() : NotFound(name);
+    if (st.ok() && gated)
+      st = GovernLocked({"stop"}, name, LabelsLocked(name), caller, reason, nullptr,
+                        {{"op", "stop"}, {"name", name}});
     if (st.ok()) {
       StopLocked(name);
       st = store_->SetDesiredState(name, "stopped");
@@ -520,9 +590,13 @@ class Engine::Impl {
     return st;
   }
 
-  Status Delete(const std::string& name, const std::string& caller, const std::string& reason) {
+  Status Delete(const std::string& name, const std::string& caller, const std::string& reason,
+                bool gated = true) {
     std::lock_guard<std::mutex> lk(mu_);
     Status st = store_->GetPipeline(name).ok() ? Status::OK() : NotFound(name);
+    if (st.ok() && gated)
+      st = GovernLocked({"delete-resources"}, name, LabelsLocked(name), caller, reason, nullptr,
+                        {{"op", "delete"}, {"name", name}});
     if (st.ok()) {
       StopLocked(name);
       deployments_.erase(name);
@@ -537,12 +611,15 @@ class Engine::Impl {
   }
 
   Result<ApplyResult> Rollback(const std::string& name, int to_version, const std::string& caller,
-                               const std::string& reason) {
+                               const std::string& reason, bool gated = true) {
     std::lock_guard<std::mutex> lk(mu_);
     json args = {{"to_version", to_version}};
     auto p = store_->GetPipeline(name);
-    if (!p.ok()) {
-      Status st = NotFound(name);
+    Status st = p.ok() ? Status::OK() : NotFound(name);
+    if (st.ok() && gated)
+      st = GovernLocked({"rollback"}, name, LabelsLocked(name), caller, reason, nullptr,
+                        {{"op", "rollback"}, {"name", name}, {"to_version", to_version}});
+    if (!st.ok()) {
       AuditLocked(caller, "rollback", name, args, st, reason);
       return st;
     }
@@ -573,7 +650,7 @@ class Engine::Impl {
                          name + "@v" + std::to_string(p->current_version),
                          name + "@v" + std::to_string(target));
     StopLocked(name);
-    Status st = store_->SetCurrentVersion(name, target);
+    st = store_->SetCurrentVersion(name, target);
     if (st.ok()) st = StartLocked(std::move(built->graph), target, v->yaml);
     args["version"] = target;  // the version that runs now, as apply records it
     AuditLocked(caller, "rollback", name, args, st, reason);
@@ -611,6 +688,8 @@ class Engine::Impl {
   std::unique_ptr<store::MetricHistory> history_;
   int64_t last_sample_ms_ = 0;
   bool stopping_ = false;
+  // Requests of other rooms an approval may run (Engine::OnApproved).
+  std::map<std::string, std::function<Status(const governance::Approval&)>> approved_ops_;
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -690,5 +769,81 @@ Result<nlohmann::json> Engine::ExplainDecision(const std::string& id) const {
   return ai::FindDecision(impl_->opts_.state_dir, id);
 }
 void Engine::Shutdown() { impl_->Shutdown(); }
+
+Result<governance::Approval> Engine::DecideApproval(const std::string& id, const std::string& who,
+                                                    bool approve, const std::string& reason) {
+  governance::Gate* gate = impl_->opts_.gate.get();
+  if (gate == nullptr)
+    return Status(StatusCode::kFailedPrecondition, "this engine has no governance gate");
+  auto decided = gate->Decide(id, who, approve, reason);
+  json args = {{"approval", id}};
+  {
+    std::lock_guard<std::mutex> lk(impl_->mu_);
+    impl_->AuditLocked(who, approve ? "approve" : "deny", decided.ok() ? decided->pipeline : "",
+                       args, decided.ok() ? Status::OK() : decided.status(), reason);
+  }
+  if (!decided.ok() || !approve) return decided;
+  // Run what was asked, as it was asked, by whom it was asked.
+  const governance::Approval& a = decided.value();
+  const json& q = a.request;
+  std::string op = q.value("op", "");
+  std::string why = "approved by " + who + " (" + id + ")" + (reason.empty() ? "" : ": " + reason) +
+                    (a.reason.empty() ? "" : "; asked: " + a.reason);
+  Status st;
+  if (op == "apply") {
+    ApplyRequest r;
+    r.yaml = q.value("yaml", "");
+    r.filename = q.value("filename", "<request>");
+    r.vars = q.value("vars", std::map<std::string, std::string>{});
+    r.sets = q.value("sets", std::vector<std::pair<std::string, std::string>>{});
+    r.params = q.value("params", std::vector<std::pair<std::string, std::string>>{});
+    r.sandbox = q.value("sandbox", true);
+    r.caller = a.requested_by;
+    r.reason = why;
+    std::vector<Diagnostic> diags;
+    auto applied = impl_->Apply(r, &diags, false);
+    st = applied.ok() ? Status::OK() : applied.status();
+  } else if (op == "stop") {
+    st = impl_->Stop(a.pipeline, a.requested_by, why, false);
+  } else if (op == "delete") {
+    st = impl_->Delete(a.pipeline, a.requested_by, why, false);
+  } else if (op == "rollback") {
+    auto rb = impl_->Rollback(a.pipeline, q.value("to_version", 0), a.requested_by, why, false);
+    st = rb.ok() ? Status::OK() : rb.status();
+  } else if (op == "delete-policy") {
+    st = gate->DeletePolicy(a.pipeline);
+  } else {
+    std::function<Status(const governance::Approval&)> run;
+    {
+      std::lock_guard<std::mutex> lk(impl_->mu_);
+      auto it = impl_->approved_ops_.find(op);
+      if (it != impl_->approved_ops_.end()) run = it->second;
+    }
+    st = run ? run(a)
+             : Status::Internal("approval " + id + " holds no request this engine runs ('" + op +
+                                "')");
+  }
+  if (op == "delete-policy") {  // the other ops audit themselves
+    std::lock_guard<std::mutex> lk(impl_->mu_);
+    impl_->AuditLocked(a.requested_by, op, a.pipeline, args, st, why);
+  }
+  (void)gate->Record(id, st.ok() ? "ok" : st.ToString());
+  return gate->Get(id);
+}
+
+const governance::Gate* Engine::gate() const { return impl_->opts_.gate.get(); }
+
+void Engine::OnApproved(const std::string& op,
+                        std::function<Status(const governance::Approval&)> run) {
+  std::lock_guard<std::mutex> lk(impl_->mu_);
+  impl_->approved_ops_[op] = std::move(run);
+}
+
+Status Engine::Govern(const std::vector<std::string>& kinds, const std::string& name,
+                      const std::string& caller, const std::string& reason,
+                      const nlohmann::json& request) {
+  std::lock_guard<std::mutex> lk(impl_->mu_);
+  return impl_->GovernLocked(kinds, name, {}, caller, reason, nullptr, request);
+}
 
 }  // namespace flowctl::engine

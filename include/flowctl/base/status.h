@@ -27,6 +27,8 @@ enum class StatusCode {
   kDeadlineExceeded,
   kResourceExhausted,
   kDataLoss,
+  kPermissionDenied,  // the caller may not do this (governance)
+  kPendingApproval,   // held by the governance gate until approved
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -34,31 +36,22 @@ const char* StatusCodeName(StatusCode code);
 class Status {
  public:
   Status() = default;
-  Status(StatusCode code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status OK() { return Status(); }
   static Status Invalid(std::string m) {
     return Status(StatusCode::kInvalidArgument, std::move(m));
   }
-  static Status NotFound(std::string m) {
-    return Status(StatusCode::kNotFound, std::move(m));
-  }
-  static Status Internal(std::string m) {
-    return Status(StatusCode::kInternal, std::move(m));
-  }
+  static Status NotFound(std::string m) { return Status(StatusCode::kNotFound, std::move(m)); }
+  static Status Internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
   static Status Unavailable(std::string m) {
     return Status(StatusCode::kUnavailable, std::move(m));
   }
   static Status Unimplemented(std::string m) {
     return Status(StatusCode::kUnimplemented, std::move(m));
   }
-  static Status Cancelled(std::string m) {
-    return Status(StatusCode::kCancelled, std::move(m));
-  }
-  static Status IoError(std::string m) {
-    return Status(StatusCode::kUnavailable, std::move(m));
-  }
+  static Status Cancelled(std::string m) { return Status(StatusCode::kCancelled, std::move(m)); }
+  static Status IoError(std::string m) { return Status(StatusCode::kUnavailable, std::move(m)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -73,7 +66,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     assert(!status_.ok());
   }
@@ -101,10 +94,10 @@ class Result {
   std::optional<T> value_;
 };
 
-#define FLOWCTL_RETURN_IF_ERROR(expr)      \
-  do {                                     \
-    ::flowctl::Status _st = (expr);        \
-    if (!_st.ok()) return _st;             \
+#define FLOWCTL_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::flowctl::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
 
 }  // namespace flowctl

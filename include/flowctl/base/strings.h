@@ -24,6 +24,9 @@ bool EndsWith(std::string_view s, std::string_view suffix);
 std::string ToLower(std::string_view s);
 // kebab-case -> snake_case.
 std::string SnakeCase(std::string_view s);
+// Compares every byte of both, whatever differs first, so that the time a
+// wrong token takes does not tell how much of it was right.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // Standard base64 (RFC 4648, with padding).
 std::string Base64Encode(std::string_view bytes);
 

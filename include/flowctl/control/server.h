@@ -25,6 +25,12 @@ struct ServerOptions {
   int max_message_bytes = 4 * 1024 * 1024;
   // Where AIMonitor documents are kept ("" = this server runs none).
   std::string monitors_dir;
+  // --auth-file: tokens -> principals with groups (null: the one token
+  // above, and every caller is "local").
+  std::shared_ptr<const governance::Identities> identities;
+  // The engine's governance gate, for AIGovernancePolicy documents and
+  // approvals (null: this server has none).
+  std::shared_ptr<governance::Gate> gate;
 };
 
 // True for 127.0.0.0/8, ::1, localhost and unix: addresses.

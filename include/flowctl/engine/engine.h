@@ -9,6 +9,7 @@
 #ifndef FLOWCTL_ENGINE_ENGINE_H_
 #define FLOWCTL_ENGINE_ENGINE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 #include "flowctl/base/sandbox.h"
 #include "flowctl/base/status.h"
 #include "flowctl/component/registry.h"
+#include "flowctl/governance/gate.h"
 #include "flowctl/runtime/metrics.h"
 #include "flowctl/spec/diagnostic.h"
 #include "flowctl/store/metric_history.h"
@@ -44,6 +46,13 @@ struct EngineOptions {
   // rollback and recovery, and again when the nodes open their files.
   // Null = no sandbox (an engine embedded in a person's own command).
   std::shared_ptr<const Sandbox> sandbox;
+  // The governance gate (the daemon's): Apply, Stop, Delete and Rollback
+  // ask it first; an action a policy holds is kept as a pending approval
+  // and the call returns kPendingApproval naming it. Null: no governance.
+  std::shared_ptr<governance::Gate> gate;
+  // The model cost of a pipeline in USD/hour, for `estimated-cost`
+  // conditions (set by the daemon from ai/optimize.h; null: unknown).
+  std::function<double(const PipelineSpec&)> estimate_cost_per_h;
 };
 
 struct ApplyRequest {
@@ -133,6 +142,22 @@ class Engine {
   Result<nlohmann::json> ExplainDecision(const std::string& id) const;
 
   const Registry& registry() const;
+  // Approves or denies a pending approval (governance/gate.h checks who may);
+  // an approval runs the held call as its requester asked it, once, and
+  // the approval keeps its result. Audited as "approve"/"deny".
+  Result<governance::Approval> DecideApproval(const std::string& id, const std::string& who,
+                                              bool approve, const std::string& reason);
+  const governance::Gate* gate() const;
+  // What an approved request with {"op": op} runs, for requests the engine
+  // does not own (e.g. the control plane's "delete-monitor"); registered
+  // at start-up, before any approval is decided.
+  void OnApproved(const std::string& op, std::function<Status(const governance::Approval&)> run);
+  // The gate for actions on things the engine does not own (policies,
+  // monitors): OK, or kPendingApproval naming the approval.
+  Status Govern(const std::vector<std::string>& kinds, const std::string& name,
+                const std::string& caller, const std::string& reason,
+                const nlohmann::json& request);
+
   // Stops every pipeline (draining) and the supervisor. Desired states stay
   // as they are, so a restart brings the same pipelines back.
   void Shutdown();

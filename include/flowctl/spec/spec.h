@@ -175,6 +175,52 @@ struct MonitorSpec {
   std::vector<MonitorAction> on_anomaly;
 };
 
+// kind: AIGovernancePolicy (the seed's "Security & Governance"): which
+// actions on pipelines need an approval, by whom, and how the audit log is
+// kept. Enforced by the daemon's governance gate (governance/gate.h).
+struct ApprovalCondition {
+  std::string kind;          // estimated_cost, data_sensitivity, label
+  std::string op;            // estimated_cost: >, >=, <, <=
+  double amount = 0;         // estimated_cost: USD per hour
+  std::string label, value;  // data_sensitivity / label: the metadata label and its value
+  std::string text;          // as written, for messages
+  Mark mark;
+};
+
+struct ApprovalRule {
+  std::string action;                  // one of GovernanceActions()
+  std::vector<std::string> approvers;  // groups; any member may approve
+  // An action an AI proposes with at least this confidence needs no
+  // approval; below it (or proposed by a person) it does. < 0: not set.
+  double ai_confidence_threshold = -1;
+  bool human_confirmation = false;  // no agent's token may approve
+  // Any one that holds makes the rule apply; none: the rule always applies.
+  std::vector<ApprovalCondition> conditions;
+  int64_t expires_s = 24 * 3600;  // a pending approval lapses after this
+  Mark mark;
+};
+
+struct GovernanceSpec {
+  std::vector<ApprovalRule> approval_required;
+  bool log_all_actions = true;
+  bool include_reasoning = true;
+  int64_t retention_s = 90 * 86400;  // audit records older than this are pruned
+};
+
+// The action classes of the governance gate, in the seed's words.
+inline const std::vector<std::string>& GovernanceActions() {
+  static const std::vector<std::string> kActions = {"create-new-pipeline",
+                                                    "modify-pipeline",
+                                                    "modify-production-pipeline",
+                                                    "delete-resources",
+                                                    "rollback",
+                                                    "stop",
+                                                    "scale",
+                                                    "switch-model",
+                                                    "self-healing"};
+  return kActions;
+}
+
 struct Document {
   std::string api_version;
   std::string kind;
@@ -188,6 +234,7 @@ struct Document {
   std::optional<TemplateRef> template_ref;  // a Pipeline's spec.template
   std::optional<Instantiation> instance;    // set when pipeline came from one
   MonitorSpec monitor;                      // valid when kind == "AIMonitor"
+  GovernanceSpec governance;                // valid when kind == "AIGovernancePolicy"
   nlohmann::json raw;                       // the whole document as JSON
 
   // A Pipeline (one referencing a template only once instantiated), or a

@@ -19,6 +19,7 @@
 
 #include "flowctl/ai/mcp.h"
 #include "flowctl/base/net.h"
+#include "flowctl/base/strings.h"
 #include "rpc.h"
 
 namespace flowctl::ai::mcp {
@@ -55,19 +56,6 @@ std::string NewSessionId() {
     }
   }
   return id;
-}
-
-// Compares all of both strings whatever differs, so that the time taken
-// does not tell an attacker how much of a guessed token was right.
-bool ConstantTimeEquals(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
 }
 
 // A header value in the "=?base64?...?=" form of 2026-07-28 decoded; other
