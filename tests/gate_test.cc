@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "flowctl/base/clock.h"
+#include "flowctl/engine/engine.h"
+
 namespace flowctl {
 namespace {
 
@@ -187,6 +190,44 @@ TEST_F(GateTest, AnInvalidPolicyIsRefusedWithFileLine) {
   ASSERT_FALSE(r.ok());
   ASSERT_FALSE(diags.empty());
   EXPECT_EQ(diags[0].mark.line, 13) << diags[0].ToString();
+}
+
+// retention: 90d (the default) prunes what is older, on the engine that
+// has the gate; records are dated in the past instead of moving a clock.
+TEST_F(GateTest, TheAuditLogIsPrunedPastTheRetention) {
+  engine::EngineOptions eo;
+  eo.gate = std::shared_ptr<governance::Gate>(std::move(gate));
+  auto e = engine::Engine::Open(eo);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  const int64_t day = int64_t{86400} * 1000, t = UnixMs();
+  for (int64_t age : {91 * day, 89 * day, int64_t{0}}) {
+    store::AuditRecord r;
+    r.time_ms = t - age;
+    r.caller = age ? "old" : "new";
+    r.action = "apply";
+    ASSERT_TRUE(e.value()->Audit(r).ok());
+  }
+  auto pruned = e.value()->PruneAudit();
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(pruned.value(), 1);
+  store::AuditQuery q;
+  q.caller = "old";
+  EXPECT_EQ(e.value()->AuditLog(q)->size(), 1u);  // the 89-day-old one
+  q.caller = "";
+  q.since_ms = t - day;
+  auto recent = e.value()->AuditLog(q);
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ(recent->front().caller, "new");
+  e.value()->Shutdown();
+  // No policy, no pruning.
+  engine::EngineOptions none;
+  auto e2 = engine::Engine::Open(none);
+  ASSERT_TRUE(e2.ok());
+  store::AuditRecord old;
+  old.time_ms = t - 400 * day;
+  ASSERT_TRUE(e2.value()->Audit(old).ok());
+  EXPECT_EQ(e2.value()->PruneAudit().value(), 0);
+  e2.value()->Shutdown();
 }
 
 }  // namespace

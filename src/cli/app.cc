@@ -334,7 +334,6 @@ int RunCli(int argc, char** argv) {
   auto* history = app.add_subcommand("history", "Versions and runs of a pipeline");
   history->add_option("name", name, "pipeline name")->required();
   add_remote(history);
-  int limit = 100;
   auto* approvals = app.add_subcommand(
       "approvals", "Actions held by a governance policy: list, show, approve, deny");
   approvals->require_subcommand(1);
@@ -355,8 +354,12 @@ int RunCli(int argc, char** argv) {
   add_remote(ap_deny);
 
   auto* audit = app.add_subcommand("audit", "The audit log of mutating calls");
-  audit->add_option("--target", name, "only this pipeline");
-  audit->add_option("--limit", limit, "newest N entries")->capture_default_str();
+  AuditFilter audit_filter;
+  audit->add_option("--target", audit_filter.target, "only this pipeline (or policy, monitor)");
+  audit->add_option("--caller", audit_filter.caller, "only this principal");
+  audit->add_option("--action", audit_filter.action, "only this action (apply, approve, ...)");
+  audit->add_option("--since", audit_filter.since, "only the last 90s, 15m, 1h, 24h, 7d, ...");
+  audit->add_option("--limit", audit_filter.limit, "newest N entries")->capture_default_str();
   add_remote(audit);
   AiDebugOptions debug_opts;
   auto* ai_debug = ai->add_subcommand(
@@ -502,7 +505,7 @@ int RunCli(int argc, char** argv) {
   if (del->parsed()) return DeleteCmd(name, reason, remote);
   if (rollback->parsed()) return RollbackCmd(name, to_version, reason, remote);
   if (history->parsed()) return HistoryCmd(name, remote);
-  if (audit->parsed()) return AuditCmd(name, limit, remote);
+  if (audit->parsed()) return AuditCmd(audit_filter, remote);
   for (auto* sub : {ap_list, ap_show, ap_approve, ap_deny})
     if (sub->parsed()) return ApprovalsCmd(sub->get_name(), approval_id, reason, remote);
   if (metrics->parsed()) return MetricsCmd(metrics_opts, remote);

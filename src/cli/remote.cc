@@ -21,6 +21,7 @@
 #include "data_roots.h"
 #include "flowctl/ai/optimize.h"
 #include "flowctl/base/clock.h"
+#include "flowctl/base/strings.h"
 #include "flowctl/control/http.h"
 #include "flowctl/control/server.h"
 #include "flowctl/engine/engine.h"
@@ -620,10 +621,20 @@ int HistoryCmd(const std::string& name, const RemoteOptions& r) {
       });
 }
 
-int AuditCmd(const std::string& target, int limit, const RemoteOptions& r) {
+int AuditCmd(const AuditFilter& f, const RemoteOptions& r) {
   v1::AuditRequest req;
-  req.set_target(target);
-  req.set_limit(limit);
+  req.set_target(f.target);
+  req.set_limit(f.limit);
+  req.set_caller(f.caller);
+  req.set_action(f.action);
+  if (!f.since.empty()) {
+    auto s = ParseSpan(f.since);
+    if (!s.ok()) {
+      std::cerr << "flowctl: --since: " << s.status().message() << "\n";
+      return kExitUsage;
+    }
+    req.set_since_s(s.value());
+  }
   return UnaryCommand(
       r, 30, &v1::PipelineService::Stub::Audit, req, [](const v1::AuditResponse& resp) {
         std::printf("%-22s %-24s %-10s %-20s %s\n", "TIME", "CALLER", "ACTION", "TARGET", "RESULT");

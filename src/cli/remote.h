@@ -52,7 +52,11 @@ int DeleteCmd(const std::string& name, const std::string& reason, const RemoteOp
 int RollbackCmd(const std::string& name, int to_version, const std::string& reason,
                 const RemoteOptions& r);
 int HistoryCmd(const std::string& name, const RemoteOptions& r);
-int AuditCmd(const std::string& target, int limit, const RemoteOptions& r);
+struct AuditFilter {
+  std::string target, caller, action, since;  // "" = any
+  int limit = 100;
+};
+int AuditCmd(const AuditFilter& f, const RemoteOptions& r);
 // verb: list, show, approve, deny (id needed but for list).
 int ApprovalsCmd(const std::string& verb, const std::string& id, const std::string& reason,
                  const RemoteOptions& r);

@@ -367,7 +367,13 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Audit(grpc::CallbackServerContext
                                                      const v1::AuditRequest* req,
                                                      v1::AuditResponse* resp) {
   FLOWCTL_AUTHORIZE();
-  auto entries = c_.engine->AuditLog(req->target(), req->limit() > 0 ? req->limit() : 100);
+  store::AuditQuery q;
+  q.target = req->target();
+  q.caller = req->caller();
+  q.action = req->action();
+  q.since_ms = req->since_s() > 0 ? UnixMs() - req->since_s() * 1000 : 0;
+  q.limit = req->limit() > 0 ? req->limit() : 100;
+  auto entries = c_.engine->AuditLog(q);
   if (!entries.ok()) return Done(ctx, ToGrpc(entries.status()));
   for (const auto& e : entries.value()) {
     auto* out = resp->add_entries();

@@ -213,11 +213,25 @@ class Engine::Impl {
     if (d.last.state == "succeeded") (void)store_->SetDesiredState(d.name, "completed");
   }
 
+  // Audit records past the shortest retention of the governance policies.
+  Result<int> PruneAudit(int64_t now) {
+    int64_t keep_s = opts_.gate ? opts_.gate->RetentionS() : 0;
+    if (keep_s <= 0) return 0;
+    return store_->PruneAudit(now - keep_s * 1000);
+  }
+
   void Supervise() {
     std::unique_lock<std::mutex> lk(mu_);
+    int64_t last_prune_ms = 0;
     while (!stopping_) {
       cv_.wait_for(lk, std::chrono::milliseconds(200));
       int64_t now = UnixMs();
+      if (now - last_prune_ms >= 60000) {
+        last_prune_ms = now;
+        auto pruned = PruneAudit(now);
+        if (pruned.ok() && pruned.value() > 0)
+          spdlog::info("pruned {} audit record(s) past the governance retention", pruned.value());
+      }
       bool sample = now - last_sample_ms_ >= 1000;
       if (sample) last_sample_ms_ = now;
       for (auto& [name, d] : deployments_) {
@@ -738,6 +752,10 @@ Result<std::vector<store::AuditRecord>> Engine::AuditLog(const std::string& targ
                                                          int limit) const {
   return impl_->store_->ListAudit(target, limit);
 }
+Result<std::vector<store::AuditRecord>> Engine::AuditLog(const store::AuditQuery& q) const {
+  return impl_->store_->ListAudit(q);
+}
+Result<int> Engine::PruneAudit() { return impl_->PruneAudit(UnixMs()); }
 Status Engine::Audit(const store::AuditRecord& record) {
   auto r = impl_->store_->Audit(record);
   return r.ok() ? Status::OK() : r.status();

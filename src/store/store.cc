@@ -190,9 +190,9 @@ Status Migrate(Database& db, const std::string& path) {
   if (!version.ok()) return version.status();
   if (version.value() > kSchemaVersion)
     return Status(StatusCode::kFailedPrecondition,
-                  "database '" + path + "' has schema version " +
-                      std::to_string(version.value()) + ", newer than this flowctl supports (" +
-                      std::to_string(kSchemaVersion) + "); upgrade flowctl");
+                  "database '" + path + "' has schema version " + std::to_string(version.value()) +
+                      ", newer than this flowctl supports (" + std::to_string(kSchemaVersion) +
+                      "); upgrade flowctl");
   if (version.value() == 0) return CreateSchema(db);
   return Status::OK();
 }
@@ -209,8 +209,8 @@ Result<Database> OpenDatabase(const std::string& path) {
 // --- Pipelines and versions ---
 
 Result<PipelineRecord> LoadPipeline(Database& db, const std::string& name) {
-  Result<Statement> stmt = db.Prepare(std::string("SELECT ") + kPipelineColumns +
-                                      " FROM pipelines WHERE name = ?");
+  Result<Statement> stmt =
+      db.Prepare(std::string("SELECT ") + kPipelineColumns + " FROM pipelines WHERE name = ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, name);
   Result<bool> row = stmt->Step();
@@ -232,8 +232,8 @@ Status VersionNotFound(Database& db, const std::string& name, int version) {
   int64_t low = stmt->ColumnInt64(0);
   int64_t high = stmt->ColumnInt64(1);
   if (high == 0) return Status::NotFound(message + "; it has no versions");
-  std::string range = low == high ? std::to_string(low)
-                                  : std::to_string(low) + ".." + std::to_string(high);
+  std::string range =
+      low == high ? std::to_string(low) : std::to_string(low) + ".." + std::to_string(high);
   return Status::NotFound(message + "; versions: " + range);
 }
 
@@ -469,8 +469,8 @@ Status Store::FinishRun(int64_t run_id, const std::string& status, const std::st
 Result<int> Store::MarkInterruptedRuns() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   Database& db = impl_->db;
-  Result<Statement> stmt = db.Prepare(
-      "UPDATE runs SET status = 'interrupted', ended_ms = ? WHERE status = 'running'");
+  Result<Statement> stmt =
+      db.Prepare("UPDATE runs SET status = 'interrupted', ended_ms = ? WHERE status = 'running'");
   if (!stmt.ok()) return stmt.status();
   FLOWCTL_RETURN_IF_ERROR(stmt->Bind(1, UnixMs()).Run());
   return db.Changes();
@@ -517,6 +517,30 @@ Result<std::vector<AuditRecord>> Store::ListAudit(const std::string& target, int
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, target).Bind(2, SqlLimit(limit));
   return CollectRows<AuditRecord>(stmt.value(), ReadAudit);
+}
+
+Result<std::vector<AuditRecord>> Store::ListAudit(const AuditQuery& q) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  // Each filter is a constant condition when unset, so one statement serves.
+  std::string sql = std::string("SELECT ") + kAuditColumns +
+                    " FROM audit WHERE (?1 = '' OR target = ?1) AND (?2 = '' OR caller = ?2)"
+                    " AND (?3 = '' OR action = ?3) AND time_ms >= ?4 ORDER BY id DESC LIMIT ?5";
+  Result<Statement> stmt = impl_->db.Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, q.target)
+      .Bind(2, q.caller)
+      .Bind(3, q.action)
+      .Bind(4, q.since_ms)
+      .Bind(5, SqlLimit(q.limit));
+  return CollectRows<AuditRecord>(stmt.value(), ReadAudit);
+}
+
+Result<int> Store::PruneAudit(int64_t before_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Result<Statement> stmt = impl_->db.Prepare("DELETE FROM audit WHERE time_ms < ?");
+  if (!stmt.ok()) return stmt.status();
+  FLOWCTL_RETURN_IF_ERROR(stmt->Bind(1, before_ms).Run());
+  return impl_->db.Changes();
 }
 
 }  // namespace flowctl::store

@@ -164,6 +164,15 @@ held = [x for x in e if x["action"] == "apply" and "PENDING_APPROVAL" in x["resu
 assert len(held) >= 2 and all(x["caller"] == "bob" for x in held), held
 P
 
+# Filters: a principal's held applies.
+as alice audit --caller bob --action apply --since 1h -o json > bob.json
+python3 - bob.json <<'P' || fail "audit filters: $(cat bob.json)"
+import json, sys
+e = json.load(open(sys.argv[1]))["entries"]
+assert e and all(x["caller"] == "bob" and x["action"] == "apply" for x in e), e
+P
+expect_as 2 alice audit --since 2x
+
 # Restart: the policy and the pending approvals are still there.
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 start_server d2.log --listen 127.0.0.1:0 --http-listen off --state-dir "$WORK/d" \

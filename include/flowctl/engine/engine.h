@@ -123,6 +123,10 @@ class Engine {
   Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) const;
   Result<std::vector<store::RunRecord>> Runs(const std::string& name, int limit) const;
   Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target, int limit) const;
+  Result<std::vector<store::AuditRecord>> AuditLog(const store::AuditQuery& query) const;
+  // Deletes audit records past the governance policies' retention (the
+  // shortest; nothing without a policy). The daemon runs it every minute.
+  Result<int> PruneAudit();
   // Records an action taken outside the engine's own calls (e.g. a plan).
   Status Audit(const store::AuditRecord& record);
 

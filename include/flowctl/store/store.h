@@ -29,8 +29,8 @@ struct PipelineVersion {
 
 struct PipelineRecord {
   std::string name;
-  int current_version = 0;      // the version that runs (or would)
-  std::string desired_state;    // "running", "stopped", "completed", "quarantined"
+  int current_version = 0;    // the version that runs (or would)
+  std::string desired_state;  // "running", "stopped", "completed", "quarantined"
   int64_t updated_ms = 0;
 };
 
@@ -54,6 +54,12 @@ struct AuditRecord {
   std::string arguments;  // JSON
   std::string result;     // "ok" or the error message
   std::string reasoning;  // why, when an agent gave a reason
+};
+
+struct AuditQuery {
+  std::string target, caller, action;  // "" = any
+  int64_t since_ms = 0;                // records at or after
+  int limit = 100;
 };
 
 class Store {
@@ -86,11 +92,16 @@ class Store {
                    const std::string& counters_json);
   // Runs still marked "running" (left by a crash) become "interrupted".
   Result<int> MarkInterruptedRuns();
-  Result<std::vector<RunRecord>> ListRuns(const std::string& name, int limit) const;  // newest first
+  Result<std::vector<RunRecord>> ListRuns(const std::string& name,
+                                          int limit) const;  // newest first
 
   Result<int64_t> Audit(const AuditRecord& record);
   // Newest first; target "" = all.
   Result<std::vector<AuditRecord>> ListAudit(const std::string& target, int limit) const;
+  Result<std::vector<AuditRecord>> ListAudit(const AuditQuery& query) const;  // newest first
+  // Deletes the records older than before_ms (a governance policy's
+  // audit retention); returns how many.
+  Result<int> PruneAudit(int64_t before_ms);
 
  private:
   class Impl;
