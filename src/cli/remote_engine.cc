@@ -125,6 +125,27 @@ ai::ComponentInfo FromProto(const v1::ComponentInfo& c) {
   return out;
 }
 
+governance::Approval FromProto(const v1::Approval& p) {
+  governance::Approval a;
+  a.id = p.id();
+  a.state = p.state();
+  a.action = p.action();
+  a.pipeline = p.pipeline();
+  a.policy = p.policy();
+  a.why = p.why();
+  a.requested_by = p.requested_by();
+  a.reason = p.reason();
+  a.approvers.assign(p.approvers().begin(), p.approvers().end());
+  a.human_confirmation = p.human_confirmation();
+  a.created_ms = p.created_ms();
+  a.expires_ms = p.expires_ms();
+  a.decided_ms = p.decided_ms();
+  a.decided_by = p.decided_by();
+  a.decision_reason = p.decision_reason();
+  a.result = p.result();
+  return a;
+}
+
 class RemoteEngine final : public ai::EngineApi {
  public:
   explicit RemoteEngine(const RemoteOptions& r) : client_(r) {
@@ -270,6 +291,35 @@ class RemoteEngine final : public ai::EngineApi {
       out.push_back({e.id(), e.time_ms(), e.caller(), e.action(), e.target(), e.arguments(),
                      e.result(), e.reasoning()});
     return out;
+  }
+
+  Result<std::vector<governance::Approval>> Approvals(const std::string& id) override {
+    if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
+    v1::ListApprovalsRequest req;
+    req.set_id(id);
+    v1::ListApprovalsResponse resp;
+    grpc::ClientContext ctx;
+    client_.Prepare(&ctx, kCallS);
+    grpc::Status st = client_.stub().ListApprovals(&ctx, req, &resp);
+    if (!st.ok()) return FromGrpc(st, client_.address());
+    std::vector<governance::Approval> out;
+    for (const auto& a : resp.approvals()) out.push_back(FromProto(a));
+    return out;
+  }
+
+  Result<governance::Approval> DecideApproval(const std::string& id, bool approve,
+                                              const std::string& reason) override {
+    if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
+    v1::DecideApprovalRequest req;
+    req.set_id(id);
+    req.set_approve(approve);
+    req.set_reason(reason);
+    v1::Approval resp;
+    grpc::ClientContext ctx;
+    client_.Prepare(&ctx, kDrainS);  // approving runs the held call
+    grpc::Status st = client_.stub().DecideApproval(&ctx, req, &resp);
+    if (!st.ok()) return FromGrpc(st, client_.address());
+    return FromProto(resp);
   }
 
   Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) override {

@@ -1,7 +1,5 @@
 #include "flowctl/governance/identity.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -9,16 +7,13 @@
 #include <sstream>
 
 #include "flowctl/base/strings.h"
+#include "flowctl/config/auth_file.h"
 
 namespace flowctl::governance {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string At(const std::string& path, const YAML::Node& n) {
-  return path + ":" + std::to_string(n.Mark().line + 1);
-}
 
 Result<std::string> ReadToken(const fs::path& file) {
   std::ifstream in(file);
@@ -35,32 +30,6 @@ Result<std::string> ReadToken(const fs::path& file) {
   return t;
 }
 
-Result<std::vector<std::string>> Groups(const std::string& path, const YAML::Node& n) {
-  std::vector<std::string> out;
-  if (!n) return out;
-  if (!n.IsSequence()) return Status::Invalid(At(path, n) + ": 'groups' must be a list of names");
-  for (const auto& g : n) {
-    if (!g.IsScalar() || g.Scalar().empty())
-      return Status::Invalid(At(path, g) + ": a group is a name");
-    out.push_back(g.Scalar());
-  }
-  return out;
-}
-
-Status CheckKeys(const std::string& path, const YAML::Node& map,
-                 const std::vector<std::string>& valid) {
-  for (const auto& kv : map) {
-    std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
-    if (std::find(valid.begin(), valid.end(), k) == valid.end()) {
-      std::string guess = DidYouMean(k, valid);
-      return Status::Invalid(At(path, kv.first) + ": unknown key '" + k + "' (" +
-                             (guess.empty() ? "" : "did you mean '" + guess + "'? ") +
-                             "valid: " + Join(valid, ", ") + ")");
-    }
-  }
-  return Status::OK();
-}
-
 }  // namespace
 
 bool Principal::InGroup(const std::string& group) const {
@@ -70,75 +39,46 @@ bool Principal::InGroup(const std::string& group) const {
 Identities::Identities() { local_ = Principal{"local", {}, false}; }
 
 Result<Identities> Identities::Load(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return Status::NotFound("cannot read the auth file " + path);
-  } catch (const YAML::Exception& e) {
-    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
-  if (!root.IsMap())
-    return Status::Invalid(path + ": the auth file is a map: principals: [...], local: {...}");
-  if (Status st = CheckKeys(path, root, {"principals", "local"}); !st.ok()) return st;
+  auto spec = config::LoadAuthFile(path);
+  if (!spec.ok()) return spec.status();
   Identities ids;
   ids.from_file_ = true;
   ids.local_.reset();
   const fs::path dir = fs::path(path).parent_path();
   std::set<std::string> names, tokens;
-  const YAML::Node list = root["principals"];
-  if (!list || !list.IsSequence() || list.size() == 0)
-    return Status::Invalid(path + ": 'principals' must be a non-empty list");
-  for (const auto& p : list) {
-    if (!p.IsMap()) return Status::Invalid(At(path, p) + ": a principal is a map");
-    if (Status st = CheckKeys(path, p, {"name", "token-file", "token", "groups", "kind"}); !st.ok())
-      return st;
+  for (const auto& p : spec->principals) {
+    std::string at = path + ":" + std::to_string(p.line);
     Entry e;
-    e.who.name = p["name"] && p["name"].IsScalar() ? p["name"].Scalar() : "";
+    e.who = Principal{p.name, p.groups, p.agent};
     if (e.who.name.empty() || e.who.name == "local")
-      return Status::Invalid(At(path, p) + ": a principal needs a 'name' (not 'local')");
+      return Status::Invalid(at + ": a principal needs a 'name' (not 'local')");
     if (!names.insert(e.who.name).second)
-      return Status::Invalid(At(path, p) + ": principal '" + e.who.name + "' is named twice");
-    std::string kind = p["kind"] && p["kind"].IsScalar() ? p["kind"].Scalar() : "person";
-    if (kind != "person" && kind != "agent")
-      return Status::Invalid(At(path, p) + ": kind '" + kind + "' is not person or agent");
-    e.who.agent = kind == "agent";
-    auto groups = Groups(path, p["groups"]);
-    if (!groups.ok()) return groups.status();
-    e.who.groups = groups.value();
-    if (p["token-file"] && p["token-file"].IsScalar()) {
-      fs::path f = p["token-file"].Scalar();
+      return Status::Invalid(at + ": principal '" + e.who.name + "' is named twice");
+    if (!p.token_file.empty()) {
+      fs::path f = p.token_file;
       if (f.is_relative()) f = dir / f;
       auto t = ReadToken(f);
-      if (!t.ok()) return Status::Invalid(At(path, p) + ": " + t.status().message());
+      if (!t.ok()) return Status::Invalid(at + ": " + t.status().message());
       e.token = t.value();
-    } else if (p["token"] && p["token"].IsScalar()) {
-      e.token = p["token"].Scalar();
+    } else if (!p.token.empty()) {
+      e.token = p.token;
       if (e.token.size() < 16)
-        return Status::Invalid(At(path, p) + ": the token has fewer than 16 characters");
+        return Status::Invalid(at + ": the token has fewer than 16 characters");
     } else {
-      return Status::Invalid(At(path, p) + ": principal '" + e.who.name +
+      return Status::Invalid(at + ": principal '" + e.who.name +
                              "' needs 'token-file' (or 'token')");
     }
     if (!tokens.insert(e.token).second)
-      return Status::Invalid(At(path, p) + ": principal '" + e.who.name +
+      return Status::Invalid(at + ": principal '" + e.who.name +
                              "' has the token of another principal");
     ids.principals_.push_back(std::move(e));
   }
-  const YAML::Node local = root["local"];
-  if (local && !(local.IsScalar() && local.Scalar() == "none")) {
-    if (!local.IsMap())
-      return Status::Invalid(At(path, local) + ": 'local' is {name, groups} or none");
-    if (Status st = CheckKeys(path, local, {"name", "groups"}); !st.ok()) return st;
-    Principal l;
-    l.name = local["name"] && local["name"].IsScalar() ? local["name"].Scalar() : "local";
-    if (names.count(l.name))
-      return Status::Invalid(At(path, local) + ": the local principal's name '" + l.name +
+  if (spec->local) {
+    if (names.count(spec->local_name))
+      return Status::Invalid(path + ":" + std::to_string(spec->local_line) +
+                             ": the local principal's name '" + spec->local_name +
                              "' is taken by a principal with a token");
-    auto groups = Groups(path, local["groups"]);
-    if (!groups.ok()) return groups.status();
-    l.groups = groups.value();
-    ids.local_ = l;
+    ids.local_ = Principal{spec->local_name, spec->local_groups, false};
   }
   return ids;
 }

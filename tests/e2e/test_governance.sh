@@ -130,6 +130,53 @@ expect_as 0 alice approvals deny "$DENIED" --reason "not now"
 sleep 1
 grep -q '"v":"v3"' "$DATA/orders.jsonl" && fail "a denied change ran"
 
+# Over MCP: the agent's session (flowctl mcp --server with its token) applies
+# a production change; the daemon holds it, the agent polls get_approval, a
+# person approves on the CLI, and the agent sees it ran.
+pipeline orders production v4 > orders-v4.yaml
+python3 - "$FLOWCTL" "$ADDR" "$WORK/bot.token" orders-v4.yaml mcp-id <<'P' || fail "MCP held apply"
+import json, subprocess, sys
+flowctl, addr, token, doc, out = sys.argv[1:6]
+p = subprocess.Popen([flowctl, "mcp", "--server", addr, "--token-file", token],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+n = [0]
+def rpc(method, params):
+    n[0] += 1
+    p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": n[0], "method": method, "params": params}) + "\n")
+    p.stdin.flush()
+    while True:
+        m = json.loads(p.stdout.readline())
+        if m.get("id") == n[0]:
+            return m
+def call(name, args):
+    r = rpc("tools/call", {"name": name, "arguments": args})["result"]
+    return r.get("isError", False), r["content"][0]["text"]
+rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                   "clientInfo": {"name": "t", "version": "1"}})
+p.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
+p.stdin.flush()
+yaml = open(doc).read()
+err, text = call("preview_apply", {"yaml": yaml})
+assert not err, text
+token_ = json.loads(text)["plan_token"]
+err, text = call("apply_pipeline", {"yaml": yaml, "plan_token": token_, "reason": "agent: tag v4"})
+assert err and "apr-" in text and "needs an approval" in text, text
+apr = "apr-" + text.split("apr-")[1].split(":")[0]
+err, text = call("get_approval", {"approval_id": apr})
+a = json.loads(text)["approvals"][0]
+assert not err and a["state"] == "pending" and a["requested_by"] == "bot", a
+# The agent is a senior engineer too, but not for its own request.
+err, text = call("decide_approval", {"approval_id": apr, "approve": True, "reason": "me"})
+assert err and "their own request" in text, text
+open(out, "w").write(apr)
+p.stdin.close()
+p.wait(timeout=10)
+P
+MCP_APR=$(cat mcp-id)
+expect_as 0 alice approvals approve "$MCP_APR" --reason "ok for the bot"
+sleep 1.5
+grep -q '"v":"v4"' "$DATA/orders.jsonl" || fail "the agent's approved change did not run"
+
 # Sensitive data: a new pipeline labelled data-sensitivity high waits for a team lead.
 sed 's/labels: {environment: staging}/labels: {environment: staging, data-sensitivity: high}/' \
   <(pipeline pii staging x) > pii.yaml
@@ -159,9 +206,10 @@ e = json.load(open(sys.argv[1]))["entries"]
 approve = [x for x in e if x["action"] == "approve"]
 assert approve and approve[-1]["caller"] == "alice" and approve[-1]["reasoning"] == "reviewed the diff", approve
 applied = [x for x in e if x["action"] == "apply" and x["result"] == "ok" and "approved by alice" in x.get("reasoning", "")]
-assert applied and applied[0]["caller"] == "bob", e
+assert {x["caller"] for x in applied} == {"bob", "bot"}, applied
 held = [x for x in e if x["action"] == "apply" and "PENDING_APPROVAL" in x["result"]]
-assert len(held) >= 2 and all(x["caller"] == "bob" for x in held), held
+assert len(held) >= 3 and {x["caller"] for x in held} == {"bob", "bot"}, held
+assert [x["reasoning"] for x in held if x["caller"] == "bot"] == ["agent: tag v4"], held
 P
 
 # Filters: a principal's held applies.

@@ -39,10 +39,11 @@ const ALL_TOOLS = [
   "create_pipeline", "validate_pipeline", "list_components", "describe_component",
   "preview_apply", "apply_pipeline", "get_pipeline_status", "analyze_pipeline_performance",
   "stop_pipeline", "rollback_pipeline", "get_audit_log", "explain_decision", "get_metrics",
-  "debug_pipeline", "optimize_pipeline", "predict_failures", "apply_fix",
+  "debug_pipeline", "optimize_pipeline", "predict_failures", "apply_fix", "get_approval",
+  "decide_approval",
 ];
 const WRITE_TOOLS = ["create_pipeline", "apply_pipeline", "stop_pipeline", "rollback_pipeline",
-  "apply_fix"];
+  "apply_fix", "decide_approval"];
 
 function text(result) {
   assert.equal(result.content[0].type, "text");

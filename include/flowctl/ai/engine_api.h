@@ -67,6 +67,12 @@ class EngineApi {
   virtual Result<std::vector<store::SchemaEpoch>> Schemas(const std::string& name,
                                                           const std::string& node,
                                                           int64_t since_s) = 0;
+  // The governance gate's approvals (id "" = all, newest first; none when
+  // the engine has no gate), and a decision on one (the daemon checks who
+  // may: the caller's principal, never what the client claims).
+  virtual Result<std::vector<governance::Approval>> Approvals(const std::string& id) = 0;
+  virtual Result<governance::Approval> DecideApproval(const std::string& id, bool approve,
+                                                      const std::string& reason) = 0;
   // The versions of a pipeline; over gRPC without their documents (yaml "").
   virtual Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) = 0;
 

@@ -687,6 +687,58 @@ void GetAuditLogTool(ToolRegistry& registry, const Deps& d) {
                         }});
 }
 
+// What an agent sees of an approval: the request itself stays on the daemon.
+json ApprovalJson(const governance::Approval& a) {
+  json j = governance::ToJson(a);
+  j.erase("request");
+  return j;
+}
+
+void GetApprovalTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  (void)Must(registry,
+             {"get_approval",
+              "Get an approval",
+              "An action a governance policy held (a call that answered 'apr-N: ... needs an "
+              "approval'): its state (pending, approved, denied, expired), who may approve it, "
+              "and after approval the result of running it. Poll it after a held call; without "
+              "approval_id, every approval, newest first.",
+              Obj({{"approval_id", Str("e.g. apr-3; omit for all")}}),
+              Obj({{"approvals", {{"type", "array"}}}}),
+              {true, false, true},
+              [engine](const json& a) -> Result<json> {
+                auto list = engine->Approvals(a.value("approval_id", ""));
+                if (!list.ok()) return list.status();
+                json out = json::array();
+                for (const auto& x : list.value()) out.push_back(ApprovalJson(x));
+                return json{{"approvals", out}};
+              }});
+}
+
+void DecideApprovalTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  (void)Must(registry,
+             {"decide_approval",
+              "Approve or deny",
+              "Approve or deny a pending approval as the principal of this session's token. "
+              "Approving runs the held call as its requester asked it. The daemon refuses your "
+              "own requests, principals outside the rule's approver groups, and agents where "
+              "the rule needs a person.",
+              Obj({{"approval_id", Str("e.g. apr-3")},
+                   {"approve", {{"type", "boolean"}}},
+                   {"reason", Str("why, kept in the audit log")}},
+                  {"approval_id", "approve", "reason"}),
+              Obj({{"approval", {{"type", "object"}}}}),
+              {false, true, false},
+              [engine](const json& a) -> Result<json> {
+                auto r = engine->DecideApproval(a["approval_id"].get<std::string>(),
+                                                a["approve"].get<bool>(),
+                                                a["reason"].get<std::string>());
+                if (!r.ok()) return r.status();
+                return json{{"approval", ApprovalJson(r.value())}};
+              }});
+}
+
 void ExplainDecisionTool(ToolRegistry& registry, const Deps& d) {
   const auto& engine = d.engine;
   (void)Must(
@@ -727,6 +779,8 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
   StopPipelineTool(registry, d);
   RollbackPipelineTool(registry, d);
   GetAuditLogTool(registry, d);
+  GetApprovalTool(registry, d);
+  DecideApprovalTool(registry, d);
   ExplainDecisionTool(registry, d);
 }
 

@@ -51,6 +51,19 @@ class LocalEngine final : public EngineApi {
   Result<nlohmann::json> ExplainDecision(const std::string& id) override {
     return engine_->ExplainDecision(id);
   }
+  Result<std::vector<governance::Approval>> Approvals(const std::string& id) override {
+    const governance::Gate* gate = engine_->gate();
+    if (gate == nullptr) return std::vector<governance::Approval>{};
+    if (id.empty()) return gate->List();
+    auto a = gate->Get(id);
+    if (!a.ok()) return a.status();
+    return std::vector<governance::Approval>{a.value()};
+  }
+  Result<governance::Approval> DecideApproval(const std::string& id, bool approve,
+                                              const std::string& reason) override {
+    // An in-process engine has no authenticated caller: the local operator.
+    return engine_->DecideApproval(id, "local", approve, reason);
+  }
   Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) override {
     return engine_->Versions(name);
   }
