@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -475,13 +476,45 @@ TEST_F(ControlRpcTest, UnbuiltAgentRpcsSaySo) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED);
     EXPECT_NE(st.error_message().find("not implemented yet"), std::string::npos);
   };
-  grpc::ClientContext c5, c6, c7;
+  grpc::ClientContext c5, c7;
   pb::AutoHealingStatus ah;
   check(agents_->EnableAutoHealing(&c5, pb::AutoHealingConfig(), &ah));
-  pb::AutoScalingStatus as;
-  check(agents_->EnableAutoScaling(&c6, pb::AutoScalingConfig(), &as));
   pb::CostStatus cs;
   check(agents_->EnableCostOptimization(&c7, pb::CostOptimizationConfig(), &cs));
+}
+
+// EnableAutoScaling turns the daemon's autoscaler on and off for a pipeline
+// that exists (its rule: autoscale_test; its effect: e2e test_autoscale.sh).
+TEST_F(ControlRpcTest, EnableAutoScalingKeepsItsSetting) {
+  Stop();
+  control::ServerOptions so;
+  so.autoscale_file = dir_.path() + "/autoscale.json";
+  Start(so);
+  v1::ApplyResponse r;
+  ASSERT_TRUE(Apply(Running("scaled", 2000), &r).ok());
+  auto enable = [&](const std::string& name, bool on, int max) {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    pb::AutoScalingConfig req;
+    req.set_pipeline_id(name);
+    req.set_enabled(on);
+    req.set_max_workers(max);
+    pb::AutoScalingStatus out;
+    grpc::Status st = agents_->EnableAutoScaling(&ctx, req, &out);
+    return std::make_pair(st, out);
+  };
+  EXPECT_EQ(enable("ghost", true, 4).first.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(enable("scaled", true, -1).first.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  auto [st, out] = enable("scaled", true, 4);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_TRUE(out.enabled());
+  EXPECT_NE(out.message().find("between 1 and 4"), std::string::npos) << out.message();
+  std::ifstream kept(so.autoscale_file);
+  std::string text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"scaled\""), std::string::npos) << text;
+  auto off = enable("scaled", false, 0);
+  ASSERT_TRUE(off.first.ok());
+  EXPECT_FALSE(off.second.enabled());
 }
 
 // The analysis itself is tested in optimize_test and, on a real model

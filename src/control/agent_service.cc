@@ -13,6 +13,7 @@
 #include "flowctl/ai/optimize.h"
 #include "flowctl/ai/planner.h"
 #include "flowctl/ai/predict.h"
+#include "flowctl/base/clock.h"
 #include "services.h"
 
 namespace flowctl::control {
@@ -260,9 +261,38 @@ grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoHealing(grpc::CallbackServ
   return NotYet(ctx, "EnableAutoHealing", "self-healing policies");
 }
 grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoScaling(grpc::CallbackServerContext* ctx,
-                                                              const pb::AutoScalingConfig*,
-                                                              pb::AutoScalingStatus*) {
-  return NotYet(ctx, "EnableAutoScaling", "autoscaling of node concurrency");
+                                                              const pb::AutoScalingConfig* req,
+                                                              pb::AutoScalingStatus* resp) {
+  std::string caller;
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st);
+  if (c_.autoscalers == nullptr)
+    return Done(ctx, ToGrpc(Status(StatusCode::kFailedPrecondition,
+                                   "this control plane runs no autoscaler (a foreground apply's); "
+                                   "use `flowctl serve`")));
+  if (req->max_workers() < 0)
+    return Done(ctx, ToGrpc(Status::Invalid("max_workers must be >= 0 (0 = the host's cores)")));
+  ai::ScalePolicy p;
+  p.max = req->max_workers();
+  Status st = c_.autoscalers->Enable(req->pipeline_id(), req->enabled(), p);
+  if (!st.ok()) return Done(ctx, ToGrpc(st));
+  store::AuditRecord rec;
+  rec.time_ms = UnixMs();
+  rec.caller = caller;
+  rec.action = req->enabled() ? "enable-autoscaling" : "disable-autoscaling";
+  rec.target = req->pipeline_id();
+  rec.arguments = nlohmann::json{{"max_workers", req->max_workers()}}.dump();
+  rec.result = "ok";
+  (void)c_.engine->Audit(rec);
+  resp->set_pipeline_id(req->pipeline_id());
+  resp->set_enabled(req->enabled());
+  resp->set_message(
+      req->enabled()
+          ? "autoscaling " + req->pipeline_id() + ": each parallel-safe processor between 1 and " +
+                (p.max > 0 ? std::to_string(p.max) : std::string("the host's cores")) +
+                " workers; x2 at >= 85% busy with a backlog, -1 when one fewer stays under 60%; "
+                "checked every 5 s, 30 s apart; each change is a version (flowctl history)"
+          : "autoscaling of " + req->pipeline_id() + " is off; its concurrency stays as it is");
+  return Done(ctx, grpc::Status::OK);
 }
 grpc::ServerUnaryReactor* AgentServiceImpl::EnableCostOptimization(
     grpc::CallbackServerContext* ctx, const pb::CostOptimizationConfig*, pb::CostStatus*) {

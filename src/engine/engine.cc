@@ -466,6 +466,7 @@ class Engine::Impl {
         kinds = {"modify-pipeline"};
         if (IsProduction(labels)) kinds.insert(kinds.begin(), "modify-production-pipeline");
       }
+      kinds.insert(kinds.begin(), req.actions.begin(), req.actions.end());
       json request = {{"op", "apply"},         {"yaml", req.yaml}, {"filename", req.filename},
                       {"vars", req.vars},      {"sets", req.sets}, {"params", req.params},
                       {"sandbox", req.sandbox}};

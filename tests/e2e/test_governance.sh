@@ -193,7 +193,7 @@ DEL=$(grep -o 'apr-[0-9]*' <<<"$OUT" | head -1)
 expect_as 5 bot approvals approve "$DEL"
 expect_out "needs a human's confirmation; bot is an agent"
 expect_as 0 carol approvals approve "$DEL"
-expect_as 2 alice get scratch
+expect_as 2 alice get pipeline scratch
 # Deleting the policy is a delete too.
 expect_as 4 alice delete production-ai-controls
 POL=$(grep -o 'apr-[0-9]*' <<<"$OUT" | head -1)

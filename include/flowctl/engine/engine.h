@@ -71,6 +71,9 @@ struct ApplyRequest {
   // Confine the document's files to EngineOptions::sandbox (when the engine
   // has one). Only a person's own foreground apply sets false.
   bool sandbox = true;
+  // What else this change is, for the governance gate (e.g. "scale" from
+  // the autoscaler): rules for these classes are looked at first.
+  std::vector<std::string> actions;
 };
 
 struct ApplyResult {

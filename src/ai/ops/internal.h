@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flowctl/ai/ops.h"
+#include "flowctl/ai/optimize.h"
 #include "flowctl/spec/spec.h"
 #include "flowctl/store/metric_history.h"
 
@@ -43,6 +44,10 @@ std::string ConcurrencyFix(PipelineSpec spec, const std::string& node, int to);
 // One config key of a node set (a model, a cache).
 std::string ConfigFix(PipelineSpec spec, const std::string& node, const std::string& key,
                       const nlohmann::json& value);
+
+// Whether more than one instance of the stage's component may run (the
+// registry says; true when in has none).
+bool ParallelSafe(const OpsInput& in, const StageModel& s);
 
 // ai debug's schema drift findings (schema_drift.cc): the changes between
 // consecutive schema epochs of a source, with the nodes whose failures

@@ -76,13 +76,6 @@ int CallSlots(const OpsInput& in, const StageModel& s, const NodeSpec* ns) {
   return IsAiType(s.type) ? 8 : 0;
 }
 
-bool ParallelSafe(const OpsInput& in, const StageModel& s) {
-  if (in.registry == nullptr) return true;
-  for (const ComponentDescriptor* d : in.registry->FindAll(s.type))
-    if (s.kind == NodeKindName(d->kind)) return d->parallel_safe;
-  return true;
-}
-
 const StageModel* Stage(const PipelineModel& m, const std::string& node) {
   for (const auto& s : m.stages)
     if (s.node == node) return &s;
@@ -339,6 +332,17 @@ std::vector<Outcome> Outcomes(const OpsInput& in) {
 }
 
 }  // namespace
+
+namespace ops_internal {
+
+bool ParallelSafe(const OpsInput& in, const StageModel& s) {
+  if (in.registry == nullptr) return true;
+  for (const ComponentDescriptor* d : in.registry->FindAll(s.type))
+    if (s.kind == NodeKindName(d->kind)) return d->parallel_safe;
+  return true;
+}
+
+}  // namespace ops_internal
 
 PipelineModel BuildModel(const OpsInput& in, int64_t from_ms, int cores) {
   PipelineModel m;
