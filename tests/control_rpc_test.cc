@@ -476,11 +476,9 @@ TEST_F(ControlRpcTest, UnbuiltAgentRpcsSaySo) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED);
     EXPECT_NE(st.error_message().find("not implemented yet"), std::string::npos);
   };
-  grpc::ClientContext c5, c7;
+  grpc::ClientContext c5;
   pb::AutoHealingStatus ah;
   check(agents_->EnableAutoHealing(&c5, pb::AutoHealingConfig(), &ah));
-  pb::CostStatus cs;
-  check(agents_->EnableCostOptimization(&c7, pb::CostOptimizationConfig(), &cs));
 }
 
 // EnableAutoScaling turns the daemon's autoscaler on and off for a pipeline
@@ -488,7 +486,7 @@ TEST_F(ControlRpcTest, UnbuiltAgentRpcsSaySo) {
 TEST_F(ControlRpcTest, EnableAutoScalingKeepsItsSetting) {
   Stop();
   control::ServerOptions so;
-  so.autoscale_file = dir_.path() + "/autoscale.json";
+  so.controllers_file = dir_.path() + "/controllers.json";
   Start(so);
   v1::ApplyResponse r;
   ASSERT_TRUE(Apply(Running("scaled", 2000), &r).ok());
@@ -509,7 +507,7 @@ TEST_F(ControlRpcTest, EnableAutoScalingKeepsItsSetting) {
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_TRUE(out.enabled());
   EXPECT_NE(out.message().find("between 1 and 4"), std::string::npos) << out.message();
-  std::ifstream kept(so.autoscale_file);
+  std::ifstream kept(so.controllers_file);
   std::string text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("\"scaled\""), std::string::npos) << text;
   auto off = enable("scaled", false, 0);

@@ -265,7 +265,7 @@ int Serve(const ServeOptions& o) {
   so.tls_key_file = o.tls_key;
   so.max_message_bytes = o.max_message_bytes;
   so.monitors_dir = state_dir + "/monitors";
-  so.autoscale_file = state_dir + "/autoscale.json";
+  so.controllers_file = state_dir + "/controllers.json";
   if (!o.token_file.empty()) {
     bool ok = false;
     so.token = Trim(ReadFileOr(o.token_file, &ok));

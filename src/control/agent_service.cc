@@ -265,7 +265,7 @@ grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoScaling(grpc::CallbackServ
                                                               pb::AutoScalingStatus* resp) {
   std::string caller;
   if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st);
-  if (c_.autoscalers == nullptr)
+  if (c_.controllers == nullptr)
     return Done(ctx, ToGrpc(Status(StatusCode::kFailedPrecondition,
                                    "this control plane runs no autoscaler (a foreground apply's); "
                                    "use `flowctl serve`")));
@@ -273,7 +273,7 @@ grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoScaling(grpc::CallbackServ
     return Done(ctx, ToGrpc(Status::Invalid("max_workers must be >= 0 (0 = the host's cores)")));
   ai::ScalePolicy p;
   p.max = req->max_workers();
-  Status st = c_.autoscalers->Enable(req->pipeline_id(), req->enabled(), p);
+  Status st = c_.controllers->EnableScaling(req->pipeline_id(), req->enabled(), p);
   if (!st.ok()) return Done(ctx, ToGrpc(st));
   store::AuditRecord rec;
   rec.time_ms = UnixMs();
@@ -295,8 +295,36 @@ grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoScaling(grpc::CallbackServ
   return Done(ctx, grpc::Status::OK);
 }
 grpc::ServerUnaryReactor* AgentServiceImpl::EnableCostOptimization(
-    grpc::CallbackServerContext* ctx, const pb::CostOptimizationConfig*, pb::CostStatus*) {
-  return NotYet(ctx, "EnableCostOptimization", "cost accounting of AI components");
+    grpc::CallbackServerContext* ctx, const pb::CostOptimizationConfig* req, pb::CostStatus* resp) {
+  std::string caller;
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st);
+  if (c_.controllers == nullptr)
+    return Done(ctx, ToGrpc(Status(StatusCode::kFailedPrecondition,
+                                   "this control plane runs no cost budget (a foreground apply's); "
+                                   "use `flowctl serve`")));
+  Status st =
+      c_.controllers->EnableBudget(req->pipeline_id(), req->enabled(), req->max_cost_per_hour());
+  if (!st.ok()) return Done(ctx, ToGrpc(st));
+  store::AuditRecord rec;
+  rec.time_ms = UnixMs();
+  rec.caller = caller;
+  rec.action = req->enabled() ? "enable-cost-budget" : "disable-cost-budget";
+  rec.target = req->pipeline_id();
+  rec.arguments = nlohmann::json{{"max_cost_per_hour", req->max_cost_per_hour()}}.dump();
+  rec.result = "ok";
+  (void)c_.engine->Audit(rec);
+  resp->set_pipeline_id(req->pipeline_id());
+  resp->set_enabled(req->enabled());
+  char budget[64];
+  std::snprintf(budget, sizeof budget, "%.2f", req->max_cost_per_hour());
+  resp->set_message(
+      req->enabled()
+          ? "budget " + std::string(budget) + " USD/hour for " + req->pipeline_id() +
+                ": over it (measured over 15 s, checked every 5 s), its costliest AI node moves "
+                "to the cheaper model ai optimize prices, or to the embedded model; no event is "
+                "dropped; each switch is a version (flowctl audit --caller cost-guard)"
+          : "no budget for " + req->pipeline_id() + " any more; its models stay as they are");
+  return Done(ctx, grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* AgentServiceImpl::AnalyzePerformance(grpc::CallbackServerContext* ctx,

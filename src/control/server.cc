@@ -115,16 +115,16 @@ class ServerImpl {
       : opts_(std::move(o)),
         executor_(4),
         monitors_(OpenMonitors(e, opts_.monitors_dir, &monitors_status_)),
-        autoscalers_(opts_.autoscale_file.empty()
+        controllers_(opts_.controllers_file.empty()
                          ? nullptr
-                         : std::make_unique<ai::Autoscalers>(e, opts_.autoscale_file)),
+                         : std::make_unique<ai::Controllers>(e, opts_.controllers_file)),
         ctx_{e,
              &executor_,
              opts_.token,
              monitors_.get(),
              opts_.identities.get(),
              opts_.gate.get(),
-             autoscalers_.get()},
+             controllers_.get()},
         pipelines_(ctx_),
         components_(ctx_),
         agents_(ctx_) {}
@@ -186,7 +186,7 @@ class ServerImpl {
                         "choose --listen HOST:PORT)");
     server_->GetHealthCheckService()->SetServingStatus(true);
     if (monitors_) monitors_->Start();
-    if (autoscalers_) autoscalers_->Start();
+    if (controllers_) controllers_->Start();
     return Status::OK();
   }
 
@@ -200,7 +200,7 @@ class ServerImpl {
     if (!server_ || shut_) return;
     shut_ = true;
     if (monitors_) monitors_->Stop();
-    if (autoscalers_) autoscalers_->Stop();
+    if (controllers_) controllers_->Stop();
     server_->GetHealthCheckService()->SetServingStatus(false);
     executor_.Stop();  // watch loops end, their streams close
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -213,7 +213,7 @@ class ServerImpl {
   Executor executor_;
   Status monitors_status_;
   std::unique_ptr<ai::Monitors> monitors_;
-  std::unique_ptr<ai::Autoscalers> autoscalers_;
+  std::unique_ptr<ai::Controllers> controllers_;
   CallContext ctx_;
   PipelineServiceImpl pipelines_;
   ComponentServiceImpl components_;

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "ai/obsrvr/flowctl/agent.grpc.pb.h"
-#include "flowctl/ai/autoscale.h"
+#include "flowctl/ai/controllers.h"
 #include "flowctl/ai/monitor.h"
 #include "flowctl/ai/optimize.h"
 #include "flowctl/engine/engine.h"
@@ -57,7 +57,7 @@ struct CallContext {
   ai::Monitors* monitors = nullptr;                    // null: this server runs no AIMonitor
   const governance::Identities* identities = nullptr;  // null: no auth file
   governance::Gate* gate = nullptr;                    // null: no governance
-  ai::Autoscalers* autoscalers = nullptr;              // null: no autoscaling here
+  ai::Controllers* controllers = nullptr;              // null: no autoscaling here
 };
 
 // Checks the bearer token; fills *caller with who is calling: the

@@ -26,7 +26,7 @@ struct ServerOptions {
   // Where AIMonitor documents are kept ("" = this server runs none).
   std::string monitors_dir;
   // Where the autoscaler keeps its settings ("" = this server runs none).
-  std::string autoscale_file;
+  std::string controllers_file;
   // --auth-file: tokens -> principals with groups (null: the one token
   // above, and every caller is "local").
   std::shared_ptr<const governance::Identities> identities;

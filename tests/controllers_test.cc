@@ -1,12 +1,15 @@
-// The autoscaler's rule (ai/autoscale.h) on synthetic histories: up under a
-// backlog, down when one worker fewer would do, nothing in the band between
-// or within the cooldown, and a simulated step load that converges without
-// flapping.
-#include "flowctl/ai/autoscale.h"
+// The daemon controllers' rules (ai/controllers.h) on synthetic histories.
+// Scaling: up when busy, down when one worker fewer would do, nothing in the
+// band between or within the cooldown, and a simulated step load that
+// converges without flapping. Budgets: over it, the costly node moves to a
+// cheaper model whose document costs what was predicted.
+#include "flowctl/ai/controllers.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "flowctl/ai/provider.h"
 
 namespace flowctl {
 namespace {
@@ -126,6 +129,67 @@ TEST(AutoscaleTest, AStepLoadConvergesWithoutFlapping) {
   EXPECT_EQ(changes, (std::vector<int>{2, 4, 3, 2}));
   run(0.9, 600);  // a steady load: no more changes
   EXPECT_EQ(changes.size(), 4u);
+}
+
+constexpr char kAiYaml[] = R"(apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 0, shape: feedback}}
+  processors:
+    - {id: mood, type: ai-processor, inputs: [gen], config: {task: sentiment, model: MODEL}}
+  sinks:
+    - {id: out, type: file, inputs: [mood], config: {path: out/p.jsonl}}
+)";
+
+// 20 s of mood calling its model 50 times a second at cost_per_h, with the
+// run's token counters split 120:8 per call.
+ai::OpsInput AiHistory(int64_t now, const std::string& model, double cost_per_h) {
+  ai::OpsInput in = History(now, 1, 0.5, 0);
+  std::string yaml = kAiYaml;
+  yaml.replace(yaml.find("MODEL"), 5, model);
+  in.yaml = yaml;
+  in.snapshot.nodes[0].id = "mood";
+  in.snapshot.nodes[0].type = "ai-processor";
+  in.snapshot.nodes[0].counters = {{"ai_input_tokens", 120000}, {"ai_output_tokens", 8000}};
+  for (auto& p : in.points)
+    if (p.node == "tag") {
+      p.node = "mood";
+      p.v[store::kInPerS] = p.v[store::kOutPerS] = 50;
+      p.v[store::kAiCallsPerS] = 50;
+      p.v[store::kAiCostUsdPerH] = cost_per_h;
+    }
+  return in;
+}
+
+TEST(BudgetTest, OverBudgetTheCostlyNodeMovesToTheCheaperModel) {
+  int64_t now = kT0 + 600'000;
+  // 50 calls/s of 120 + 8 tokens at gpt-4o's prices: 68.4 USD/h.
+  auto in = AiHistory(now, "gpt-4o", 68.4);
+  EXPECT_FALSE(ai::DecideBudget(in, 100, 0, now).has_value());          // under budget
+  EXPECT_FALSE(ai::DecideBudget(in, 10, now - 5000, now).has_value());  // cooldown
+  auto d = ai::DecideBudget(in, 10, 0, now);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->node, "mood");
+  EXPECT_EQ(d->from_model, "gpt-4o");
+  EXPECT_NE(d->to_model, "gpt-4o");
+  EXPECT_NEAR(d->measured_per_h, 68.4, 1e-9);
+  // The price ratio of the two models for this token split, from the table.
+  ai::Pricing a = ai::DefaultPricing("openai", "gpt-4o"),
+              b = ai::DefaultPricing("openai", d->to_model);
+  double ratio = (120 * b.input_per_mtok + 8 * b.output_per_mtok) /
+                 (120 * a.input_per_mtok + 8 * a.output_per_mtok);
+  EXPECT_NEAR(d->predicted_per_h, 68.4 * ratio, 1e-6);
+  EXPECT_LT(d->predicted_per_h, 10);
+  EXPECT_NE(d->yaml.find("model: " + d->to_model), std::string::npos) << d->yaml;
+  EXPECT_NE(d->why.find("budget 10.00"), std::string::npos) << d->why;
+  // On the vendor's cheapest already, still over: the embedded model.
+  auto cheapest = ai::DecideBudget(AiHistory(now, d->to_model, 12), 10, 0, now);
+  ASSERT_TRUE(cheapest.has_value());
+  EXPECT_EQ(cheapest->to_model, "embedded");
+  EXPECT_DOUBLE_EQ(cheapest->predicted_per_h, 0);
+  EXPECT_FALSE(ai::DecideBudget(AiHistory(now, "embedded", 0), 10, 0, now).has_value());
 }
 
 }  // namespace
