@@ -483,6 +483,28 @@ TEST_F(ControlRpcTest, UnbuiltAgentRpcsSaySo) {
 
 // EnableAutoScaling turns the daemon's autoscaler on and off for a pipeline
 // that exists (its rule: autoscale_test; its effect: e2e test_autoscale.sh).
+// A control plane without monitors or a governance gate (a foreground
+// apply's) refuses their documents, once (one reactor per call: answering
+// twice aborted a debug build).
+TEST_F(ControlRpcTest, DocumentsForTheDaemonAreRefusedElsewhere) {
+  const char* monitor =
+      "apiVersion: flowctl/v1\nkind: AIMonitor\nmetadata: {name: m}\n"
+      "spec: {targets: [p], predictions: [{type: failure-prediction}]}\n";
+  const char* policy =
+      "apiVersion: governance.obsrvr.com/v1\nkind: AIGovernancePolicy\nmetadata: {name: g}\n"
+      "spec: {approval-required: [{action: stop, approvers: [admin]}]}\n";
+  for (const char* doc : {monitor, policy}) {
+    v1::ApplyRequest req;
+    req.set_yaml(doc);
+    v1::ApplyResponse resp;
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    grpc::Status st = pipelines_->Apply(&ctx, req, &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << doc;
+    EXPECT_NE(st.error_message().find("flowctl serve"), std::string::npos) << st.error_message();
+  }
+}
+
 TEST_F(ControlRpcTest, EnableAutoScalingKeepsItsSetting) {
   Stop();
   control::ServerOptions so;

@@ -112,7 +112,8 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Apply(grpc::CallbackServerContext
   ar.dry_run = req->dry_run();
   ar.caller = caller;
   ar.reason = req->reason();
-  auto* reactor = ctx->DefaultReactor();
+  // The reactor is taken only where the call is answered later: Done() takes
+  // it too, and a call has one.
   if (governance::Gate::IsPolicy(ar.yaml)) {
     if (c_.gate == nullptr)
       return Done(ctx, ToGrpc(Status(StatusCode::kFailedPrecondition,
@@ -150,6 +151,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Apply(grpc::CallbackServerContext
       return Done(ctx, ToGrpc(Status(StatusCode::kFailedPrecondition,
                                      "this control plane runs no AIMonitor (a foreground apply's); "
                                      "apply it to `flowctl serve`")));
+    auto* reactor = ctx->DefaultReactor();
     c_.executor->Post([this, ar, resp, reactor] {
       std::vector<Diagnostic> diags;
       auto m = c_.monitors->Apply(ar.yaml, ar.filename, ar.caller, ar.dry_run, &diags);
@@ -169,6 +171,7 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Apply(grpc::CallbackServerContext
     return reactor;
   }
   // Applying a new version drains the old run: not on a reactor thread.
+  auto* reactor = ctx->DefaultReactor();
   c_.executor->Post([this, ar, resp, reactor] {
     std::vector<Diagnostic> diags;
     auto r = c_.engine->Apply(ar, &diags);

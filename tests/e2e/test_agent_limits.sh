@@ -41,7 +41,9 @@ pipeline 600000 > long.yaml
 "$FLOWCTL" apply long.yaml -q > /dev/null 2>&1 &
 pid=$!
 sleep 1
-kill -TERM $pid; sleep 0.3; kill -TERM $pid
+kill -TERM $pid; sleep 0.3
+# The first may already have stopped it (a loaded machine is slow to look).
+kill -TERM $pid 2>/dev/null || true
 for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 if kill -0 $pid 2>/dev/null; then kill -KILL $pid; fail "two SIGTERMs did not stop a run in an endless query"; fi
 wait $pid || true
