@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "flowctl/ai/ops.h"
+#include "flowctl/base/periodic.h"
 #include "flowctl/engine/engine.h"
 
 namespace flowctl::ai {
@@ -106,10 +107,8 @@ class Controllers {
   const std::string path_;
   Clock clock_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::map<std::string, State> pipelines_;  // guarded by mu_
-  bool stop_ = false;
-  std::thread thread_;
+  Periodic loop_;                           // last: stopped before the rest goes
 };
 
 }  // namespace flowctl::ai

@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "flowctl/base/periodic.h"
 #include "flowctl/base/status.h"
 #include "flowctl/engine/engine.h"
 #include "flowctl/spec/spec.h"
@@ -98,9 +99,7 @@ class Monitors {
   std::map<std::string, MonitorState> monitors_;  // guarded by mu_
   std::map<std::string, int64_t> last_fired_;     // guarded by mu_: alert key -> time
   std::mutex run_mu_;                             // one evaluation at a time
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  std::thread thread_;
+  Periodic loop_;                                 // last: stopped before the rest goes
 };
 
 // An AIMonitor document for one pipeline with the seed's three predictions

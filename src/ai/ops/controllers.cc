@@ -249,27 +249,9 @@ std::vector<std::string> Controllers::EvaluateAt(int64_t now_ms) {
 }
 
 void Controllers::Start() {
-  std::lock_guard<std::mutex> lk(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lk(mu_);
-    while (!stop_) {
-      lk.unlock();
-      EvaluateAt(clock_());
-      lk.lock();
-      cv_.wait_for(lk, std::chrono::seconds(5), [this] { return stop_; });
-    }
-  });
+  loop_.Start(std::chrono::seconds(5), [this] { EvaluateAt(clock_()); });
 }
 
-void Controllers::Stop() {
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Controllers::Stop() { loop_.Stop(); }
 
 }  // namespace flowctl::ai

@@ -203,7 +203,7 @@ Result<MonitorState> Monitors::Apply(const std::string& yaml, const std::string&
   if (!st.ok()) return st;
   if (it != monitors_.end()) m.alerts = it->second.alerts;  // history stays
   monitors_[m.name] = m;
-  cv_.notify_all();
+  loop_.Wake();
   return m;
 }
 
@@ -399,28 +399,10 @@ json Monitors::Act(const std::vector<MonitorAction>& actions, const MonitorAlert
 }
 
 void Monitors::Start() {
-  std::lock_guard<std::mutex> lk(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lk(mu_);
-    while (!stop_) {
-      lk.unlock();
-      EvaluateAt(clock_());
-      lk.lock();
-      cv_.wait_for(lk, std::chrono::seconds(1), [this] { return stop_; });
-    }
-  });
+  loop_.Start(std::chrono::seconds(1), [this] { EvaluateAt(clock_()); });
 }
 
-void Monitors::Stop() {
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Monitors::Stop() { loop_.Stop(); }
 
 json ToJson(const MonitorAlert& a) {
   return {{"monitor", a.monitor}, {"pipeline", a.pipeline}, {"kind", a.kind},
