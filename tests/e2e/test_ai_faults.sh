@@ -220,7 +220,10 @@ f = s[0]
 # The window is the spike: it starts within 2 s of it and ends within 3 s.
 assert abs(f["from_ms"] - t0) <= 2000 and abs(f["to_ms"] - t1) <= 3000, (f["from_ms"] - t0, f["to_ms"] - t1)
 assert f["evidence"]["factor"] >= 5 and f["evidence"]["p99_us_peak"] >= 100000, f["evidence"]
-assert not [x for x in d["findings"] if x["kind"] == "latency_spike" and x["node"] == "gen"], d
+# The generator does not wait on the model. On a loaded machine (a sanitizer
+# build beside a compile) it can have blips of its own, but not this one.
+g = [x for x in d["findings"] if x["kind"] == "latency_spike" and x["node"] == "gen"]
+assert all(x["evidence"]["p99_us_peak"] * 3 <= f["evidence"]["p99_us_peak"] for x in g), g
 ' "$OUT" "$SPIKE_FROM" "$SPIKE_TO" || fail "latency spike not placed: $OUT"
 expect_exit 0 "$FLOWCTL" delete spiky --server "$ADDR"
 
