@@ -33,7 +33,9 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 f = d["findings"][0]
 assert f["kind"] == "errors" and f["node"] == "ratio", f
-assert f["severity"] == "warning", f  # 10% is under the critical share
+# One event in ten fails: right at the critical share (10%), on either side
+# of it by the window's edges.
+assert f["severity"] == ("critical" if f["evidence"]["share"] >= 0.10 else "warning"), f
 assert 0.08 <= f["evidence"]["share"] <= 0.12, f["evidence"]
 c = f["evidence"]["clusters"][0]
 assert "division by zero" in c["message"], c
