@@ -260,6 +260,23 @@ grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoHealing(grpc::CallbackServ
                                                               pb::AutoHealingStatus*) {
   return NotYet(ctx, "EnableAutoHealing", "self-healing policies");
 }
+namespace {
+
+// A controller turned on or off: who, for which pipeline, with what.
+void AuditSetting(engine::Engine* engine, const std::string& caller, const std::string& action,
+                  const std::string& pipeline, const nlohmann::json& args) {
+  store::AuditRecord rec;
+  rec.time_ms = UnixMs();
+  rec.caller = caller;
+  rec.action = action;
+  rec.target = pipeline;
+  rec.arguments = args.dump();
+  rec.result = "ok";
+  (void)engine->Audit(rec);
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoScaling(grpc::CallbackServerContext* ctx,
                                                               const pb::AutoScalingConfig* req,
                                                               pb::AutoScalingStatus* resp) {
@@ -275,14 +292,8 @@ grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoScaling(grpc::CallbackServ
   p.max = req->max_workers();
   Status st = c_.controllers->EnableScaling(req->pipeline_id(), req->enabled(), p);
   if (!st.ok()) return Done(ctx, ToGrpc(st));
-  store::AuditRecord rec;
-  rec.time_ms = UnixMs();
-  rec.caller = caller;
-  rec.action = req->enabled() ? "enable-autoscaling" : "disable-autoscaling";
-  rec.target = req->pipeline_id();
-  rec.arguments = nlohmann::json{{"max_workers", req->max_workers()}}.dump();
-  rec.result = "ok";
-  (void)c_.engine->Audit(rec);
+  AuditSetting(c_.engine, caller, req->enabled() ? "enable-autoscaling" : "disable-autoscaling",
+               req->pipeline_id(), {{"max_workers", req->max_workers()}});
   resp->set_pipeline_id(req->pipeline_id());
   resp->set_enabled(req->enabled());
   resp->set_message(
@@ -305,14 +316,8 @@ grpc::ServerUnaryReactor* AgentServiceImpl::EnableCostOptimization(
   Status st =
       c_.controllers->EnableBudget(req->pipeline_id(), req->enabled(), req->max_cost_per_hour());
   if (!st.ok()) return Done(ctx, ToGrpc(st));
-  store::AuditRecord rec;
-  rec.time_ms = UnixMs();
-  rec.caller = caller;
-  rec.action = req->enabled() ? "enable-cost-budget" : "disable-cost-budget";
-  rec.target = req->pipeline_id();
-  rec.arguments = nlohmann::json{{"max_cost_per_hour", req->max_cost_per_hour()}}.dump();
-  rec.result = "ok";
-  (void)c_.engine->Audit(rec);
+  AuditSetting(c_.engine, caller, req->enabled() ? "enable-cost-budget" : "disable-cost-budget",
+               req->pipeline_id(), {{"max_cost_per_hour", req->max_cost_per_hour()}});
   resp->set_pipeline_id(req->pipeline_id());
   resp->set_enabled(req->enabled());
   char budget[64];
