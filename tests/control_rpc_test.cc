@@ -695,7 +695,9 @@ TEST_F(ControlRpcTest, GeneratePipelineCapsTheGoalAndStopsWhenTheCallerLeaves) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << st.error_message();
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  EXPECT_EQ(hits.load(), 1) << "the planner kept asking the model after the caller left";
+  // One call at most: under a sanitizer the deadline can pass before the
+  // first; a planner that kept repairing would make several.
+  EXPECT_LE(hits.load(), 1) << "the planner kept asking the model after the caller left";
   model.stop();
   serve.join();
   unsetenv("OPENAI_BASE_URL");
