@@ -166,7 +166,8 @@ d = json.loads(sys.argv[1])
 b = [f for f in d["findings"] if f["kind"] == "bottleneck"]
 assert b and b[0]["node"] == "out", d["findings"]
 e = b[0]["evidence"]
-assert e["queue_depth_max"] == 2000 and e["queue_capacity"] == 2000 and e["busy"] >= 0.85, e
+# Full: the sink takes a batch while the source waits to put the next.
+assert e["queue_capacity"] == 2000 and e["queue_depth_max"] >= 1990 and e["busy"] >= 0.85, e
 assert 250 <= e["in_per_s"] <= 350, e  # the reader, not the source, sets the pace
 assert "destination is slower" in b[0]["fix"] and "fix_yaml" not in b[0], b[0]
 assert not [f for f in d["findings"] if f["node"] == "gen" and f["kind"] != "idle_source"], d
