@@ -4,7 +4,6 @@
 #include "convert.h"
 #include "flowctl/base/clock.h"
 #include "flowctl/base/strings.h"
-#include "flowctl/config/loader.h"
 #include "flowctl/control/metrics_proto.h"
 #include "flowctl/control/server.h"
 #include "services.h"
@@ -121,11 +120,10 @@ grpc::ServerUnaryReactor* PipelineServiceImpl::Apply(grpc::CallbackServerContext
                                      "apply's); apply the policy to `flowctl serve`")));
     if (Status st = MayGovern(c_, caller); !st.ok()) return Done(ctx, ToGrpc(st));
     std::vector<Diagnostic> diags;
-    auto n = c_.gate->ApplyPolicy(ar.yaml, ar.filename, ar.dry_run, &diags);
-    if (!n.ok()) return Done(ctx, ToGrpc(n.status(), diags));
-    auto loaded = config::LoadString(ar.yaml, ar.filename, config::LoadOptions{});
-    const GovernanceSpec& g = loaded.documents[0].governance;
-    resp->set_name(loaded.documents[0].metadata.name);
+    auto applied = c_.gate->ApplyPolicy(ar.yaml, ar.filename, ar.dry_run, &diags);
+    if (!applied.ok()) return Done(ctx, ToGrpc(applied.status(), diags));
+    const GovernanceSpec& g = applied->spec;
+    resp->set_name(applied->name);
     resp->set_dry_run(ar.dry_run);
     resp->set_state("enforced");
     std::string plan = "AIGovernancePolicy " + resp->name() + ": " +

@@ -369,6 +369,10 @@ class Engine::Impl {
     return loaded.documents[0].metadata.labels;
   }
 
+  // Whether a change asks the gate: without a policy it allows everything,
+  // so the labels and the cost it would look at are not worth computing.
+  bool Governed(bool gated) const { return gated && opts_.gate && opts_.gate->HasPolicies(); }
+
   // The governance gate (governance/gate.h): OK when no policy holds the
   // action; else a pending approval and kPendingApproval naming it.
   Status GovernLocked(const std::vector<std::string>& kinds, const std::string& name,
@@ -453,7 +457,7 @@ class Engine::Impl {
       AuditLocked(req.caller, "apply", r.name, args, Status::OK(), req.reason);
       return r;
     }
-    if (gated) {
+    if (Governed(gated)) {
       const PipelineSpec& spec = built->graph->spec();
       std::vector<std::string> kinds = {"create-new-pipeline"};
       auto labels = spec.metadata.labels;
@@ -594,7 +598,7 @@ class Engine::Impl {
               bool gated = true) {
     std::lock_guard<std::mutex> lk(mu_);
     Status st = store_->GetPipeline(name).ok() ? Status::OK() : NotFound(name);
-    if (st.ok() && gated)
+    if (st.ok() && Governed(gated))
       st = GovernLocked({"stop"}, name, LabelsLocked(name), caller, reason, nullptr,
                         {{"op", "stop"}, {"name", name}});
     if (st.ok()) {
@@ -609,7 +613,7 @@ class Engine::Impl {
                 bool gated = true) {
     std::lock_guard<std::mutex> lk(mu_);
     Status st = store_->GetPipeline(name).ok() ? Status::OK() : NotFound(name);
-    if (st.ok() && gated)
+    if (st.ok() && Governed(gated))
       st = GovernLocked({"delete-resources"}, name, LabelsLocked(name), caller, reason, nullptr,
                         {{"op", "delete"}, {"name", name}});
     if (st.ok()) {
@@ -631,7 +635,7 @@ class Engine::Impl {
     json args = {{"to_version", to_version}};
     auto p = store_->GetPipeline(name);
     Status st = p.ok() ? Status::OK() : NotFound(name);
-    if (st.ok() && gated)
+    if (st.ok() && Governed(gated))
       st = GovernLocked({"rollback"}, name, LabelsLocked(name), caller, reason, nullptr,
                         {{"op", "rollback"}, {"name", name}, {"to_version", to_version}});
     if (!st.ok()) {

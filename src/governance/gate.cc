@@ -146,8 +146,8 @@ bool Gate::IsPolicy(const std::string& yaml) {
   return false;
 }
 
-Result<int> Gate::ApplyPolicy(const std::string& yaml, const std::string& filename, bool dry_run,
-                              std::vector<Diagnostic>* diagnostics) {
+Result<Gate::Applied> Gate::ApplyPolicy(const std::string& yaml, const std::string& filename,
+                                        bool dry_run, std::vector<Diagnostic>* diagnostics) {
   config::LoadOptions lo;
   lo.template_files = false;
   auto r = config::LoadString(yaml, filename, lo);
@@ -156,12 +156,18 @@ Result<int> Gate::ApplyPolicy(const std::string& yaml, const std::string& filena
   if (r.documents.size() != 1 || r.documents[0].kind != "AIGovernancePolicy")
     return Status::Invalid("apply one AIGovernancePolicy document at a time");
   const Document& d = r.documents[0];
-  if (dry_run) return 1;
+  Applied out{d.metadata.name, d.governance};
+  if (dry_run) return out;
   std::lock_guard<std::mutex> lk(mu_);
   Status st = WriteAtomic(fs::path(dir_) / "policies" / (d.metadata.name + ".yaml"), yaml);
   if (!st.ok()) return st;
   policies_[d.metadata.name] = {yaml, d.governance};
-  return static_cast<int>(policies_.size());
+  return out;
+}
+
+bool Gate::HasPolicies() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return !policies_.empty();
 }
 
 bool Gate::HasPolicy(const std::string& name) const {

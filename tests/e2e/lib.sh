@@ -43,3 +43,13 @@ agent_stubs() {
   protoc -I "$SRC/proto" --python_out="$1" --grpc_out="$1" --plugin=protoc-gen-grpc="$plugin" \
     "$SRC/proto/ai/obsrvr/flowctl/agent.proto" || fail "protoc failed"
 }
+# fake_llm DELAY_MS: the fake OpenAI server (bench/fake_llm.cc) in the
+# background, answering after DELAY_MS; sets LLM_PORT. Its log: llm.log.
+fake_llm() {
+  local fake
+  fake="$(dirname "$FLOWCTL")/flowctl_fake_llm"
+  [ -x "$fake" ] || fail "no fake model server at $fake"
+  LLM_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$fake" "$LLM_PORT" "$1" 2> llm.log &
+  PIDS+=($!)
+}

@@ -177,11 +177,8 @@ expect_exit 0 "$FLOWCTL" delete slow --server "$ADDR"
 # --- a latency spike in the model provider ----------------------------------
 # The fake OpenAI server answers in 5 ms, then in 150 ms for 3 s, then in 5 ms
 # again; the AI node's batch p99 follows it, and ai debug places it in time.
-FAKE="$(dirname "$FLOWCTL")/flowctl_fake_llm"
-[ -x "$FAKE" ] || fail "no fake model server at $FAKE"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$FAKE" "$PORT" 5 2> llm.log &
-PIDS+=($!)
+fake_llm 5
+PORT=$LLM_PORT
 cat > spiky.yaml <<Y
 apiVersion: flowctl/v1
 kind: Pipeline

@@ -100,11 +100,8 @@ expect_exit 0 "$FLOWCTL" delete busy --server "$ADDR"
 # calls/s cost about 55 USD/h at list prices. With a budget of 10 USD/h the
 # node moves to the cheaper model ai optimize prices, as a new version, and
 # keeps every event.
-FAKE="$(dirname "$FLOWCTL")/flowctl_fake_llm"
-[ -x "$FAKE" ] || fail "no fake model server at $FAKE"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$FAKE" "$PORT" 5 2> llm.log &
-PIDS+=($!)
+fake_llm 5
+PORT=$LLM_PORT
 cat > costly.yaml <<Y
 apiVersion: flowctl/v1
 kind: Pipeline

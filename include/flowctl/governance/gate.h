@@ -74,11 +74,15 @@ class Gate {
                                             Clock clock = nullptr);
 
   // An AIGovernancePolicy document (checked like `flowctl validate`; errors
-  // are kInvalidArgument with file:line in *diagnostics). Returns the times
-  // it has been applied.
-  Result<int> ApplyPolicy(const std::string& yaml, const std::string& filename, bool dry_run,
-                          std::vector<Diagnostic>* diagnostics);
+  // are kInvalidArgument with file:line in *diagnostics). Returns it, loaded.
+  struct Applied {
+    std::string name;
+    GovernanceSpec spec;
+  };
+  Result<Applied> ApplyPolicy(const std::string& yaml, const std::string& filename, bool dry_run,
+                              std::vector<Diagnostic>* diagnostics);
   bool HasPolicy(const std::string& name) const;
+  bool HasPolicies() const;
   Status DeletePolicy(const std::string& name);
   std::vector<std::pair<std::string, GovernanceSpec>> Policies() const;
   // Whether yaml holds an AIGovernancePolicy document (cheap when not).
