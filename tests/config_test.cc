@@ -43,16 +43,13 @@ const Diagnostic* FindDiag(const LoadResult& r, const std::string& text) {
 
 // Five header lines: a spec body given to it starts on line 6.
 std::string WithHeader(const std::string& spec_body) {
-  return "apiVersion: v1\nkind: Pipeline\nmetadata:\n  name: p\nspec:\n" +
-         spec_body;
+  return "apiVersion: v1\nkind: Pipeline\nmetadata:\n  name: p\nspec:\n" + spec_body;
 }
 
 // Expects exactly one error containing text, at line:column.
-void ExpectError(const LoadResult& r, const std::string& text, int line,
-                 int column = 0) {
+void ExpectError(const LoadResult& r, const std::string& text, int line, int column = 0) {
   const Diagnostic* d = FindDiag(r, text);
-  ASSERT_NE(d, nullptr) << "no diagnostic with '" << text << "' in:\n"
-                        << AllDiags(r);
+  ASSERT_NE(d, nullptr) << "no diagnostic with '" << text << "' in:\n" << AllDiags(r);
   EXPECT_EQ(d->severity, Diagnostic::Severity::kError) << d->ToString();
   EXPECT_EQ(d->mark.file, "p.yaml");
   EXPECT_EQ(d->mark.line, line) << d->ToString();
@@ -241,8 +238,8 @@ spec:
       type: stdout
       inputs: [a]
       on_error: fail
-  ai-policies:
-    - name: x
+  observability:
+    ai-metrics: []
 )");
   ASSERT_TRUE(r.ok()) << AllDiags(r);
   const PipelineSpec& p = OnlyPipeline(r);
@@ -255,25 +252,92 @@ spec:
   EXPECT_EQ(p.sources[0].config["other_key"], 2);
   ASSERT_EQ(p.sinks.size(), 1u);
   EXPECT_EQ(p.sinks[0].on_error.kind, ErrorPolicy::Kind::kFail);
-  ASSERT_EQ(p.extensions.count("ai_policies"), 1u);
-  EXPECT_EQ(p.extensions.at("ai_policies")[0]["name"], "x");
-  const Diagnostic* w = FindDiag(r, "ai_policies");
+  ASSERT_EQ(p.extensions.count("observability"), 1u);
+  EXPECT_TRUE(p.extensions.at("observability")["ai-metrics"].is_array());
+  const Diagnostic* w = FindDiag(r, "observability");
   ASSERT_NE(w, nullptr);
   EXPECT_EQ(w->severity, Diagnostic::Severity::kWarning);
   EXPECT_EQ(w->mark.line, 20);
   EXPECT_NE(w->message.find("not acted on yet"), std::string::npos);
 }
 
+// spec.ai-policies: every mistake named at its line, with what is valid.
+TEST(LoaderTest, SelfHealingPolicyErrors) {
+  const std::string nodes =
+      "  sources: [{id: a, type: stdin}]\n"
+      "  sinks: [{id: b, type: stdout, inputs: [a]}]\n"
+      "  ai-policies:\n";  // lines 6-8; a policy starts on line 9
+  auto load = [&](const std::string& policy) { return Load(WithHeader(nodes + policy)); };
+  struct Case {
+    std::string policy, message;
+    int line;
+  };
+  std::vector<Case> cases = {
+      {"    - {name: x}\n", "an ai-policy needs 'type'", 9},
+      {"    - {name: x, type: cost-saver}\n", "unknown ai-policy type 'cost-saver'", 9},
+      {"    - name: x\n      type: self-healing\n      config:\n        detection:\n"
+       "          - {metric: error_rat, threshold: 0.05}\n        actions: [{type: "
+       "ai-diagnosis}]\n",
+       "unknown metric 'error_rat'", 13},
+      {"    - name: x\n      type: self-healing\n      config:\n        detection:\n"
+       "          - {metric: latency_p99, threshold: 2 hours}\n"
+       "        actions: [{type: ai-diagnosis}]\n",
+       "threshold '2 hours' does not fit latency_p99", 13},
+      {"    - name: x\n      type: self-healing\n      config:\n        detection:\n"
+       "          - {metric: error_rate, threshold: 5}\n        actions: [{type: ai-diagnosis}]\n",
+       "threshold '5' does not fit error_rate", 13},
+      {"    - name: x\n      type: self-healing\n      config:\n        detection:\n"
+       "          - {metric: error_rate, threshold: 1%, window: 1s}\n"
+       "        actions: [{type: ai-diagnosis}]\n",
+       "'window' must be a duration of at least 2 s", 13},
+      {"    - name: x\n      type: self-healing\n      config:\n        detection:\n"
+       "          - {metric: error_rate, threshold: 1%}\n"
+       "        actions: [{type: auto-remediation, strategies: [restart, create-incident]}]\n",
+       "unknown strategy 'restart'", 14},
+      {"    - name: x\n      type: self-healing\n      config:\n        detection:\n"
+       "          - {metric: error_rate, threshold: 1%}\n"
+       "        actions: [{type: auto-remediation, strategies: [create-incident],\n"
+       "                   incident-webhook: ftp://x}]\n",
+       "incident-webhook 'ftp://x' is not an http(s) URL", 15},
+      {"    - name: x\n      type: self-healing\n      config:\n        detection: []\n"
+       "        actions: [{type: ai-diagnosis}]\n",
+       "'detection' must be a non-empty list", 12},
+  };
+  for (const auto& c : cases) {
+    LoadResult r = load(c.policy);
+    EXPECT_FALSE(r.ok()) << c.policy;
+    const Diagnostic* d = FindDiag(r, c.message);
+    ASSERT_NE(d, nullptr) << c.message << "\n" << AllDiags(r);
+    EXPECT_EQ(d->severity, Diagnostic::Severity::kError) << c.message;
+    EXPECT_EQ(d->mark.line, c.line) << c.message;
+  }
+  // Percent, seconds and a provider:model are read in their units.
+  LoadResult ok = load(
+      "    - name: x\n      type: self-healing\n      config:\n        detection:\n"
+      "          - {metric: error_rate, threshold: 2%, window: 30s}\n"
+      "          - {metric: latency_p99, threshold: 1.5s}\n"
+      "        actions:\n          - {type: ai-diagnosis, model: openai:gpt-4o-mini}\n"
+      "          - {type: auto-remediation, strategies: [reroute-traffic], max-workers: 4}\n");
+  ASSERT_TRUE(ok.ok()) << AllDiags(ok);
+  const HealingPolicy& p = OnlyPipeline(ok).healing.at(0);
+  EXPECT_DOUBLE_EQ(p.detection[0].threshold, 0.02);
+  EXPECT_EQ(p.detection[0].window_s, 30);
+  EXPECT_DOUBLE_EQ(p.detection[1].threshold, 1500);
+  EXPECT_EQ(p.diagnosis_model, "openai:gpt-4o-mini");
+  EXPECT_EQ(p.max_workers, 4);
+  EXPECT_FALSE(p.learning);
+}
+
 TEST(LoaderTest, AcceptedApiVersions) {
-  for (const char* v : {"v1", "flowctl/v1", "flowctl.dev/v1",
-                        "ai.obsrvr.com/v1", "monitoring.obsrvr.com/v1"}) {
-    LoadResult r = Load(std::string("apiVersion: ") + v +
-                        "\nkind: Pipeline\nmetadata: {name: x}\nspec: {}\n");
+  for (const char* v :
+       {"v1", "flowctl/v1", "flowctl.dev/v1", "ai.obsrvr.com/v1", "monitoring.obsrvr.com/v1"}) {
+    LoadResult r =
+        Load(std::string("apiVersion: ") + v + "\nkind: Pipeline\nmetadata: {name: x}\nspec: {}\n");
     EXPECT_TRUE(r.ok()) << v << "\n" << AllDiags(r);
   }
   for (const char* v : {"v2", "obsrvr.com/v1", "ai.obsrvr.com/v2", "x/v1"}) {
-    LoadResult r = Load(std::string("apiVersion: ") + v +
-                        "\nkind: Pipeline\nmetadata: {name: x}\nspec: {}\n");
+    LoadResult r =
+        Load(std::string("apiVersion: ") + v + "\nkind: Pipeline\nmetadata: {name: x}\nspec: {}\n");
     EXPECT_FALSE(r.ok()) << v;
   }
 }
@@ -363,13 +427,12 @@ TEST(LoaderTest, EmptyInputHasNoDocumentsAndNoErrors) {
 // --- Errors ---------------------------------------------------------------
 
 TEST(LoaderErrorTest, UnknownTopLevelKey) {
-  LoadResult r = Load("apiVersion: v1\nkind: Pipeline\nmetdata:\n  name: x\n"
-                      "spec: {}\n");
+  LoadResult r = Load(
+      "apiVersion: v1\nkind: Pipeline\nmetdata:\n  name: x\n"
+      "spec: {}\n");
   ExpectError(r, "unknown key 'metdata'", 3, 1);
-  EXPECT_NE(FindDiag(r, "metdata")->hint.find("did you mean 'metadata'"),
-            std::string::npos);
-  EXPECT_NE(FindDiag(r, "metdata")->hint.find("apiVersion, kind"),
-            std::string::npos);
+  EXPECT_NE(FindDiag(r, "metdata")->hint.find("did you mean 'metadata'"), std::string::npos);
+  EXPECT_NE(FindDiag(r, "metdata")->hint.find("apiVersion, kind"), std::string::npos);
   ExpectError(r, "missing 'metadata.name'", 1);
 }
 
@@ -398,8 +461,9 @@ spec:
 }
 
 TEST(LoaderErrorTest, BadApiVersion) {
-  LoadResult r = Load("apiVersion: v2\nkind: Pipeline\nmetadata: {name: x}\n"
-                      "spec: {}\n");
+  LoadResult r = Load(
+      "apiVersion: v2\nkind: Pipeline\nmetadata: {name: x}\n"
+      "spec: {}\n");
   ExpectError(r, "unsupported apiVersion 'v2'", 1, 13);
   const std::string& hint = FindDiag(r, "apiVersion")->hint;
   EXPECT_NE(hint.find("flowctl/v1"), std::string::npos);
@@ -414,11 +478,11 @@ TEST(LoaderErrorTest, MissingApiVersionAndKind) {
 }
 
 TEST(LoaderErrorTest, UnknownKindHasDidYouMean) {
-  LoadResult r = Load("apiVersion: v1\nkind: Pipline\nmetadata: {name: x}\n"
-                      "spec: {}\n");
+  LoadResult r = Load(
+      "apiVersion: v1\nkind: Pipline\nmetadata: {name: x}\n"
+      "spec: {}\n");
   ExpectError(r, "unknown kind 'Pipline'", 2, 7);
-  EXPECT_NE(FindDiag(r, "Pipline")->hint.find("did you mean 'Pipeline'"),
-            std::string::npos);
+  EXPECT_NE(FindDiag(r, "Pipline")->hint.find("did you mean 'Pipeline'"), std::string::npos);
   EXPECT_EQ(FindDiag(r, "not runnable"), nullptr);
 }
 
@@ -489,8 +553,7 @@ TEST(LoaderErrorTest, BadErrorPolicies) {
 )"));
   ExpectError(r, "unknown policy 'explode'", 9, 17);
   EXPECT_NE(FindDiag(r, "explode")->hint.find("valid forms"), std::string::npos);
-  EXPECT_NE(FindDiag(r, "explode")->hint.find("dead_letter: {to:"),
-            std::string::npos);
+  EXPECT_NE(FindDiag(r, "explode")->hint.find("dead_letter: {to:"), std::string::npos);
   ExpectError(r, "dead_letter needs 'to: SINK_ID'", 12, 31);
   ExpectError(r, "retry max must be an integer", 15, 31);
   ExpectError(r, "dead_letter needs the sink", 18, 17);
@@ -517,8 +580,9 @@ TEST(LoaderErrorTest, DuplicateKeysAfterNormalization) {
 }
 
 TEST(LoaderErrorTest, SyntaxErrorHasPosition) {
-  LoadResult r = Load("apiVersion: v1\nkind: Pipeline\nmetadata:\n"
-                      "  name: x\n    bad: [\n");
+  LoadResult r = Load(
+      "apiVersion: v1\nkind: Pipeline\nmetadata:\n"
+      "  name: x\n    bad: [\n");
   ASSERT_EQ(r.diagnostics.size(), 1u) << AllDiags(r);
   const Diagnostic& d = r.diagnostics[0];
   EXPECT_NE(d.message.find("invalid YAML"), std::string::npos);
@@ -599,8 +663,7 @@ TEST(SubstituteTest, VariablesDefaultsEscapesAndMissing) {
   o.vars["A"] = "1";
   o.vars["EMPTY"] = "";
   std::vector<std::string> missing;
-  EXPECT_EQ(Substitute("a ${A} ${B:-def} $${C} ${D} ${D} [${EMPTY:-x}] $A ${",
-                       o, &missing),
+  EXPECT_EQ(Substitute("a ${A} ${B:-def} $${C} ${D} ${D} [${EMPTY:-x}] $A ${", o, &missing),
             "a 1 def ${C} ${D} ${D} [] $A ${");
   EXPECT_EQ(missing, std::vector<std::string>{"D"});
 }
@@ -615,8 +678,7 @@ TEST(SubstituteTest, VarsBeforeEnvironmentAndOverrides) {
   o.overrides.push_back({"FLOWCTL_CONFIG_TEST_V", "set"});
   EXPECT_EQ(Substitute("${FLOWCTL_CONFIG_TEST_V}", o, &missing), "set");
   LoadOptions no_env = NoEnv();
-  EXPECT_EQ(Substitute("${FLOWCTL_CONFIG_TEST_V}", no_env, &missing),
-            "${FLOWCTL_CONFIG_TEST_V}");
+  EXPECT_EQ(Substitute("${FLOWCTL_CONFIG_TEST_V}", no_env, &missing), "${FLOWCTL_CONFIG_TEST_V}");
   EXPECT_EQ(missing, std::vector<std::string>{"FLOWCTL_CONFIG_TEST_V"});
   unsetenv("FLOWCTL_CONFIG_TEST_V");
 }
@@ -827,15 +889,13 @@ std::vector<std::string> SeedBlocks(bool (*keep)(const std::string&)) {
 
 TEST(SeedTest, EveryPipelineBlockLoads) {
   SKIP_WITHOUT_SEED();
-  std::vector<std::string> blocks = SeedBlocks([](const std::string& b) {
-    return b.find("kind: Pipeline") != std::string::npos;
-  });
+  std::vector<std::string> blocks = SeedBlocks(
+      [](const std::string& b) { return b.find("kind: Pipeline") != std::string::npos; });
   ASSERT_EQ(blocks.size(), 5u);  // 4 Pipelines and 1 PipelineTemplate
   std::map<std::string, LoadResult> by_name;
   for (size_t i = 0; i < blocks.size(); ++i) {
     LoadResult r;
-    ASSERT_NO_THROW(r = LoadString(blocks[i], "seed-" + std::to_string(i),
-                                   NoEnv()));
+    ASSERT_NO_THROW(r = LoadString(blocks[i], "seed-" + std::to_string(i), NoEnv()));
     ASSERT_EQ(r.documents.size(), 1u) << blocks[i] << AllDiags(r);
     std::string name = r.documents[0].metadata.name;
     EXPECT_FALSE(name.empty());
@@ -845,8 +905,7 @@ TEST(SeedTest, EveryPipelineBlockLoads) {
     by_name[name] = r;
   }
 
-  const PipelineSpec& ip =
-      by_name.at("intelligent-processing-pipeline").documents[0].pipeline;
+  const PipelineSpec& ip = by_name.at("intelligent-processing-pipeline").documents[0].pipeline;
   ASSERT_EQ(ip.AllNodes().size(), 4u);
   const NodeSpec* sink = ip.FindNode("priority-queue");
   ASSERT_NE(sink, nullptr);
@@ -868,12 +927,25 @@ TEST(SeedTest, EveryPipelineBlockLoads) {
   EXPECT_EQ(op.metadata.annotations.at("ai.obsrvr.com/slo-target"), "99.9");
   EXPECT_EQ(op.extensions.at("observability")["ai-logs"]["structured"], true);
 
-  const PipelineSpec& sh =
-      by_name.at("self-healing-pipeline").documents[0].pipeline;
+  const PipelineSpec& sh = by_name.at("self-healing-pipeline").documents[0].pipeline;
   EXPECT_EQ(sh.extensions.at("ai_policies")[0]["name"], "auto-recovery");
+  // The seed's policy as written: two rules, a diagnosis, five strategies.
+  ASSERT_EQ(sh.healing.size(), 1u);
+  const HealingPolicy& hp = sh.healing[0];
+  EXPECT_EQ(hp.name, "auto-recovery");
+  ASSERT_EQ(hp.detection.size(), 2u);
+  EXPECT_EQ(hp.detection[0].metric, "error_rate");
+  EXPECT_DOUBLE_EQ(hp.detection[0].threshold, 0.05);
+  EXPECT_EQ(hp.detection[0].window_s, 300);
+  EXPECT_EQ(hp.detection[1].metric, "latency_p99");
+  EXPECT_DOUBLE_EQ(hp.detection[1].threshold, 1000);
+  EXPECT_EQ(hp.detection[1].window_s, 120);
+  EXPECT_TRUE(hp.diagnosis);
+  EXPECT_EQ(hp.strategies, HealingStrategies());
+  EXPECT_TRUE(hp.learning && hp.feedback_loop && hp.share_learnings);
+  EXPECT_EQ(FindDiag(by_name.at("self-healing-pipeline"), "ai_policies"), nullptr);
 
-  const PipelineSpec& router =
-      by_name.at("ai-powered-router").documents[0].pipeline;
+  const PipelineSpec& router = by_name.at("ai-powered-router").documents[0].pipeline;
   const NodeSpec* dyn = router.FindNode("dynamic-router");
   ASSERT_NE(dyn, nullptr);
   EXPECT_EQ(dyn->config["routing-rules"]["optimize-for"], "business-value");
@@ -891,9 +963,8 @@ TEST(SeedTest, EveryPipelineBlockLoads) {
 // "${sensitivity}" becomes the float parameter's number.
 TEST(SeedTest, TemplateInstantiates) {
   SKIP_WITHOUT_SEED();
-  std::vector<std::string> blocks = SeedBlocks([](const std::string& b) {
-    return b.find("kind: PipelineTemplate") != std::string::npos;
-  });
+  std::vector<std::string> blocks = SeedBlocks(
+      [](const std::string& b) { return b.find("kind: PipelineTemplate") != std::string::npos; });
   ASSERT_EQ(blocks.size(), 1u);
   LoadOptions o = NoEnv();
   o.vars = {{"TRANSACTION_TOPIC", "transactions"}};
@@ -909,8 +980,7 @@ TEST(SeedTest, TemplateInstantiates) {
   EXPECT_TRUE(t.parameters[0].ai_tunable);
   EXPECT_EQ(t.parameters[1].name, "ml-model");
   EXPECT_FALSE(t.parameters[1].ai_tunable);
-  EXPECT_EQ(t.parameters[1].ai_recommendations[1]["model"],
-            "fraud-detector-lite");
+  EXPECT_EQ(t.parameters[1].ai_recommendations[1]["model"], "fraud-detector-lite");
   const PipelineSpec& p = doc.pipeline;
   EXPECT_EQ(p.metadata.name, "fraud-detection-pattern");
   const NodeSpec* scorer = p.FindNode("fraud-scorer");
@@ -974,8 +1044,7 @@ TEST(SeedTest, OtherKindsLoadAsNotRunnableButTheMonitorAndThePolicyAreChecked) {
     EXPECT_EQ(m.on_predicted_failure[2].target, "rollback-plan");
     EXPECT_NE(FindDiag(r, "runs as the built-in holt-linear"), nullptr);
   }
-  EXPECT_EQ(kinds, (std::vector<std::string>{"AgentInterface",
-                                             "MultiAgentPipeline", "AIMonitor",
+  EXPECT_EQ(kinds, (std::vector<std::string>{"AgentInterface", "MultiAgentPipeline", "AIMonitor",
                                              "AIGovernancePolicy"}));
 }
 

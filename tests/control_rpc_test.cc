@@ -471,14 +471,14 @@ TEST_F(ControlRpcTest, ExecutePlanStepsAndRollback) {
   EXPECT_EQ(info->state, "running");
 }
 
-TEST_F(ControlRpcTest, UnbuiltAgentRpcsSaySo) {
-  auto check = [](grpc::Status st) {
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-    EXPECT_NE(st.error_message().find("not implemented yet"), std::string::npos);
-  };
+// Every agent RPC is built; self-healing needs the daemon's state dir (its
+// loop: e2e test_self_healing.sh).
+TEST_F(ControlRpcTest, SelfHealingNeedsTheDaemon) {
   grpc::ClientContext c5;
   pb::AutoHealingStatus ah;
-  check(agents_->EnableAutoHealing(&c5, pb::AutoHealingConfig(), &ah));
+  grpc::Status st = agents_->EnableAutoHealing(&c5, pb::AutoHealingConfig(), &ah);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(st.error_message().find("flowctl serve"), std::string::npos) << st.error_message();
 }
 
 // EnableAutoScaling turns the daemon's autoscaler on and off for a pipeline

@@ -437,6 +437,22 @@ int RunCli(int argc, char** argv) {
   add_history(ai_predict, &predict_opts.since, &predict_opts.state_dir);
   add_remote(ai_predict);
 
+  std::string heal_name;
+  bool heal_on = false, heal_off = false;
+  auto* ai_heal = ai->add_subcommand(
+      "heal", "Self-healing of a pipeline on the daemon: status, or turn it on or off");
+  ai_heal->footer(
+      "A pipeline whose document has `ai-policies` of type self-healing is healed by default;\n"
+      "--on heals one without (with the seed's auto-recovery policy), --off stops it. Without\n"
+      "either: the policies in effect, open episodes (the symptom, what was tried, a held\n"
+      "approval) and what was learned. Each action goes through the governance gate and is\n"
+      "audited (`flowctl audit --caller self-healing`). docs/ai.md \"Self-healing\".\n"
+      "Exit codes: 0 done, 2 usage or no such pipeline, 3 no daemon, 5 refused.");
+  ai_heal->add_option("name", heal_name, "pipeline name")->required();
+  auto* heal_on_flag = ai_heal->add_flag("--on", heal_on, "turn self-healing on");
+  ai_heal->add_flag("--off", heal_off, "turn self-healing off")->excludes(heal_on_flag);
+  add_remote(ai_heal);
+
   MetricsOptions metrics_opts;
   auto* metrics = app.add_subcommand(
       "metrics", "A pipeline's metric history: per-node rates, latency, queues, busy time");
@@ -512,6 +528,7 @@ int RunCli(int argc, char** argv) {
   if (ai_debug->parsed()) return AiDebug(debug_opts, remote);
   if (ai_optimize->parsed()) return AiOptimize(opt_opts, remote);
   if (ai_predict->parsed()) return AiPredict(predict_opts, remote);
+  if (ai_heal->parsed()) return HealCmd(heal_name, heal_on ? "on" : heal_off ? "off" : "", remote);
   if (top->parsed()) {
     remote.output_given = top->get_option("--output")->count() > 0;
     return TopCmd(name, interval_ms, iterations, remote);

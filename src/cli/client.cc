@@ -69,6 +69,7 @@ Client::Client(const RemoteOptions& r) : addr_(ServerAddress(r)) {
   channel_ = grpc::CreateCustomChannel(target, creds, args);
   stub_ = v1::PipelineService::NewStub(channel_);
   components_ = v1::ComponentService::NewStub(channel_);
+  agents_ = ::ai::obsrvr::flowctl::AIAgentService::NewStub(channel_);
   if (!r.token_file.empty()) {
     std::ifstream in(r.token_file);
     if (!in && token_error_.empty()) token_error_ = "cannot read token file " + r.token_file;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "ai/obsrvr/flowctl/agent.grpc.pb.h"
 #include "flowctl/base/status.h"
 #include "flowctl/v1/flowctl.grpc.pb.h"
 #include "remote.h"
@@ -34,6 +35,7 @@ class Client {
 
   v1::PipelineService::Stub& stub() { return *stub_; }
   v1::ComponentService::Stub& components() { return *components_; }
+  ::ai::obsrvr::flowctl::AIAgentService::Stub& agents() { return *agents_; }
   const std::string& address() const { return addr_; }
 
  private:
@@ -43,6 +45,7 @@ class Client {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PipelineService::Stub> stub_;
   std::unique_ptr<v1::ComponentService::Stub> components_;
+  std::unique_ptr<::ai::obsrvr::flowctl::AIAgentService::Stub> agents_;
 };
 
 // The "no flowctl server at ADDR" message, for UNAVAILABLE.

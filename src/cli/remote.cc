@@ -266,6 +266,7 @@ int Serve(const ServeOptions& o) {
   so.max_message_bytes = o.max_message_bytes;
   so.monitors_dir = state_dir + "/monitors";
   so.controllers_file = state_dir + "/controllers.json";
+  so.healing_file = state_dir + "/healing.json";
   if (!o.token_file.empty()) {
     bool ok = false;
     so.token = Trim(ReadFileOr(o.token_file, &ok));
@@ -690,6 +691,29 @@ int ApprovalsCmd(const std::string& verb, const std::string& id, const std::stri
                         header();
                         print(a, true);
                       });
+}
+
+int HealCmd(const std::string& name, const std::string& turn, const RemoteOptions& r) {
+  namespace pb = ::ai::obsrvr::flowctl;
+  pb::AutoHealingConfig req;
+  req.set_pipeline_id(name);
+  req.set_enabled(turn == "on");
+  req.set_status_only(turn.empty());
+  Client client(r);
+  if (!client.Connect()) return kExitRuntime;
+  grpc::ClientContext ctx;
+  client.Prepare(&ctx, 30);
+  pb::AutoHealingStatus s;
+  grpc::Status st = client.agents().EnableAutoHealing(&ctx, req, &s);
+  if (!st.ok()) return Fail(st, client.address());
+  if (r.output == "json") {
+    // The whole state (policies, episodes, learnings), not the summary.
+    auto j = nlohmann::json::parse(s.details_json(), nullptr, false);
+    std::printf("%s\n", j.dump(2).c_str());
+  } else if (!PrintStructured(s, r)) {
+    std::printf("%s\n", s.message().c_str());
+  }
+  return kExitOk;
 }
 
 int TopCmd(const std::string& name, int interval_ms, int iterations, const RemoteOptions& r) {

@@ -58,6 +58,8 @@ struct AuditFilter {
 };
 int AuditCmd(const AuditFilter& f, const RemoteOptions& r);
 // verb: list, show, approve, deny (id needed but for list).
+// `flowctl ai heal NAME [--on|--off]`: EnableAutoHealing ("" turn: status).
+int HealCmd(const std::string& name, const std::string& turn, const RemoteOptions& r);
 int ApprovalsCmd(const std::string& verb, const std::string& id, const std::string& reason,
                  const RemoteOptions& r);
 int TopCmd(const std::string& name, int interval_ms, int iterations, const RemoteOptions& r);

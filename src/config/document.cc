@@ -203,7 +203,10 @@ void DocumentLoader::LoadSpec(const Entry& e, PipelineSpec* spec, std::optional<
     const Entry* x = entries.Find(key);
     if (x == nullptr) continue;
     spec->extensions[key] = YamlToJson(x->value, "", nullptr, nullptr, "");
-    r_.Warning(r_.MarkOf(x->key_node), "", "'" + key + "' is accepted but not acted on yet");
+    if (key == "ai_policies")
+      LoadHealingPolicies(*x, r_, &spec->healing);
+    else
+      r_.Warning(r_.MarkOf(x->key_node), "", "'" + key + "' is accepted but not acted on yet");
   }
 }
 

@@ -126,10 +126,6 @@ void LoadGovRule(const YAML::Node& n, Reporter& r, GovernanceSpec* out) {
       return;
     }
     rule.action = *v;
-    if (rule.action == "self-healing")
-      r.Warning(r.MarkOf(a->value), "",
-                "no action is a self-healing one yet (self-healing policies are not built): "
-                "this rule holds nothing until they are");
   } else {
     return;
   }

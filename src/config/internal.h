@@ -244,6 +244,9 @@ void LoadMonitorSpec(const Entry& e, Reporter& r, MonitorSpec* out);
 // An AIGovernancePolicy's spec (governance_doc.cc).
 void LoadGovernanceSpec(const Entry& e, Reporter& r, GovernanceSpec* out);
 
+// spec.ai-policies (healing_doc.cc): the self-healing policies.
+void LoadHealingPolicies(const Entry& e, Reporter& r, std::vector<HealingPolicy>* out);
+
 // A Pipeline's spec.template: {name, path, parameters}.
 void LoadTemplateRef(const Entry& e, Reporter& r, TemplateRef* out);
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "internal.h"
 #include "flowctl/base/strings.h"
+#include "internal.h"
 
 namespace flowctl::config::internal {
 namespace {
@@ -47,8 +47,7 @@ bool SingleReference(const std::string& text, std::string* name) {
 }
 
 // Replaces the references to parameters inside a longer text.
-std::string ResolveText(const std::string& text,
-                        const std::map<std::string, json>& values) {
+std::string ResolveText(const std::string& text, const std::map<std::string, json>& values) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
@@ -101,8 +100,7 @@ void ResolveScalar(YAML::Node n, const std::map<std::string, json>& values) {
 // Replaces ${NAME} / ${NAME:-x} of the parameters in values in every scalar
 // under n, in place, and $${NAME} by a literal ${NAME}. A scalar that is
 // exactly one reference becomes the typed value; keys are always text.
-void Resolve(YAML::Node n, const std::map<std::string, json>& values,
-             int depth) {
+void Resolve(YAML::Node n, const std::map<std::string, json>& values, int depth) {
   if (depth > kMaxResolveDepth) return;  // an alias loop; loading reports it
   switch (n.Type()) {
     case YAML::NodeType::Scalar:
@@ -131,8 +129,7 @@ std::vector<std::string> ParameterNames(const TemplateSpec& t) {
   return out;
 }
 
-std::string NamesHint(const std::string& name,
-                      const std::vector<std::string>& names,
+std::string NamesHint(const std::string& name, const std::vector<std::string>& names,
                       const std::string& what) {
   std::string guess = DidYouMean(name, names);
   return (guess.empty() ? "" : "did you mean '" + guess + "'? ") + what + ": " +
@@ -148,8 +145,7 @@ struct TemplateSource {
 
 class Instantiator {
  public:
-  Instantiator(const LoadOptions& options, ParsedFile* file,
-               std::vector<Diagnostic>* diags)
+  Instantiator(const LoadOptions& options, ParsedFile* file, std::vector<Diagnostic>* diags)
       : options_(options), file_(file), diags_(diags), r_(file->file, diags) {}
 
   void Run();
@@ -157,10 +153,8 @@ class Instantiator {
  private:
   std::optional<TemplateSource> Find(const TemplateRef& ref);
   const ParsedFile* ReadTemplateFile(const TemplateRef& ref);
-  bool Values(const Document& tdoc, const TemplateRef* ref,
-              std::map<std::string, json>* values);
-  bool Instantiate(const TemplateSource& src, const TemplateRef* ref,
-                   Document* out);
+  bool Values(const Document& tdoc, const TemplateRef* ref, std::map<std::string, json>* values);
+  bool Instantiate(const TemplateSource& src, const TemplateRef* ref, Document* out);
   void ReportUnknownParams();
 
   const LoadOptions& options_;
@@ -181,8 +175,7 @@ void Instantiator::Run() {
     }
   }
   for (Document& doc : file_->documents) {
-    if (doc.kind != "Pipeline" || !doc.template_ref ||
-        doc.template_ref->name.empty()) {
+    if (doc.kind != "Pipeline" || !doc.template_ref || doc.template_ref->name.empty()) {
       continue;
     }
     if (auto src = Find(*doc.template_ref)) {
@@ -218,11 +211,11 @@ const ParsedFile* Instantiator::ReadTemplateFile(const TemplateRef& ref) {
   std::ostringstream text;
   if (in) text << in.rdbuf();
   if (!in || in.bad() || fs::is_directory(key)) {
-    r_.Error(ref.path_mark, "", "cannot read template file '" + key + "'",
-             "template.path is relative to " +
-                 (fs::path(file_->file).parent_path().empty()
-                      ? std::string("the current directory")
-                      : fs::path(file_->file).parent_path().string()));
+    r_.Error(
+        ref.path_mark, "", "cannot read template file '" + key + "'",
+        "template.path is relative to " + (fs::path(file_->file).parent_path().empty()
+                                               ? std::string("the current directory")
+                                               : fs::path(file_->file).parent_path().string()));
     return nullptr;
   }
   auto parsed = std::make_unique<ParsedFile>(
@@ -243,8 +236,7 @@ std::optional<TemplateSource> Instantiator::Find(const TemplateRef& ref) {
     if (doc.metadata.name == ref.name) return TemplateSource{file, i};
     names.push_back(doc.metadata.name);
   }
-  r_.Error(ref.name_mark, "",
-           "no PipelineTemplate '" + ref.name + "' in " + file->file,
+  r_.Error(ref.name_mark, "", "no PipelineTemplate '" + ref.name + "' in " + file->file,
            NamesHint(ref.name, names, "templates there") +
                (ref.path.empty() ? "; or name its file in template.path" : ""));
   return std::nullopt;
@@ -267,8 +259,7 @@ bool Instantiator::Values(const Document& tdoc, const TemplateRef* ref,
       const Mark& mark = ref->parameter_marks.at(name);
       const TemplateParameter* p = t.FindParameter(name);
       if (p == nullptr) {
-        r_.Error(mark, "",
-                 "template " + tname + " has no parameter '" + name + "'",
+        r_.Error(mark, "", "template " + tname + " has no parameter '" + name + "'",
                  NamesHint(name, names, "parameters"));
         ok = false;
         continue;
@@ -298,13 +289,11 @@ bool Instantiator::Values(const Document& tdoc, const TemplateRef* ref,
     const std::string how = "--param " + p.name + "=VALUE";
     if (ref != nullptr) {
       r_.Error(ref->mark, "",
-               "parameter '" + p.name + "' of template " + tname +
-                   " has no default and no value",
-               "add it to template.parameters or pass " + how +
-                   " (declared at " + p.mark.ToString() + ")");
+               "parameter '" + p.name + "' of template " + tname + " has no default and no value",
+               "add it to template.parameters or pass " + how + " (declared at " +
+                   p.mark.ToString() + ")");
     } else {
-      r_.Error(p.mark, "",
-               "parameter '" + p.name + "' has no default and no value",
+      r_.Error(p.mark, "", "parameter '" + p.name + "' has no default and no value",
                "pass " + how + " or give it a default");
     }
     ok = false;
@@ -312,8 +301,7 @@ bool Instantiator::Values(const Document& tdoc, const TemplateRef* ref,
   return ok;
 }
 
-bool Instantiator::Instantiate(const TemplateSource& src,
-                               const TemplateRef* ref, Document* out) {
+bool Instantiator::Instantiate(const TemplateSource& src, const TemplateRef* ref, Document* out) {
   const Document& tdoc = src.doc();
   const TemplateSpec& t = tdoc.template_spec;
   any_template_ = true;
@@ -327,8 +315,7 @@ bool Instantiator::Instantiate(const TemplateSource& src,
   const YAML::Node root = roots.at(src.file->roots.at(src.index));
   RestoreReferences(root, src.file->references);
   Entry spec, body;
-  if (!FindEntry(root, "spec", &spec) ||
-      !FindEntry(spec.value, "template", &body)) {
+  if (!FindEntry(root, "spec", &spec) || !FindEntry(spec.value, "template", &body)) {
     return false;  // reported when the template was loaded
   }
   Resolve(body.value, values, 0);
@@ -355,6 +342,7 @@ bool Instantiator::Instantiate(const TemplateSource& src,
       pipeline.channel_capacity = own.channel_capacity;
     }
     for (const auto& [k, v] : own.extensions) pipeline.extensions[k] = v;
+    if (!own.healing.empty()) pipeline.healing = own.healing;
     pipeline.mark = out->mark;
   } else {
     pipeline.api_version = tdoc.api_version;
@@ -377,16 +365,14 @@ void Instantiator::ReportUnknownParams() {
   mark.file = kParamFile;
   if (!any_template_) {
     r_.Error(mark, "",
-             "--param needs a PipelineTemplate, and " + file_->file +
-                 " instantiates none",
+             "--param needs a PipelineTemplate, and " + file_->file + " instantiates none",
              "for ${VAR} variables use --set VAR=VALUE");
     return;
   }
   std::vector<std::string> names(declared_.begin(), declared_.end());
   for (const auto& [name, value] : options_.params) {
     if (declared_.count(name) > 0) continue;
-    r_.Error(mark, "", "unknown parameter '" + name + "'",
-             NamesHint(name, names, "parameters"));
+    r_.Error(mark, "", "unknown parameter '" + name + "'", NamesHint(name, names, "parameters"));
   }
 }
 
@@ -397,8 +383,7 @@ void Instantiator::ReportUnknownParams() {
 // keeps every offset.
 std::string MaskReferences(const std::string& text) {
   std::string out = text;
-  for (size_t i = out.find("${"); i != std::string::npos;
-       i = out.find("${", i + 1)) {
+  for (size_t i = out.find("${"); i != std::string::npos; i = out.find("${", i + 1)) {
     size_t close = out.find_first_of("}\n", i + 2);
     if (close == std::string::npos || out[close] != '}') continue;
     std::fill(out.begin() + i, out.begin() + close + 1, 'x');
@@ -422,15 +407,12 @@ std::vector<ParamScope> FindParamScopes(const std::string& text) {
     const YAML::Node& root = *roots[k];
     Entry spec, params;
     if (!IsTemplateDocument(root) || !FindEntry(root, "spec", &spec) ||
-        !FindEntry(spec.value, "parameters", &params) ||
-        !params.value.IsSequence()) {
+        !FindEntry(spec.value, "parameters", &params) || !params.value.IsSequence()) {
       continue;
     }
     ParamScope scope;
     scope.begin = static_cast<size_t>(root.Mark().pos);
-    scope.end = k + 1 < roots.size()
-                    ? static_cast<size_t>(roots[k + 1]->Mark().pos)
-                    : text.size();
+    scope.end = k + 1 < roots.size() ? static_cast<size_t>(roots[k + 1]->Mark().pos) : text.size();
     for (const auto& p : params.value) {
       Entry name;
       if (FindEntry(p, "name", &name) && name.value.IsScalar()) {

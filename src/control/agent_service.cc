@@ -22,16 +22,6 @@ namespace pb = ::ai::obsrvr::flowctl;
 
 namespace {
 
-grpc::ServerUnaryReactor* NotYet(grpc::CallbackServerContext* ctx, const char* rpc,
-                                 const char* needs) {
-  return Done(
-      ctx,
-      grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                   std::string(rpc) + " is not implemented yet: it needs " + needs +
-                       ". GeneratePipeline, ExecutePlan, AnalyzePerformance, OptimizePipeline and "
-                       "SuggestImprovements work today."));
-}
-
 void ToProto(const ai::Suggestion& s, pb::Suggestion* out) {
   out->set_goal(s.goal);
   out->set_kind(s.kind);
@@ -255,11 +245,6 @@ grpc::ServerUnaryReactor* AgentServiceImpl::SuggestImprovements(grpc::CallbackSe
   });
   return reactor;
 }
-grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoHealing(grpc::CallbackServerContext* ctx,
-                                                              const pb::AutoHealingConfig*,
-                                                              pb::AutoHealingStatus*) {
-  return NotYet(ctx, "EnableAutoHealing", "self-healing policies");
-}
 namespace {
 
 // A controller turned on or off: who, for which pipeline, with what.
@@ -276,6 +261,28 @@ void AuditSetting(engine::Engine* engine, const std::string& caller, const std::
 }
 
 }  // namespace
+
+grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoHealing(grpc::CallbackServerContext* ctx,
+                                                              const pb::AutoHealingConfig* req,
+                                                              pb::AutoHealingStatus* resp) {
+  std::string caller;
+  if (auto st = Authorize(c_, ctx, &caller); !st.ok()) return Done(ctx, st);
+  if (c_.healer == nullptr)
+    return Done(ctx, ToGrpc(Status(StatusCode::kFailedPrecondition,
+                                   "this control plane runs no self-healing (a foreground "
+                                   "apply's); use `flowctl serve`")));
+  auto r = req->status_only() ? c_.healer->Describe(req->pipeline_id())
+                              : c_.healer->Enable(req->pipeline_id(), req->enabled());
+  if (!r.ok()) return Done(ctx, ToGrpc(r.status()));
+  if (!req->status_only())
+    AuditSetting(c_.engine, caller, req->enabled() ? "enable-self-healing" : "disable-self-healing",
+                 req->pipeline_id(), nlohmann::json::object());
+  resp->set_pipeline_id(req->pipeline_id());
+  resp->set_enabled(r->value("enabled", false));
+  resp->set_message(ai::HealingSummary(r.value()));
+  resp->set_details_json(r->dump());
+  return Done(ctx, grpc::Status::OK);
+}
 
 grpc::ServerUnaryReactor* AgentServiceImpl::EnableAutoScaling(grpc::CallbackServerContext* ctx,
                                                               const pb::AutoScalingConfig* req,

@@ -118,13 +118,16 @@ class ServerImpl {
         controllers_(opts_.controllers_file.empty()
                          ? nullptr
                          : std::make_unique<ai::Controllers>(e, opts_.controllers_file)),
+        healer_(opts_.healing_file.empty() ? nullptr
+                                           : std::make_unique<ai::Healer>(e, opts_.healing_file)),
         ctx_{e,
              &executor_,
              opts_.token,
              monitors_.get(),
              opts_.identities.get(),
              opts_.gate.get(),
-             controllers_.get()},
+             controllers_.get(),
+             healer_.get()},
         pipelines_(ctx_),
         components_(ctx_),
         agents_(ctx_) {}
@@ -187,6 +190,7 @@ class ServerImpl {
     server_->GetHealthCheckService()->SetServingStatus(true);
     if (monitors_) monitors_->Start();
     if (controllers_) controllers_->Start();
+    if (healer_) healer_->Start();
     return Status::OK();
   }
 
@@ -201,6 +205,7 @@ class ServerImpl {
     shut_ = true;
     if (monitors_) monitors_->Stop();
     if (controllers_) controllers_->Stop();
+    if (healer_) healer_->Stop();
     server_->GetHealthCheckService()->SetServingStatus(false);
     executor_.Stop();  // watch loops end, their streams close
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -214,6 +219,7 @@ class ServerImpl {
   Status monitors_status_;
   std::unique_ptr<ai::Monitors> monitors_;
   std::unique_ptr<ai::Controllers> controllers_;
+  std::unique_ptr<ai::Healer> healer_;
   CallContext ctx_;
   PipelineServiceImpl pipelines_;
   ComponentServiceImpl components_;

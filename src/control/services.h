@@ -18,6 +18,7 @@
 
 #include "ai/obsrvr/flowctl/agent.grpc.pb.h"
 #include "flowctl/ai/controllers.h"
+#include "flowctl/ai/healing.h"
 #include "flowctl/ai/monitor.h"
 #include "flowctl/ai/optimize.h"
 #include "flowctl/engine/engine.h"
@@ -58,6 +59,7 @@ struct CallContext {
   const governance::Identities* identities = nullptr;  // null: no auth file
   governance::Gate* gate = nullptr;                    // null: no governance
   ai::Controllers* controllers = nullptr;              // null: no autoscaling here
+  ai::Healer* healer = nullptr;                        // null: no self-healing here
 };
 
 // Checks the bearer token; fills *caller with who is calling: the

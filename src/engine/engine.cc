@@ -630,14 +630,18 @@ class Engine::Impl {
   }
 
   Result<ApplyResult> Rollback(const std::string& name, int to_version, const std::string& caller,
-                               const std::string& reason, bool gated = true) {
+                               const std::string& reason, bool gated = true,
+                               const std::vector<std::string>& actions = {}) {
     std::lock_guard<std::mutex> lk(mu_);
     json args = {{"to_version", to_version}};
     auto p = store_->GetPipeline(name);
     Status st = p.ok() ? Status::OK() : NotFound(name);
-    if (st.ok() && Governed(gated))
-      st = GovernLocked({"rollback"}, name, LabelsLocked(name), caller, reason, nullptr,
+    if (st.ok() && Governed(gated)) {
+      std::vector<std::string> kinds = actions;
+      kinds.push_back("rollback");
+      st = GovernLocked(kinds, name, LabelsLocked(name), caller, reason, nullptr,
                         {{"op", "rollback"}, {"name", name}, {"to_version", to_version}});
+    }
     if (!st.ok()) {
       AuditLocked(caller, "rollback", name, args, st, reason);
       return st;
@@ -676,6 +680,28 @@ class Engine::Impl {
     if (!st.ok()) return st;
     r.state = "running";
     return r;
+  }
+
+  Status Restart(const std::string& name, const std::string& caller, const std::string& reason,
+                 const std::vector<std::string>& actions, bool gated = true) {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto p = store_->GetPipeline(name);
+    Status st = p.ok() ? Status::OK() : NotFound(name);
+    auto dep = deployments_.find(name);
+    if (st.ok() && (dep == deployments_.end() || dep->second->finished))
+      st = Status(StatusCode::kFailedPrecondition, "pipeline '" + name + "' is not running");
+    if (st.ok() && Governed(gated))
+      st = GovernLocked(actions.empty() ? std::vector<std::string>{"stop"} : actions, name,
+                        LabelsLocked(name), caller, reason, nullptr,
+                        {{"op", "restart"}, {"name", name}, {"actions", actions}});
+    if (st.ok()) {
+      StopLocked(name);
+      st = RestartVersionLocked(name, p->current_version);
+      if (!st.ok()) (void)store_->SetDesiredState(name, "stopped");
+    }
+    AuditLocked(caller, "restart", name, json{{"version", p.ok() ? p->current_version : 0}}, st,
+                reason);
+    return st;
   }
 
   void Shutdown() {
@@ -743,8 +769,12 @@ Status Engine::Delete(const std::string& n, const std::string& c, const std::str
   return impl_->Delete(n, c, r);
 }
 Result<ApplyResult> Engine::Rollback(const std::string& n, int v, const std::string& c,
-                                     const std::string& r) {
-  return impl_->Rollback(n, v, c, r);
+                                     const std::string& r, const std::vector<std::string>& a) {
+  return impl_->Rollback(n, v, c, r, true, a);
+}
+Status Engine::Restart(const std::string& n, const std::string& c, const std::string& r,
+                       const std::vector<std::string>& a) {
+  return impl_->Restart(n, c, r, a);
 }
 Result<std::vector<store::PipelineVersion>> Engine::Versions(const std::string& name) const {
   if (!impl_->store_->GetPipeline(name).ok()) return impl_->NotFound(name);
@@ -833,6 +863,8 @@ Result<governance::Approval> Engine::DecideApproval(const std::string& id, const
   } else if (op == "rollback") {
     auto rb = impl_->Rollback(a.pipeline, q.value("to_version", 0), a.requested_by, why, false);
     st = rb.ok() ? Status::OK() : rb.status();
+  } else if (op == "restart") {
+    st = impl_->Restart(a.pipeline, a.requested_by, why, {}, false);
   } else if (op == "delete-policy") {
     st = gate->DeletePolicy(a.pipeline);
   } else {

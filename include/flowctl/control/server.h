@@ -27,6 +27,8 @@ struct ServerOptions {
   std::string monitors_dir;
   // Where the autoscaler keeps its settings ("" = this server runs none).
   std::string controllers_file;
+  // Where self-healing keeps its settings and learnings ("" = none here).
+  std::string healing_file;
   // --auth-file: tokens -> principals with groups (null: the one token
   // above, and every caller is "local").
   std::shared_ptr<const governance::Identities> identities;

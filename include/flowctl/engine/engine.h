@@ -120,9 +120,16 @@ class Engine {
   // Drains in-flight events, then stops. Desired state becomes stopped.
   Status Stop(const std::string& name, const std::string& caller, const std::string& reason);
   Status Delete(const std::string& name, const std::string& caller, const std::string& reason);
-  // to_version 0 = the version before the current one.
+  // to_version 0 = the version before the current one. actions: classes
+  // the gate sees before "rollback" (a self-healing policy's own).
   Result<ApplyResult> Rollback(const std::string& name, int to_version, const std::string& caller,
-                               const std::string& reason);
+                               const std::string& reason,
+                               const std::vector<std::string>& actions = {});
+  // Stops the running version (draining, checkpointed) and starts it again
+  // from its document: every node instance is rebuilt. actions: the gate's
+  // classes ({"stop"} when empty).
+  Status Restart(const std::string& name, const std::string& caller, const std::string& reason,
+                 const std::vector<std::string>& actions = {});
   Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) const;
   Result<std::vector<store::RunRecord>> Runs(const std::string& name, int limit) const;
   Result<std::vector<store::AuditRecord>> AuditLog(const std::string& target, int limit) const;

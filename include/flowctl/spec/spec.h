@@ -66,6 +66,43 @@ struct Metadata {
   std::map<std::string, std::string> annotations;
 };
 
+// spec.ai-policies[] of type self-healing (the seed's self-healing-pipeline;
+// acted on by the daemon's ai/healing.h): symptoms measured over a window of
+// the metric history, then a diagnosis and remediation strategies tried in
+// turn, each through the governance gate.
+struct HealingDetection {
+  std::string metric;          // one of HealingMetrics()
+  double threshold = 0;        // fraction (rates, drop, busy), ms (latency_p99), events (queue)
+  std::string threshold_text;  // as written, for messages
+  int64_t window_s = 300;
+  Mark mark;
+};
+
+struct HealingPolicy {
+  std::string name;
+  std::vector<HealingDetection> detection;
+  bool diagnosis = false;       // an ai-diagnosis action is listed
+  std::string diagnosis_model;  // "provider:model" narrates; else findings only
+  std::vector<std::string> diagnosis_context;
+  std::vector<std::string> strategies;  // of HealingStrategies(), in the order written
+  std::string incident_webhook;         // create-incident POSTs here ("" : audit only)
+  int max_workers = 0;                  // scale-horizontally's bound; 0: the host's threads
+  bool learning = false, feedback_loop = true, share_learnings = false;
+  Mark mark;
+};
+
+inline const std::vector<std::string>& HealingMetrics() {
+  static const std::vector<std::string> kMetrics = {"error_rate",  "dlq_rate", "latency_p99",
+                                                    "queue_depth", "busy",     "throughput_drop"};
+  return kMetrics;
+}
+inline const std::vector<std::string>& HealingStrategies() {
+  static const std::vector<std::string> kStrategies = {"restart-component", "scale-horizontally",
+                                                       "reroute-traffic", "rollback-version",
+                                                       "create-incident"};
+  return kStrategies;
+}
+
 struct PipelineSpec {
   std::string api_version;
   std::string kind = "Pipeline";
@@ -76,9 +113,11 @@ struct PipelineSpec {
   // Pipeline-level defaults.
   int batch_size = 0;        // 0 = runtime default
   int channel_capacity = 0;  // batches per channel; 0 = runtime default
-  // Seed sections that are accepted but not acted on yet (observability,
-  // ai-policies): kept so that tools can show them; validation warns.
+  // Seed sections kept as written (observability, ai-policies) so that
+  // tools can show them and the canonical YAML keeps them; observability is
+  // not acted on (validation warns).
   std::map<std::string, nlohmann::json> extensions;
+  std::vector<HealingPolicy> healing;  // the ai-policies of type self-healing
   Mark mark;
 
   // All nodes in declaration order: sources, processors, sinks.

@@ -45,6 +45,10 @@ std::string ConcurrencyFix(PipelineSpec spec, const std::string& node, int to);
 std::string ConfigFix(PipelineSpec spec, const std::string& node, const std::string& key,
                       const nlohmann::json& value);
 
+// POSTs body (JSON) to url, retrying a failed attempt with backoff: what
+// happened ({webhook, delivered, attempts, status | error}).
+nlohmann::json PostWebhook(const std::string& url, const std::string& body);
+
 // Whether more than one instance of the stage's component may run (the
 // registry says; true when in has none).
 bool ParallelSafe(const OpsInput& in, const StageModel& s);

@@ -1,8 +1,6 @@
 // AIMonitor documents on the daemon (ai/monitor.h).
 #include "flowctl/ai/monitor.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,21 +10,19 @@
 #include <sstream>
 
 #include "flowctl/ai/engine_api.h"
-#include "flowctl/ai/http_url.h"
 #include "flowctl/ai/predict.h"
 #include "flowctl/base/clock.h"
 #include "flowctl/config/loader.h"
+#include "internal.h"
 
 namespace flowctl::ai {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
+using ops_internal::PostWebhook;
 
 namespace {
 
-constexpr int kWebhookAttempts = 3;
-constexpr int kWebhookBackoffMs = 200;
-constexpr int kWebhookTimeoutS = 5;
 constexpr int64_t kMinCooldownMs = 60'000;
 
 // The monitor of one document, or why not.
@@ -67,37 +63,6 @@ Status WriteAtomically(const std::string& path, const std::string& text) {
   fs::rename(tmp, path, ec);
   if (ec) return Status::Internal("cannot rename " + tmp + ": " + ec.message());
   return Status::OK();
-}
-
-// POSTs body to url, retrying a failed attempt with backoff.
-json PostWebhook(const std::string& url, const std::string& body) {
-  json out = {{"webhook", url}};
-  auto u = ParseHttpUrl(url);
-  if (!u.ok()) {
-    out["delivered"] = false;
-    out["error"] = u.status().message();
-    return out;
-  }
-  std::string last;
-  for (int attempt = 1; attempt <= kWebhookAttempts; ++attempt) {
-    if (attempt > 1)
-      std::this_thread::sleep_for(std::chrono::milliseconds(kWebhookBackoffMs << (attempt - 2)));
-    out["attempts"] = attempt;
-    httplib::Client cli(u->Origin());
-    cli.set_connection_timeout(kWebhookTimeoutS, 0);
-    cli.set_read_timeout(kWebhookTimeoutS, 0);
-    cli.set_write_timeout(kWebhookTimeoutS, 0);
-    auto res = cli.Post(u->path.empty() ? "/" : u->path, body, "application/json");
-    if (res && res->status >= 200 && res->status < 300) {
-      out["delivered"] = true;
-      out["status"] = res->status;
-      return out;
-    }
-    last = res ? "HTTP " + std::to_string(res->status) : httplib::to_string(res.error());
-  }
-  out["delivered"] = false;
-  out["error"] = last;
-  return out;
 }
 
 }  // namespace
