@@ -6,8 +6,9 @@
 # the outcome measured (recovered or not) in the audit log with reasoning,
 # no event lost, learning (a second pipeline sharing learnings tries what
 # worked first), rollback to the version measured healthy, an incident
-# posted to a webhook, and a governance policy holding a self-healing
-# action until a principal of the approver group approves it.
+# posted to a webhook, a model latency spike that scaling does not cure
+# (measured so, then escalated), and a governance policy holding a
+# self-healing action until a principal of the approver group approves it.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 unset FLOWCTL_SERVER FLOWCTL_TOKEN
@@ -19,7 +20,7 @@ principals:
   - {name: alice, token-file: alice.token, groups: [platform-team]}
 local: {name: ops, groups: [developers]}
 Y
-start_server d.log --listen 127.0.0.1:0 --http-listen off --state-dir "$WORK/d" \
+OPENAI_API_KEY=test start_server d.log --listen 127.0.0.1:0 --http-listen off --state-dir "$WORK/d" \
   --data-root "$DATA" --auth-file auth.yaml || fail "server did not start: $(cat d.log)"
 
 # The incident webhook: every POST body, one per line.
@@ -255,7 +256,64 @@ assert len(inc) == 1 and inc[0]["result"] == "ok", inc
 assert json.loads(inc[0]["arguments"])["delivery"]["delivered"] is True
 PYEOF
 
-# --- 5. governance: a self-healing action waits for an approval -------------
+# --- 5. a latency spike in the model provider: scaling does not help -------
+# The fake OpenAI server answers in 300 ms: the AI node's p99 goes over the
+# rule's 100 ms. Scaling it is tried and measured (the provider, not the
+# node, is slow: not recovered), then the incident goes out.
+fake_llm 5
+cat > model.yaml <<Y
+apiVersion: flowctl/v1
+kind: Pipeline
+metadata: {name: model}
+spec:
+  sources:
+    - {id: gen, type: generator, config: {count: 0, rate: 20, shape: counter}}
+  processors:
+    - id: classify
+      type: ai-processor
+      inputs: [gen]
+      config:
+        model: gpt-4o-mini
+        base_url: "http://127.0.0.1:$LLM_PORT/v1"
+        cache: {enabled: false}
+        prompt_template: "classify {{id}}"
+        output_schema: {type: object, properties: {category: {type: string}}, required: [category]}
+  sinks:
+    - {id: out, type: file, inputs: [classify], config: {path: "$DATA/model.jsonl"}}
+  ai-policies:
+    - name: model-latency
+      type: self-healing
+      config:
+        detection: [{metric: latency_p99, threshold: 100ms, window: 6s}]
+        actions:
+          - type: auto-remediation
+            strategies: [scale-horizontally, create-incident]
+            incident-webhook: http://127.0.0.1:$HOOK_PORT/incidents
+            max-workers: 2
+Y
+expect_exit 0 "$FLOWCTL" apply model.yaml --server "$ADDR"
+sleep 8
+curl -fsS "http://127.0.0.1:$LLM_PORT/delay?ms=300" > /dev/null || fail "fake model: no /delay"
+wait_for model 'any(r["action"] == "self-healing-exhausted" for r in recs)' 90
+curl -fsS "http://127.0.0.1:$LLM_PORT/delay?ms=5" > /dev/null
+python3 - model.audit.json incidents.jsonl <<'PYEOF' || fail "model: $(head -c 3000 model.audit.json)"
+import json, sys
+recs = list(reversed(json.load(open(sys.argv[1]))["entries"]))
+det = [json.loads(r["arguments"]) for r in recs if r["action"] == "self-healing-detect"]
+assert len(det) == 1 and det[0]["metric"] == "latency_p99" and det[0]["node"] == "classify", det
+assert det[0]["value"] > 100, det  # ms, the mean over the window as the spike came
+scaled = [r for r in recs if r["action"] == "apply" and r["caller"] == "self-healing"]
+assert len(scaled) == 1 and "scale-horizontally" in scaled[0]["reasoning"], scaled
+out = [json.loads(r["arguments"]) for r in recs if r["action"] == "self-healing-outcome"]
+assert [(o["strategy"], o["recovered"]) for o in out] == [("scale-horizontally", False)], out
+inc = [json.loads(l.split(" ", 1)[1]) for l in open(sys.argv[2]) if l.strip()]
+inc = [i for i in inc if i["pipeline"] == "model"]
+assert len(inc) == 1 and inc[0]["tried"] == ["scale-horizontally"] and inc[0]["metric"] == "latency_p99", inc
+PYEOF
+expect_exit 0 "$FLOWCTL" get pipeline model --server "$ADDR" -o json
+grep -q '"concurrency": 2\|concurrency: 2' <<<"$OUT" || fail "classify was not scaled to 2: $OUT"
+
+# --- 6. governance: a self-healing action waits for an approval -------------
 cat > policy.yaml <<'Y'
 apiVersion: governance.obsrvr.com/v1
 kind: AIGovernancePolicy
