@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "flowctl/config/loader.h"
 #include "internal.h"
@@ -24,6 +25,19 @@ double Seconds(const Series& s) {
 double Mean(const Series& s, store::Metric m) {
   double secs = Seconds(s);
   return secs > 0 ? Sum(s, m) / secs : 0;
+}
+
+Status WriteAtomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out) return Status::Internal("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::Internal("cannot rename " + tmp + ": " + ec.message());
+  return Status::OK();
 }
 
 std::string Pct(double f) {

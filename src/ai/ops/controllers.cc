@@ -157,16 +157,7 @@ Status Controllers::SaveLocked() const {
                {"min", s.policy.min},
                {"max", s.policy.max},
                {"max_cost_per_hour", s.budget}};
-  std::string tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2);
-    if (!out) return Status::Internal("cannot write " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path_, ec);
-  if (ec) return Status::Internal("cannot rename " + tmp + ": " + ec.message());
-  return Status::OK();
+  return WriteAtomically(path_, j.dump(2));
 }
 
 Status Controllers::Update(const std::string& pipeline, const std::function<void(State*)>& change) {

@@ -182,16 +182,7 @@ Status Healer::SaveLocked() const {
     if (!l.empty()) p["learnings"] = l;
     if (!p.empty()) j[name] = p;
   }
-  std::string tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2);
-    if (!out) return Status::Internal("cannot write " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path_, ec);
-  if (ec) return Status::Internal("cannot rename " + tmp + ": " + ec.message());
-  return Status::OK();
+  return WriteAtomically(path_, j.dump(2));
 }
 
 std::vector<HealingPolicy> Healer::PoliciesOf(const std::string& yaml,

@@ -45,6 +45,10 @@ std::string ConcurrencyFix(PipelineSpec spec, const std::string& node, int to);
 std::string ConfigFix(PipelineSpec spec, const std::string& node, const std::string& key,
                       const nlohmann::json& value);
 
+// text to path through path.tmp and a rename: readers see the old file or
+// the new one, never half of one (the ops room's state files).
+Status WriteAtomically(const std::string& path, const std::string& text);
+
 // POSTs body (JSON) to url, retrying a failed attempt with backoff: what
 // happened ({webhook, delivered, attempts, status | error}).
 nlohmann::json PostWebhook(const std::string& url, const std::string& body);

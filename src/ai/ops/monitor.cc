@@ -20,6 +20,7 @@ namespace flowctl::ai {
 using nlohmann::json;
 namespace fs = std::filesystem;
 using ops_internal::PostWebhook;
+using ops_internal::WriteAtomically;
 
 namespace {
 
@@ -50,19 +51,6 @@ Result<MonitorState> LoadMonitor(const std::string& yaml, const std::string& fil
   m.yaml = yaml;
   m.spec = r.documents[0].monitor;
   return m;
-}
-
-Status WriteAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    if (!out) return Status::Internal("cannot write " + tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::Internal("cannot rename " + tmp + ": " + ec.message());
-  return Status::OK();
 }
 
 }  // namespace
