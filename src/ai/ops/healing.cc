@@ -406,7 +406,9 @@ void Healer::Heal(const std::string& name, const HealingPolicy& p, const Healing
     if (!e.approval.empty()) {
       const governance::Gate* gate = engine_->gate();
       auto a = gate ? gate->Get(e.approval) : Result<governance::Approval>(Status::NotFound(""));
-      if (a.ok() && a->state == "pending") return;
+      // Approved but not yet run (the approver's call is running it).
+      if (a.ok() && (a->state == "pending" || (a->state == "approved" && a->result.empty())))
+        return;
       if (a.ok() && a->state == "approved" && a->result == "ok") {
         e.acted_ms = std::max(a->decided_ms, now_ms - 1000);
         e.approval.clear();
@@ -508,6 +510,13 @@ std::vector<std::string> Healer::EvaluateAt(int64_t now_ms) {
     bool share = false;
     for (const auto& p : policies) share = share || (p.learning && p.share_learnings);
     sharing_[info.name] = share;
+    // Episodes of rules the running document no longer has end here.
+    for (auto e = ps.episodes.begin(); e != ps.episodes.end();) {
+      bool kept = false;
+      for (const auto& p : policies)
+        for (const auto& r : p.detection) kept = kept || e->first == p.name + "/" + r.metric;
+      e = kept ? std::next(e) : ps.episodes.erase(e);
+    }
     if (policies.empty() || full->state != "running") continue;
     // Three windows back, at least 10 min (what rollback-version searches
     // for a healthy version): the 1-s tier when that is under its hour.
