@@ -322,6 +322,20 @@ class RemoteEngine final : public ai::EngineApi {
     return FromProto(resp);
   }
 
+  Result<nlohmann::json> AutoHealing(const std::string& name, const std::string& turn) override {
+    if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
+    ::ai::obsrvr::flowctl::AutoHealingConfig req;
+    req.set_pipeline_id(name);
+    req.set_enabled(turn == "on");
+    req.set_status_only(turn.empty());
+    ::ai::obsrvr::flowctl::AutoHealingStatus resp;
+    grpc::ClientContext ctx;
+    client_.Prepare(&ctx, kCallS);
+    grpc::Status st = client_.agents().EnableAutoHealing(&ctx, req, &resp);
+    if (!st.ok()) return FromGrpc(st, client_.address());
+    return nlohmann::json::parse(resp.details_json(), nullptr, false);
+  }
+
   Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) override {
     if (Status st = client_.Ready(kConnectS); !st.ok()) return st;
     v1::HistoryRequest req;

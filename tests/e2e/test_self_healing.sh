@@ -342,6 +342,41 @@ expect_out "waiting for approval $APR"
 audit cart
 python3 -c 'import json,sys; assert not any(e["action"] == "restart" and e["result"] == "ok" for e in json.load(open("cart.audit.json"))["entries"])' ||
   fail "cart was restarted before the approval"
+# An agent's MCP session sees the episode wait for that approval.
+python3 - "$FLOWCTL" "$ADDR" "$WORK/alice.token" "$APR" <<'PYEOF' || fail "MCP auto_healing"
+import json, subprocess, sys
+flowctl, addr, token, apr = sys.argv[1:5]
+p = subprocess.Popen([flowctl, "mcp", "--server", addr, "--token-file", token],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+n = [0]
+def rpc(method, params):
+    n[0] += 1
+    p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": n[0], "method": method, "params": params}) + "\n")
+    p.stdin.flush()
+    while True:
+        m = json.loads(p.stdout.readline())
+        if m.get("id") == n[0]:
+            return m
+def call(name, args):
+    r = rpc("tools/call", {"name": name, "arguments": args})["result"]
+    return r.get("isError", False), r["content"][0]["text"]
+rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                   "clientInfo": {"name": "t", "version": "1"}})
+p.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
+p.stdin.flush()
+err, text = call("auto_healing", {"pipeline": "cart"})
+d = json.loads(text)
+assert not err and d["enabled"] and d["episodes"][0]["approval"] == apr, d
+assert d["episodes"][0]["current"] == "restart-component", d
+err, text = call("get_approval", {"approval_id": apr})
+a = json.loads(text)["approvals"][0]
+assert not err and a["state"] == "pending" and a["requested_by"] == "self-healing", a
+assert "platform-team" in a["approvers"], a
+err, text = call("auto_healing", {"pipeline": "nosuch"})
+assert err and "no pipeline 'nosuch'" in text, text
+p.stdin.close()
+p.wait(timeout=10)
+PYEOF
 # ops (developers) may not approve; alice (platform-team) does, and it runs.
 expect_exit 5 "$FLOWCTL" approvals approve "$APR" --server "$ADDR"
 expect_exit 0 "$FLOWCTL" approvals approve "$APR" --server "$ADDR" --token-file alice.token

@@ -40,10 +40,10 @@ const ALL_TOOLS = [
   "preview_apply", "apply_pipeline", "get_pipeline_status", "analyze_pipeline_performance",
   "stop_pipeline", "rollback_pipeline", "get_audit_log", "explain_decision", "get_metrics",
   "debug_pipeline", "optimize_pipeline", "predict_failures", "apply_fix", "get_approval",
-  "decide_approval",
+  "decide_approval", "auto_healing",
 ];
 const WRITE_TOOLS = ["create_pipeline", "apply_pipeline", "stop_pipeline", "rollback_pipeline",
-  "apply_fix", "decide_approval"];
+  "apply_fix", "decide_approval", "auto_healing"];
 
 function text(result) {
   assert.equal(result.content[0].type, "text");

@@ -73,6 +73,9 @@ class EngineApi {
   virtual Result<std::vector<governance::Approval>> Approvals(const std::string& id) = 0;
   virtual Result<governance::Approval> DecideApproval(const std::string& id, bool approve,
                                                       const std::string& reason) = 0;
+  // Self-healing of a pipeline (ai/healing.h, the daemon's EnableAutoHealing):
+  // turn "on", "off", or "" to report. Healer::Describe's JSON.
+  virtual Result<nlohmann::json> AutoHealing(const std::string& name, const std::string& turn) = 0;
   // The versions of a pipeline; over gRPC without their documents (yaml "").
   virtual Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) = 0;
 

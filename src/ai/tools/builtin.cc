@@ -715,6 +715,28 @@ void GetApprovalTool(ToolRegistry& registry, const Deps& d) {
               }});
 }
 
+void AutoHealingTool(ToolRegistry& registry, const Deps& d) {
+  const auto& engine = d.engine;
+  (void)Must(registry,
+             {"auto_healing",
+              "Self-healing of a pipeline",
+              "Report or turn on/off a pipeline's self-healing on the daemon (EnableAutoHealing): "
+              "its self-healing policies (detection rules, strategies), open episodes (the "
+              "symptom, what was tried, an approval it waits for) and what it learned. A "
+              "pipeline whose document has ai-policies is healed by default; 'on' without one "
+              "uses the seed's auto-recovery policy.",
+              Obj({{"pipeline", Str("pipeline name")},
+                   {"turn", {{"type", "string"}, {"enum", {"on", "off", "status"}}}}},
+                  {"pipeline"}),
+              Obj({{"enabled", {{"type", "boolean"}}}, {"policies", {{"type", "array"}}}}),
+              {false, false, true},
+              [engine](const json& a) -> Result<json> {
+                std::string turn = a.value("turn", "status");
+                return engine->AutoHealing(a["pipeline"].get<std::string>(),
+                                           turn == "status" ? "" : turn);
+              }});
+}
+
 void DecideApprovalTool(ToolRegistry& registry, const Deps& d) {
   const auto& engine = d.engine;
   (void)Must(registry,
@@ -780,6 +802,7 @@ void RegisterTools(ToolRegistry& registry, std::shared_ptr<EngineApi> engine) {
   RollbackPipelineTool(registry, d);
   GetAuditLogTool(registry, d);
   GetApprovalTool(registry, d);
+  AutoHealingTool(registry, d);
   DecideApprovalTool(registry, d);
   ExplainDecisionTool(registry, d);
 }

@@ -64,6 +64,11 @@ class LocalEngine final : public EngineApi {
     // An in-process engine has no authenticated caller: the local operator.
     return engine_->DecideApproval(id, "local", approve, reason);
   }
+  Result<nlohmann::json> AutoHealing(const std::string&, const std::string&) override {
+    return Status(StatusCode::kFailedPrecondition,
+                  "self-healing runs on the daemon: start `flowctl serve` and use "
+                  "`flowctl mcp --server ADDR`");
+  }
   Result<std::vector<store::PipelineVersion>> Versions(const std::string& name) override {
     return engine_->Versions(name);
   }
