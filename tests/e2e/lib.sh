@@ -7,6 +7,8 @@ WORK=$(mktemp -d /tmp/flowctl-e2e-XXXXXX)
 PIDS=()
 trap 'for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# The scripts' Python helpers (mcp_session.py) import from here.
+export PYTHONPATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 # expect_exit CODE CMD...: runs CMD, captures output in $OUT, checks the code.
 expect_exit() {
   local want=$1; shift

@@ -135,26 +135,10 @@ grep -q '"v":"v3"' "$DATA/orders.jsonl" && fail "a denied change ran"
 # person approves on the CLI, and the agent sees it ran.
 pipeline orders production v4 > orders-v4.yaml
 python3 - "$FLOWCTL" "$ADDR" "$WORK/bot.token" orders-v4.yaml mcp-id <<'P' || fail "MCP held apply"
-import json, subprocess, sys
+import json, sys
+import mcp_session
 flowctl, addr, token, doc, out = sys.argv[1:6]
-p = subprocess.Popen([flowctl, "mcp", "--server", addr, "--token-file", token],
-                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-n = [0]
-def rpc(method, params):
-    n[0] += 1
-    p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": n[0], "method": method, "params": params}) + "\n")
-    p.stdin.flush()
-    while True:
-        m = json.loads(p.stdout.readline())
-        if m.get("id") == n[0]:
-            return m
-def call(name, args):
-    r = rpc("tools/call", {"name": name, "arguments": args})["result"]
-    return r.get("isError", False), r["content"][0]["text"]
-rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                   "clientInfo": {"name": "t", "version": "1"}})
-p.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
-p.stdin.flush()
+call, close = mcp_session.connect(flowctl, addr, token)
 yaml = open(doc).read()
 err, text = call("preview_apply", {"yaml": yaml})
 assert not err, text
@@ -169,8 +153,7 @@ assert not err and a["state"] == "pending" and a["requested_by"] == "bot", a
 err, text = call("decide_approval", {"approval_id": apr, "approve": True, "reason": "me"})
 assert err and "their own request" in text, text
 open(out, "w").write(apr)
-p.stdin.close()
-p.wait(timeout=10)
+close()
 P
 MCP_APR=$(cat mcp-id)
 expect_as 0 alice approvals approve "$MCP_APR" --reason "ok for the bot"

@@ -344,26 +344,10 @@ python3 -c 'import json,sys; assert not any(e["action"] == "restart" and e["resu
   fail "cart was restarted before the approval"
 # An agent's MCP session sees the episode wait for that approval.
 python3 - "$FLOWCTL" "$ADDR" "$WORK/alice.token" "$APR" <<'PYEOF' || fail "MCP auto_healing"
-import json, subprocess, sys
+import json, sys
+import mcp_session
 flowctl, addr, token, apr = sys.argv[1:5]
-p = subprocess.Popen([flowctl, "mcp", "--server", addr, "--token-file", token],
-                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-n = [0]
-def rpc(method, params):
-    n[0] += 1
-    p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": n[0], "method": method, "params": params}) + "\n")
-    p.stdin.flush()
-    while True:
-        m = json.loads(p.stdout.readline())
-        if m.get("id") == n[0]:
-            return m
-def call(name, args):
-    r = rpc("tools/call", {"name": name, "arguments": args})["result"]
-    return r.get("isError", False), r["content"][0]["text"]
-rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                   "clientInfo": {"name": "t", "version": "1"}})
-p.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
-p.stdin.flush()
+call, close = mcp_session.connect(flowctl, addr, token)
 err, text = call("auto_healing", {"pipeline": "cart"})
 d = json.loads(text)
 assert not err and d["enabled"] and d["episodes"][0]["approval"] == apr, d
@@ -374,8 +358,7 @@ assert not err and a["state"] == "pending" and a["requested_by"] == "self-healin
 assert "platform-team" in a["approvers"], a
 err, text = call("auto_healing", {"pipeline": "nosuch"})
 assert err and "no pipeline 'nosuch'" in text, text
-p.stdin.close()
-p.wait(timeout=10)
+close()
 PYEOF
 # ops (developers) may not approve; alice (platform-team) does, and it runs.
 expect_exit 5 "$FLOWCTL" approvals approve "$APR" --server "$ADDR"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "flowctl/config/loader.h"
 #include "internal.h"
@@ -38,6 +39,14 @@ Status WriteAtomically(const std::string& path, const std::string& text) {
   std::filesystem::rename(tmp, path, ec);
   if (ec) return Status::Internal("cannot rename " + tmp + ": " + ec.message());
   return Status::OK();
+}
+
+nlohmann::json ReadJsonObject(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
+  return j.is_object() ? j : nlohmann::json::object();
 }
 
 std::string Pct(double f) {

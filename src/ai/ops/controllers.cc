@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "flowctl/ai/engine_api.h"
 #include "flowctl/ai/optimize.h"
@@ -131,12 +129,7 @@ std::optional<BudgetDecision> DecideBudget(const OpsInput& in, double max_cost_p
 Controllers::Controllers(engine::Engine* engine, std::string path, Clock clock)
     : engine_(engine), path_(std::move(path)), clock_(std::move(clock)) {
   if (!clock_) clock_ = UnixMs;
-  std::ifstream in(path_);
-  if (!in) return;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
-  if (!j.is_object()) return;
+  json j = ReadJsonObject(path_);
   for (const auto& [name, v] : j.items()) {
     if (!v.is_object()) continue;
     State s;

@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "flowctl/ai/engine_api.h"
 #include "flowctl/base/clock.h"
@@ -149,12 +147,7 @@ Healer::Healer(engine::Engine* engine, std::string path, Clock clock, EnvLookup 
     : engine_(engine), path_(std::move(path)), clock_(std::move(clock)), env_(std::move(env)) {
   if (!clock_) clock_ = UnixMs;
   if (!env_) env_ = ProcessEnv();
-  std::ifstream in(path_);
-  if (!in) return;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
-  if (!j.is_object()) return;
+  json j = ReadJsonObject(path_);
   for (const auto& [name, v] : j.items()) {
     if (!v.is_object()) continue;
     PipelineState& s = pipelines_[name];

@@ -49,6 +49,10 @@ std::string ConfigFix(PipelineSpec spec, const std::string& node, const std::str
 // the new one, never half of one (the ops room's state files).
 Status WriteAtomically(const std::string& path, const std::string& text);
 
+// The JSON object a state file holds; {} when it is missing or not one
+// (a state file that cannot be read starts the settings afresh).
+nlohmann::json ReadJsonObject(const std::string& path);
+
 // POSTs body (JSON) to url, retrying a failed attempt with backoff: what
 // happened ({webhook, delivered, attempts, status | error}).
 nlohmann::json PostWebhook(const std::string& url, const std::string& body);
